@@ -1,0 +1,67 @@
+//! `tcp-guest-tests`: the TCP LSM's tests, run inside a QEMU guest as root.
+//!
+//! Each test is a sequence of real system calls with asserted results and errno values.
+//! Output: one `test NAME ... ok|FAILED: why` line per test, then `N passed, N failed`;
+//! the exit status is 0 only when at least one test ran and none failed.
+//!
+//! Usage: `tcp-guest-tests [--expect active|inactive] [--filter TEXT] [--inject-failure]`.
+//! `--expect inactive` runs the tests for a kernel booted without `tcp` in `lsm=`;
+//! `--inject-failure` adds a test that always fails, to prove the pipeline turns red.
+
+mod harness;
+mod helpers;
+mod securityfs;
+
+use std::process::ExitCode;
+
+use harness::Test;
+
+const USAGE: &str =
+    "usage: tcp-guest-tests [--expect active|inactive] [--filter TEXT] [--inject-failure]";
+
+fn injected_failure() -> harness::Outcome {
+    Err("deliberate failure requested with --inject-failure".to_owned())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("__helper") {
+        return helpers::main(args.get(1..).unwrap_or_default());
+    }
+    let mut expect_active = true;
+    let mut filter = None;
+    let mut inject = false;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--expect" => match it.next().map(String::as_str) {
+                Some("active") => expect_active = true,
+                Some("inactive") => expect_active = false,
+                _ => return usage(),
+            },
+            "--filter" => match it.next() {
+                Some(text) => filter = Some(text.clone()),
+                None => return usage(),
+            },
+            "--inject-failure" => inject = true,
+            _ => return usage(),
+        }
+    }
+    let mut tests: Vec<Test> = Vec::new();
+    tests.extend(if expect_active { securityfs::ACTIVE } else { securityfs::INACTIVE }.iter().map(
+        |t| Test { name: t.name, run: t.run },
+    ));
+    if inject {
+        tests.push(Test { name: "injected_failure", run: injected_failure });
+    }
+    if harness::run_all(&tests, filter.as_deref()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn usage() -> ExitCode {
+    eprintln!("{USAGE}");
+    ExitCode::from(2)
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Builds what is stale (kernel with the TCP LSM, the project's static binaries, an
+# initramfs with busybox) and boots it in QEMU (TCG), always bounded in time.
+#
+#   scripts/qemu-boot.sh                 the demo: shows the LSM active and what it exposes
+#   scripts/qemu-boot.sh --run 'CMD'     runs CMD in the guest (as root, cwd /), prints its
+#                                        output and exits with its status
+#   scripts/qemu-boot.sh --shell         interactive guest shell (exit with `reboot -f`)
+#
+# Options:
+#   --add DIR        copy DIR into the guest as /add/<basename of DIR> (repeatable)
+#   --lsm LIST       value of lsm= (default: landlock,tcp); a list without tcp boots with the
+#                    LSM inactive
+#   --append ARGS    extra kernel command-line arguments
+#   --timeout SECS   wall-clock bound for the whole guest run (default 600; shell 3600)
+#   --no-build       use the kernel and binaries already built
+#   --verbose        show the full console (kernel messages included) as it happens
+#
+# Exit status: the command's status for --run (0 for the demo when it succeeded); 124 when
+# the guest did not report in time; 125 when it ended without reporting (panic, crash) or
+# the kernel logged a warning, oops or BUG; 2 for a usage error; 1 for a build failure.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${TCP_LSM_BUILD_DIR:-$REPO/build}
+export PATH="$HOME/.cargo/bin:$PATH"
+
+mode=demo run_cmd="" lsm="landlock,tcp" append="" timeout_s="" build=1 verbose=0
+adds=()
+usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --run) [ $# -ge 2 ] || usage; mode=run; run_cmd=$2; shift 2 ;;
+    --shell) mode=shell; shift ;;
+    --add) [ $# -ge 2 ] || usage; [ -d "$2" ] || { echo "qemu-boot: --add: $2 is not a directory" >&2; exit 2; }
+           adds+=("$(cd "$2" && pwd)"); shift 2 ;;
+    --lsm) [ $# -ge 2 ] || usage; lsm=$2; shift 2 ;;
+    --append) [ $# -ge 2 ] || usage; append=$2; shift 2 ;;
+    --timeout) [ $# -ge 2 ] || usage; timeout_s=$2; shift 2 ;;
+    --no-build) build=0; shift ;;
+    --verbose) verbose=1; shift ;;
+    -h|--help) usage ;;
+    *) echo "qemu-boot: unknown argument: $1" >&2; usage ;;
+  esac
+done
+case "$lsm" in *[!a-z0-9_,]*|'') echo "qemu-boot: --lsm: bad list '$lsm'" >&2; exit 2 ;; esac
+[ -n "$timeout_s" ] || { [ "$mode" = shell ] && timeout_s=3600 || timeout_s=600; }
+case "$timeout_s" in *[!0-9]*|'') echo "qemu-boot: --timeout: not a number" >&2; exit 2 ;; esac
+
+log() { printf 'qemu-boot: %s\n' "$*" >&2; }
+
+# 1. Build what is stale.
+GUEST_TARGET=x86_64-unknown-linux-gnu
+GUEST_BIN=$BUILD/guest-target/$GUEST_TARGET/release
+KERNEL=$BUILD/linux-source-6.12/arch/x86/boot/bzImage
+if [ "$build" = 1 ]; then
+  [ "${TCP_LSM_SKIP_SETUP:-0}" = 1 ] || "$REPO/scripts/setup.sh" >&2
+  KERNEL=$("$REPO/scripts/kernel-build.sh" | tail -n 1)
+  log "building static guest binaries"
+  RUSTFLAGS='-C target-feature=+crt-static' cargo build --quiet --release --locked \
+    --manifest-path "$REPO/Cargo.toml" --target "$GUEST_TARGET" \
+    --target-dir "$BUILD/guest-target" -p tcp-lsm-cli -p tcp-guest-tests
+fi
+[ -f "$KERNEL" ] || { log "no kernel at $KERNEL (run without --no-build)"; exit 1; }
+
+# 2. The initramfs: busybox, our binaries, an init script and the job.
+root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
+cleanup() { rm -rf "$root" "${console:-}"; }
+trap cleanup EXIT
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,add}
+cp /bin/busybox "$root/bin/busybox"
+for b in tcp-policy tcp-guest-tests; do cp "$GUEST_BIN/$b" "$root/bin/$b"; done
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+for d in "${adds[@]}"; do cp -a "$d" "$root/add/$(basename "$d")"; done
+echo "$mode" > "$root/etc/tcp-lsm-job"
+case "$mode" in
+  run) printf '%s\n' "$run_cmd" > "$root/etc/tcp-lsm-run.sh" ;;
+  demo) cp "$REPO/scripts/guest/demo.sh" "$root/etc/tcp-lsm-run.sh" ;;
+esac
+cp "$REPO/scripts/guest/init" "$root/init"
+chmod +x "$root/init"
+initrd=$BUILD/initramfs.cpio.gz
+(cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) | gzip -1 > "$initrd"
+
+# 3. Boot.
+cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 lsm=$lsm $append"
+qemu=(qemu-system-x86_64 -accel tcg -cpu max -m 512M -smp 1 -nographic -no-reboot
+      -kernel "$KERNEL" -initrd "$initrd" -append "$cmdline")
+if [ "$mode" = shell ]; then
+  log "interactive shell; leave with 'reboot -f' (bounded to ${timeout_s}s)"
+  exec timeout --foreground "$timeout_s" "${qemu[@]}"
+fi
+
+console=$(mktemp "$BUILD/console.XXXXXX")
+log "booting (lsm=$lsm, bounded to ${timeout_s}s)"
+set +e
+if [ "$verbose" = 1 ]; then
+  timeout "$timeout_s" "${qemu[@]}" < /dev/null 2>&1 | tee "$console" >&2
+  status=${PIPESTATUS[0]}
+else
+  timeout "$timeout_s" "${qemu[@]}" < /dev/null > "$console" 2>&1
+  status=$?
+fi
+set -e
+tr -d '\r' < "$console" > "$console.txt" && mv "$console.txt" "$console"
+
+# 4. Report.
+section() { sed -n "/^@@TCP_LSM_$1_BEGIN@@\$/,/^@@TCP_LSM_$1_END/p" "$console" | sed '1d;$d'; }
+end_line=$(grep -a '^@@TCP_LSM_OUTPUT_END rc=' "$console" | tail -n 1 || true)
+section OUTPUT
+problems=$(section DMESG | grep -a -E 'WARNING:|BUG:|Oops|Kernel panic|general protection|Call Trace:|panicked at|RIP:' || true)
+if [ -z "$end_line" ]; then
+  if [ "$status" = 124 ]; then
+    log "error: the guest did not report within ${timeout_s}s; last console lines:"
+    tail -n 30 "$console" >&2
+    exit 124
+  fi
+  log "error: the guest ended without reporting (kernel panic or crash?); last console lines:"
+  tail -n 40 "$console" >&2
+  exit 125
+fi
+if [ -n "$problems" ]; then
+  log "error: the kernel logged problems:"
+  printf '%s\n' "$problems" >&2
+  exit 125
+fi
+rc=${end_line#*rc=}; rc=${rc%%@@*}
+exit "$rc"

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs everything the project needs on a fresh Debian machine. Idempotent: a second
+# run checks what is present and does nothing slow.
+set -euo pipefail
+
+APT_PACKAGES=(
+  linux-source-6.12 clang lld llvm libclang-dev flex bison bc libelf-dev libssl-dev
+  cpio qemu-system-x86 busybox-static xz-utils make python3 libc6-dev
+)
+BINDGEN_VERSION=0.73.0
+
+log() { printf 'setup: %s\n' "$*"; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  log "Debian packages present"
+fi
+
+if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+  log "adding rustup component rust-src"
+  rustup component add rust-src
+fi
+
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! bindgen --version 2>/dev/null | grep -q "bindgen $BINDGEN_VERSION"; then
+  log "installing bindgen-cli $BINDGEN_VERSION"
+  cargo install --locked --quiet bindgen-cli --version "$BINDGEN_VERSION"
+fi
+
+if [ ! -f /usr/src/linux-source-6.12.tar.xz ]; then
+  echo "setup: /usr/src/linux-source-6.12.tar.xz missing after installing linux-source-6.12" >&2
+  exit 1
+fi
+log "ready"

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh machine (set-up included):
+#   1. the workspace's `cargo test`;
+#   2. the guest tests in QEMU with the LSM active (lsm=landlock,tcp);
+#   3. the guest tests for a kernel booted without it (lsm=landlock);
+#   4. checks of scripts/qemu-boot.sh itself: exit status, --add, time bound, and that a
+#      failing guest test turns the run red.
+# Exits non-zero when anything fails; prints a summary.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+export PATH="$HOME/.cargo/bin:$PATH"
+BOOT="$REPO/scripts/qemu-boot.sh"
+failures=()
+step() { printf '\n==> %s\n' "$*"; }
+fail() { printf 'test.sh: FAILED: %s\n' "$*" >&2; failures+=("$*"); }
+
+step "set-up"
+"$REPO/scripts/setup.sh"
+
+step "cargo test --workspace"
+cargo test --workspace --locked || fail "cargo test"
+
+# Runs guest tests with the given qemu-boot arguments and checks the closing line.
+guest_tests() { # description, qemu-boot args...
+  local what=$1; shift
+  local out rc=0
+  out=$(mktemp)
+  "$BOOT" "$@" | tee "$out" || rc=$?
+  local summary
+  summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out" | tail -n 1 || true)
+  rm -f "$out"
+  if [ -z "$summary" ]; then
+    fail "$what: no closing 'N passed, N failed' line (exit $rc)"
+  elif [ "$rc" -ne 0 ] || [ "${summary%% *}" = 0 ] || [ "$(echo "$summary" | cut -d' ' -f3)" != 0 ]; then
+    fail "$what: $summary (exit $rc)"
+  else
+    echo "test.sh: $what: $summary"
+  fi
+}
+
+step "guest tests, LSM active (builds the kernel if needed)"
+guest_tests "guest tests (lsm=landlock,tcp)" --run 'tcp-guest-tests'
+
+step "guest tests, LSM not selected"
+guest_tests "guest tests (lsm=landlock)" --no-build --lsm landlock --run 'tcp-guest-tests --expect inactive'
+
+step "qemu-boot.sh: a failing guest test turns the run red"
+rc=0; out=$("$BOOT" --no-build --run 'tcp-guest-tests --filter lsm_listed --inject-failure') || rc=$?
+printf '%s\n' "$out"
+if [ "$rc" -eq 0 ] || ! grep -qx '1 passed, 1 failed' <<<"$out"; then
+  fail "an injected guest test failure was not reported (exit $rc)"
+fi
+
+step "qemu-boot.sh: exit status, --add and --lsm"
+tmp=$(mktemp -d); echo "hello from the host" > "$tmp/greeting.txt"
+rc=0; out=$("$BOOT" --no-build --add "$tmp" --run "cat /add/$(basename "$tmp")/greeting.txt; exit 7") || rc=$?
+[ "$rc" -eq 7 ] && grep -qx 'hello from the host' <<<"$out" || fail "--add/--run: exit $rc, output: $out"
+rm -rf "$tmp"
+rc=0; out=$("$BOOT" --no-build --run 'cat /sys/kernel/security/lsm; echo; echo bogus > /sys/kernel/security/tcp/mode; cat /sys/kernel/security/tcp/mode') || rc=$?
+grep -q 'tcp' <<<"$out" && grep -qx 'enforce' <<<"$out" || fail "bogus mode write: exit $rc, output: $out"
+
+step "qemu-boot.sh: a guest that never reports is bounded"
+rc=0; "$BOOT" --no-build --timeout 20 --run 'sleep 1000' || rc=$?
+[ "$rc" -eq 124 ] || fail "a hung guest ended with $rc, expected 124"
+
+echo
+if [ "${#failures[@]}" -ne 0 ]; then
+  printf 'test.sh: %d failure(s):\n' "${#failures[@]}"
+  printf '  - %s\n' "${failures[@]}"
+  exit 1
+fi
+echo "test.sh: all tests passed"

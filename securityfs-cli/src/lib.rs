@@ -1,0 +1,229 @@
+//! Access to the TCP LSM's securityfs files, shared by `tcp-policy` and the guest tests.
+//!
+//! Every operation checks first that the LSM is active, so that a user on a kernel without
+//! it gets one clear error instead of a missing-file message.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use tcp_lsm_engine::abi;
+use tcp_lsm_engine::mode::Mode;
+
+/// What can go wrong when talking to the LSM.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// securityfs is not mounted or the LSM list cannot be read.
+    #[error("cannot read {path}: {source} (is securityfs mounted on /sys/kernel/security?)")]
+    NoSecurityfs {
+        /// The LSM list that could not be read.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The kernel runs without the LSM.
+    #[error("the tcp LSM is not active: {path} lists \"{active}\"; boot a kernel built with CONFIG_SECURITY_TCP_LSM and add tcp to lsm= (for example lsm=landlock,tcp)")]
+    Inactive {
+        /// The LSM list that was read.
+        path: PathBuf,
+        /// What it listed.
+        active: String,
+    },
+    /// The caller lacks the privilege to change the LSM.
+    #[error("permission denied writing {path}: changing the tcp LSM needs CAP_MAC_ADMIN (run as root)")]
+    NotPermitted {
+        /// The file that refused the write.
+        path: PathBuf,
+    },
+    /// The kernel refused a value.
+    #[error("the kernel rejected {value:?} for {path}: {source}")]
+    Rejected {
+        /// The file written.
+        path: PathBuf,
+        /// The value written.
+        value: String,
+        /// The kernel's error.
+        source: io::Error,
+    },
+    /// Any other I/O failure.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The kernel returned something this tool does not understand.
+    #[error("{path}: unexpected content {content:?}")]
+    Unexpected {
+        /// The file read.
+        path: PathBuf,
+        /// What it held.
+        content: String,
+    },
+}
+
+/// The LSM's securityfs directory and the kernel's list of active LSMs.
+#[derive(Clone, Debug)]
+pub struct Securityfs {
+    dir: PathBuf,
+    lsm_list: PathBuf,
+}
+
+impl Default for Securityfs {
+    fn default() -> Self {
+        Self::new(abi::SECURITYFS_DIR, abi::SECURITYFS_LSM_LIST)
+    }
+}
+
+impl Securityfs {
+    /// Uses `dir` as the LSM's directory and `lsm_list` as the active-LSM list.
+    pub fn new(dir: impl Into<PathBuf>, lsm_list: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into(), lsm_list: lsm_list.into() }
+    }
+
+    /// Path of one of the LSM's files.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Fails unless the kernel lists the LSM as active.
+    pub fn ensure_active(&self) -> Result<(), Error> {
+        let list = fs::read_to_string(&self.lsm_list)
+            .map_err(|source| Error::NoSecurityfs { path: self.lsm_list.clone(), source })?;
+        if is_listed(&list) {
+            Ok(())
+        } else {
+            Err(Error::Inactive { path: self.lsm_list.clone(), active: list.trim().to_owned() })
+        }
+    }
+
+    fn read(&self, name: &str) -> Result<String, Error> {
+        self.ensure_active()?;
+        let path = self.file(name);
+        fs::read_to_string(&path).map_err(|source| Error::Io { path, source })
+    }
+
+    /// The policy ABI version the kernel speaks.
+    pub fn version(&self) -> Result<u32, Error> {
+        let text = self.read("version")?;
+        text.trim()
+            .parse()
+            .map_err(|_| Error::Unexpected { path: self.file("version"), content: text })
+    }
+
+    /// The global mode.
+    pub fn mode(&self) -> Result<Mode, Error> {
+        let text = self.read("mode")?;
+        Mode::parse(text.as_bytes())
+            .map_err(|_| Error::Unexpected { path: self.file("mode"), content: text })
+    }
+
+    /// Switches the global mode.
+    pub fn set_mode(&self, mode: Mode) -> Result<(), Error> {
+        self.ensure_active()?;
+        self.write_whole("mode", mode.name().as_bytes())
+    }
+
+    /// Writes `value` to file `name` in a single write, mapping errors to their meaning.
+    fn write_whole(&self, name: &str, value: &[u8]) -> Result<(), Error> {
+        let path = self.file(name);
+        let mut file = match fs::OpenOptions::new().write(true).open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                return Err(Error::NotPermitted { path })
+            }
+            Err(source) => return Err(Error::Io { path, source }),
+        };
+        match file.write(value) {
+            Ok(n) if n == value.len() => Ok(()),
+            Ok(n) => Err(Error::Rejected {
+                path,
+                value: String::from_utf8_lossy(value).into_owned(),
+                source: io::Error::new(io::ErrorKind::WriteZero, format!("short write of {n} bytes")),
+            }),
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Err(Error::NotPermitted { path }),
+            Err(source) => Err(Error::Rejected {
+                path,
+                value: String::from_utf8_lossy(value).into_owned(),
+                source,
+            }),
+        }
+    }
+}
+
+/// Whether a `/sys/kernel/security/lsm` listing (comma separated) names this LSM.
+pub fn is_listed(list: &str) -> bool {
+    list.trim().split(',').any(|name| name == abi::LSM_NAME)
+}
+
+/// Whether `path` exists (used to tell "LSM inactive" from "file missing").
+pub fn exists(path: &Path) -> bool {
+    path.exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fake(lsms: &str) -> (tempfile::TempDir, Securityfs) {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("tcp");
+        fs::create_dir(&dir).expect("mkdir");
+        fs::write(dir.join("version"), "1\n").expect("write");
+        fs::write(dir.join("mode"), "enforce\n").expect("write");
+        let list = tmp.path().join("lsm");
+        fs::write(&list, lsms).expect("write");
+        let sfs = Securityfs::new(dir, list);
+        (tmp, sfs)
+    }
+
+    #[test]
+    fn listing_is_matched_by_whole_name() {
+        assert!(is_listed("capability,landlock,tcp"));
+        assert!(is_listed("tcp\n"));
+        assert!(!is_listed("capability,landlock"));
+        assert!(!is_listed("tcpx,xtcp"));
+        assert!(!is_listed(""));
+    }
+
+    #[test]
+    fn reads_version_and_mode() {
+        let (_tmp, sfs) = fake("capability,tcp");
+        assert_eq!(sfs.version().expect("version"), abi::POLICY_ABI_VERSION);
+        assert_eq!(sfs.mode().expect("mode"), Mode::Enforce);
+    }
+
+    #[test]
+    fn writes_mode_in_one_write() {
+        let (_tmp, sfs) = fake("capability,tcp");
+        // securityfs replaces the value on each write; a regular file needs emptying first.
+        fs::write(sfs.file("mode"), "").expect("truncate");
+        sfs.set_mode(Mode::Alert).expect("set");
+        assert_eq!(fs::read_to_string(sfs.file("mode")).expect("read"), "alert");
+    }
+
+    #[test]
+    fn inactive_lsm_is_a_clear_error() {
+        let (_tmp, sfs) = fake("capability,landlock\n");
+        let err = sfs.mode().expect_err("must fail");
+        assert!(matches!(err, Error::Inactive { .. }), "{err:?}");
+        assert!(err.to_string().contains("lsm="), "{err}");
+        let err = sfs.set_mode(Mode::Monitor).expect_err("must fail");
+        assert!(matches!(err, Error::Inactive { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn missing_securityfs_is_a_clear_error() {
+        let sfs = Securityfs::new("/nonexistent/tcp", "/nonexistent/lsm");
+        let err = sfs.version().expect_err("must fail");
+        assert!(matches!(err, Error::NoSecurityfs { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn garbage_mode_is_reported() {
+        let (_tmp, sfs) = fake("tcp");
+        fs::write(sfs.file("mode"), "sideways\n").expect("write");
+        assert!(matches!(sfs.mode(), Err(Error::Unexpected { .. })));
+    }
+}

@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-object security state ("blobs") kept by the LSM framework for this LSM.
+//!
+//! The framework allocates one region per object for all LSMs, zero-filled, and gives each
+//! LSM an offset into it (written into `setup::BLOB_SIZES` at boot). All-zero is therefore
+//! the initial value of every type here, and means "unconfined / not yet classified".
+
+use kernel::bindings;
+
+use crate::setup;
+
+/// A policy domain. 0 is the unconfined domain, in which every task starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[repr(transparent)]
+pub(crate) struct DomainId(pub(crate) u32);
+
+impl DomainId {
+    /// The domain of tasks that no policy confines.
+    pub(crate) const UNCONFINED: DomainId = DomainId(0);
+}
+
+/// Subject state, in the cred blob: what a task is confined to.
+///
+/// Protected by the cred lifecycle: a cred is immutable once committed, so this is written
+/// only in `cred_prepare`/`cred_transfer` (and, later, exec transitions) on a new cred.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub(crate) struct CredSecurity {
+    /// The domain the task runs in.
+    pub(crate) domain: DomainId,
+    /// Domain requested for the next exec (`lsm_set_self_attr(LSM_ATTR_EXEC)`), or unconfined.
+    pub(crate) exec_domain: DomainId,
+}
+
+/// Per-task behaviour state, in the task blob. Owned by the task; reset for each new task.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub(crate) struct TaskSecurity {
+    /// Operations decided for this task in the current behaviour window.
+    pub(crate) window_ops: u32,
+    /// Anomaly score of the task (sum of surprisal, fixed point).
+    pub(crate) anomaly_score: u32,
+    /// Start of the current behaviour window, in nanoseconds of boot time.
+    pub(crate) window_start_ns: u64,
+}
+
+/// Object state of an inode: its policy type, valid for one policy generation.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub(crate) struct InodeSecurity {
+    /// Policy object type; 0 means "not yet classified".
+    pub(crate) object_type: u32,
+    /// Padding kept explicit so the layout has no hidden bytes.
+    pub(crate) _reserved: u32,
+    /// Policy generation that computed `object_type`; 0 means never computed.
+    pub(crate) generation: u64,
+}
+
+/// State of an open file: who opened it.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub(crate) struct FileSecurity {
+    /// Domain of the task that opened the file.
+    pub(crate) opener_domain: DomainId,
+}
+
+/// State of a socket: the domain that created it.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub(crate) struct SockSecurity {
+    /// Domain of the creating task (for accepted sockets, of the listener).
+    pub(crate) owner_domain: DomainId,
+}
+
+/// State of a SysV IPC object: the domain that created it.
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C)]
+pub(crate) struct IpcSecurity {
+    /// Domain of the creating task.
+    pub(crate) creator_domain: DomainId,
+}
+
+/// Returns this LSM's part of a blob region.
+///
+/// # Safety
+///
+/// `region` must be a blob region allocated by the LSM framework for an object of the kind
+/// whose offset is `offset`, and the LSM must be initialised (offsets are final).
+unsafe fn at<T>(region: *mut core::ffi::c_void, offset: core::ffi::c_int) -> *mut T {
+    // The framework never hands out a negative offset; treat one as zero-sized garbage.
+    let offset = usize::try_from(offset).unwrap_or(0);
+    region.cast::<u8>().wrapping_add(offset).cast::<T>()
+}
+
+/// The subject state of `cred`.
+///
+/// # Safety
+///
+/// `cred` must point to a live cred whose blob was allocated by the framework.
+pub(crate) unsafe fn cred(cred: *const bindings::cred) -> *mut CredSecurity {
+    // SAFETY: The caller guarantees `cred` is live; its `security` field is the blob region.
+    unsafe { at((*cred).security, setup::blob_offsets().lbs_cred) }
+}
+
+/// The behaviour state of `task`.
+///
+/// # Safety
+///
+/// `task` must point to a live task whose blob was allocated by the framework.
+pub(crate) unsafe fn task(task: *const bindings::task_struct) -> *mut TaskSecurity {
+    // SAFETY: The caller guarantees `task` is live; its `security` field is the blob region.
+    unsafe { at((*task).security, setup::blob_offsets().lbs_task) }
+}
+
+/// The object state of `inode`.
+///
+/// # Safety
+///
+/// `inode` must point to a live inode whose blob was allocated by the framework.
+pub(crate) unsafe fn inode(inode: *const bindings::inode) -> *mut InodeSecurity {
+    // SAFETY: The caller guarantees `inode` is live; `i_security` is the blob region.
+    unsafe { at((*inode).i_security, setup::blob_offsets().lbs_inode) }
+}
+
+/// The state of the open file `file`.
+///
+/// # Safety
+///
+/// `file` must point to a live file whose blob was allocated by the framework.
+pub(crate) unsafe fn file(file: *const bindings::file) -> *mut FileSecurity {
+    // SAFETY: The caller guarantees `file` is live; `f_security` is the blob region.
+    unsafe { at((*file).f_security, setup::blob_offsets().lbs_file) }
+}
+
+/// The state of socket `sk`.
+///
+/// # Safety
+///
+/// `sk` must point to a live sock whose blob was allocated by the framework.
+pub(crate) unsafe fn sock(sk: *const bindings::sock) -> *mut SockSecurity {
+    // SAFETY: The caller guarantees `sk` is live; `sk_security` is the blob region.
+    unsafe { at((*sk).sk_security, setup::blob_offsets().lbs_sock) }
+}
+
+/// The state of the IPC object `perm`.
+///
+/// # Safety
+///
+/// `perm` must point to a live IPC object whose blob was allocated by the framework.
+pub(crate) unsafe fn ipc(perm: *const bindings::kern_ipc_perm) -> *mut IpcSecurity {
+    // SAFETY: The caller guarantees `perm` is live; `security` is the blob region.
+    unsafe { at((*perm).security, setup::blob_offsets().lbs_ipc) }
+}
+
+/// The domain of the current task.
+pub(crate) fn current_domain() -> DomainId {
+    // SAFETY: `get_current` returns the running task, which is live while it runs; a task's
+    // own `cred` pointer may be read without RCU (it is only replaced by the task itself),
+    // and every cred carries a blob once the LSM is initialised.
+    unsafe {
+        let task = bindings::get_current();
+        (*cred((*task).cred)).domain
+    }
+}

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Registration with the LSM framework: blob sizes, the hook list and the init function.
+//!
+//! This replaces C's `DEFINE_LSM()` and `LSM_HOOK_INIT()` macros: the `lsm_info` record is
+//! placed in the `.lsm_info.init` section that `security_init()` walks, and the hook list
+//! points each entry at the framework's static-call slots for that hook.
+
+use core::mem::size_of;
+
+use kernel::bindings;
+use kernel::ffi::c_int;
+use kernel::prelude::*;
+
+use crate::{blob, engine, hooks, securityfs, state};
+
+/// Converts a blob size for `lsm_blob_sizes` (all sizes here are a few bytes).
+const fn blob_size<T>() -> c_int {
+    size_of::<T>() as c_int
+}
+
+/// Blob sizes requested from the framework. At boot the framework replaces each non-zero
+/// size with this LSM's offset into the shared blob; it is read-only after init.
+#[link_section = ".data..ro_after_init"]
+static mut BLOB_SIZES: bindings::lsm_blob_sizes = bindings::lsm_blob_sizes {
+    lbs_cred: blob_size::<blob::CredSecurity>(),
+    lbs_file: blob_size::<blob::FileSecurity>(),
+    lbs_backing_file: 0,
+    lbs_ib: 0,
+    lbs_inode: blob_size::<blob::InodeSecurity>(),
+    lbs_sock: blob_size::<blob::SockSecurity>(),
+    lbs_superblock: 0,
+    lbs_ipc: blob_size::<blob::IpcSecurity>(),
+    lbs_key: 0,
+    lbs_msg_msg: 0,
+    lbs_perf_event: 0,
+    lbs_task: blob_size::<blob::TaskSecurity>(),
+    lbs_xattr_count: 0,
+    lbs_tun_dev: 0,
+    lbs_bdev: 0,
+};
+
+/// The blob offsets assigned by the framework.
+pub(crate) fn blob_offsets() -> &'static bindings::lsm_blob_sizes {
+    // SAFETY: The framework writes BLOB_SIZES only in `security_init()`, before any hook of
+    // this LSM is registered; afterwards it is read-only (`.data..ro_after_init`).
+    unsafe { &*(&raw const BLOB_SIZES) }
+}
+
+/// Wrapper making the id record shareable; it is never written after being built.
+#[repr(transparent)]
+struct LsmId(bindings::lsm_id);
+
+// SAFETY: The record is immutable and its pointer targets a static string.
+unsafe impl Sync for LsmId {}
+
+/// The identity the framework reports for this LSM (`/sys/kernel/security/lsm`,
+/// `lsm_list_modules(2)`, `lsm_get_self_attr(2)`).
+static LSM_ID: LsmId = LsmId(bindings::lsm_id {
+    name: c"tcp".as_ptr().cast(),
+    id: engine::abi::LSM_ID,
+});
+
+/// The record `security_init()` finds in `.lsm_info.init`. The framework may write its
+/// `enabled` pointer while it orders LSMs, hence `static mut`.
+#[used]
+#[link_section = ".lsm_info.init"]
+static mut TCP_LSM_INFO: bindings::lsm_info = bindings::lsm_info {
+    name: c"tcp".as_ptr().cast(),
+    order: bindings::lsm_order_LSM_ORDER_MUTABLE,
+    flags: 0,
+    enabled: core::ptr::null_mut(),
+    init: Some(tcp_lsm_init),
+    blobs: &raw mut BLOB_SIZES,
+};
+
+/// Builds one `security_hook_list` entry, the Rust form of C's `LSM_HOOK_INIT`.
+macro_rules! hook {
+    ($name:ident, $func:path) => {
+        bindings::security_hook_list {
+            // SAFETY: Only the address of the framework's slot array for this hook is taken;
+            // the packed table is never read or referenced here.
+            scalls: unsafe { (&raw mut bindings::static_calls_table.$name).cast() },
+            hook: bindings::security_list_options { $name: Some($func) },
+            lsmid: core::ptr::null(),
+        }
+    };
+}
+
+/// Number of hooks this LSM registers.
+const HOOK_COUNT: usize = 9;
+
+/// The hook list. `security_add_hooks()` stores the id pointer in each entry and the
+/// static-call slots keep pointers to the entries, so it must live forever.
+#[link_section = ".data..ro_after_init"]
+static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
+    hook!(task_alloc, hooks::task_alloc),
+    hook!(cred_prepare, hooks::cred_prepare),
+    hook!(cred_transfer, hooks::cred_transfer),
+    hook!(file_alloc_security, hooks::file_alloc_security),
+    hook!(sk_alloc_security, hooks::sk_alloc_security),
+    hook!(sk_clone_security, hooks::sk_clone_security),
+    hook!(msg_queue_alloc_security, hooks::msg_queue_alloc_security),
+    hook!(shm_alloc_security, hooks::shm_alloc_security),
+    hook!(sem_alloc_security, hooks::sem_alloc_security),
+];
+
+/// Called once by `security_init()` when `tcp` is among the selected LSMs.
+#[link_section = ".init.text"]
+unsafe extern "C" fn tcp_lsm_init() -> c_int {
+    // SAFETY: Called once, single-threaded, during `security_init()`: nothing else touches
+    // HOOKS, and LSM_ID is a static that outlives the hooks.
+    unsafe {
+        bindings::security_add_hooks(
+            (&raw mut HOOKS).cast(),
+            HOOK_COUNT as c_int,
+            &raw const LSM_ID.0,
+        )
+    };
+    state::set_active();
+    pr_info!(
+        "LSM initialised (policy ABI {}, mode {})\n",
+        engine::abi::POLICY_ABI_VERSION,
+        state::mode().name()
+    );
+    0
+}
+
+/// Creates the securityfs files once securityfs is up (an `fs_initcall`).
+#[no_mangle]
+extern "C" fn tcp_lsm_fs_init() -> c_int {
+    if !state::is_active() {
+        // Not selected with lsm=: expose nothing.
+        return 0;
+    }
+    match securityfs::create() {
+        Ok(()) => 0,
+        Err(err) => {
+            pr_err!("cannot create securityfs files: {:?}\n", err);
+            err.to_errno()
+        }
+    }
+}
+
+// `fs_initcall(tcp_lsm_fs_init)`: on x86_64 (`CONFIG_HAVE_ARCH_PREL32_RELOCATIONS`) an
+// initcall entry is a 32-bit offset to the function, which only assembly can express;
+// this is what the kernel's own `module!` macro emits for built-in Rust modules.
+core::arch::global_asm!(
+    r#".section ".initcall5.init", "a"
+    __tcp_lsm_fs_initcall:
+        .long   tcp_lsm_fs_init - .
+        .previous
+    "#
+);
