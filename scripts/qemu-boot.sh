@@ -67,7 +67,10 @@ fi
 root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
 cleanup() { rm -rf "$root" "${console:-}"; }
 trap cleanup EXIT
+# mktemp made the folder 0700; it becomes the guest's /, which every user must traverse.
+chmod 0755 "$root"
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,add}
+chmod 1777 "$root/tmp"
 cp /bin/busybox "$root/bin/busybox"
 for b in tcp-policy tcp-guest-tests; do cp "$GUEST_BIN/$b" "$root/bin/$b"; done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$root/etc/passwd"

@@ -57,7 +57,10 @@ fn act(action: &str) -> Result<String, String> {
             Err(CliError::NotPermitted { .. }) => Ok("not-permitted".to_owned()),
             other => Ok(format!("unexpected: {other:?}")),
         },
-        _ => Err(format!("unknown action {action}")),
+        _ => match action.strip_prefix("read:") {
+            Some(path) => Ok(describe(&fs::read(path))),
+            None => Err(format!("unknown action {action}")),
+        },
     }
 }
 

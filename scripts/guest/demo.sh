@@ -14,8 +14,8 @@ tcp-policy mode monitor
 say "echo bogus > /sys/kernel/security/tcp/mode   # refused, mode unchanged"
 if echo bogus > /sys/kernel/security/tcp/mode; then echo "unexpected: accepted"; exit 1; fi
 cat /sys/kernel/security/tcp/mode
-say "setpriv --reuid=65534 --regid=65534 --clear-groups tcp-policy mode alert   # unprivileged"
-if setpriv --reuid=65534 --regid=65534 --clear-groups tcp-policy mode alert; then
+say "su -s /bin/sh -c 'tcp-policy mode alert' nobody   # unprivileged: refused"
+if su -s /bin/sh -c 'tcp-policy mode alert' nobody; then
   echo "unexpected: accepted"; exit 1
 fi
 say tcp-policy mode enforce
