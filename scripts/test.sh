@@ -61,6 +61,23 @@ rm -rf "$tmp"
 rc=0; out=$("$BOOT" --no-build --run 'cat /sys/kernel/security/lsm; echo; echo bogus > /sys/kernel/security/tcp/mode; cat /sys/kernel/security/tcp/mode') || rc=$?
 grep -q 'tcp' <<<"$out" && grep -qx 'enforce' <<<"$out" || fail "bogus mode write: exit $rc, output: $out"
 
+step "qemu-boot.sh: a guest that panics is reported"
+rc=0; out=$("$BOOT" --no-build --run 'echo c > /proc/sysrq-trigger' 2>&1) || rc=$?
+[ "$rc" -eq 125 ] && grep -q 'ended without reporting' <<<"$out" || fail "a guest panic ended with $rc: $out"
+
+step "qemu-boot.sh: --shell reads commands from the terminal"
+# Types a command once the guest says its shell is starting, and looks for its result.
+coproc SHELLVM { "$BOOT" --no-build --shell --timeout 120 2>&1; }
+shell_pid=$SHELLVM_PID found=0
+while IFS= read -r -t 120 line <&"${SHELLVM[0]}"; do
+  case "$line" in
+    *"TCP LSM guest:"*) printf 'echo shell-$((6*7))\nreboot -f\n' >&"${SHELLVM[1]}" ;;
+    *shell-42*) found=1 ;;
+  esac
+done
+wait "$shell_pid" || true
+[ "$found" = 1 ] || fail "--shell did not run a typed command"
+
 step "qemu-boot.sh: a guest that never reports is bounded"
 rc=0; "$BOOT" --no-build --timeout 20 --run 'sleep 1000' || rc=$?
 [ "$rc" -eq 124 ] || fail "a hung guest ended with $rc, expected 124"
