@@ -44,13 +44,16 @@ if [ "$(cat "$KDIR/.tcp_lsm_patch" 2>/dev/null)" != "$patch_sum" ]; then
   pristine=$KDIR/.tcp_lsm_pristine
   stage=$(mktemp -d)
   trap 'rm -rf "$stage"' EXIT
+  # Files the patch creates (`--- /dev/null`) have no pristine copy.
+  created=$(awk '/^--- \/dev\/null/ { getline; sub(/^\+\+\+ b\//, ""); print }' "$PATCH")
   for f in $(sed -n 's|^+++ b/||p' "$PATCH"); do
+    mkdir -p "$(dirname "$stage/$f")"
+    if grep -qxF "$f" <<<"$created"; then continue; fi
     if [ ! -f "$pristine/$f" ]; then
       [ -f "$KDIR/$f" ] || die "$f named by the patch is missing from the kernel tree"
       mkdir -p "$(dirname "$pristine/$f")"
       cp -p "$KDIR/$f" "$pristine/$f"
     fi
-    mkdir -p "$(dirname "$stage/$f")"
     cp "$pristine/$f" "$stage/$f"
   done
   patch -d "$stage" -p1 --forward --quiet -F0 < "$PATCH" || die "integration patch does not apply"

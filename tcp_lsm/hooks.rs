@@ -74,7 +74,9 @@ pub(crate) unsafe extern "C" fn sk_alloc_security(
     let domain = blob::current_domain();
     // SAFETY: The framework passes the sock being allocated, with its blob.
     unsafe { (*blob::sock(sk)).owner_domain = domain };
-    // Recording the owner cannot fail; creation is decided in `socket_create`.
+    // Recording the owner cannot fail; creation is decided in `socket_create`. Some socks
+    // are allocated in softirq context, where `current` is unrelated: mediation will
+    // record the owner in `socket_post_create` instead.
     0
 }
 
@@ -96,7 +98,8 @@ unsafe fn ipc_alloc(perm: *mut bindings::kern_ipc_perm) -> c_int {
     let domain = blob::current_domain();
     // SAFETY: Guaranteed by the caller.
     unsafe { (*blob::ipc(perm)).creator_domain = domain };
-    // Recording the creator cannot fail; creation is decided by the `*_associate` hooks.
+    // Recording the creator cannot fail. Creation itself must be decided here, since the
+    // `*_associate` hooks only see existing keys; that check arrives with mediation.
     0
 }
 

@@ -2,24 +2,33 @@
 
 //! The files under `/sys/kernel/security/tcp/`: the boundary with userspace.
 //!
-//! | file      | mode | read                         | write                                |
-//! |-----------|------|------------------------------|--------------------------------------|
-//! | `version` | 0444 | policy ABI version, e.g. `1` | refused (`-EINVAL`)                  |
-//! | `mode`    | 0644 | `monitor`, `alert`, `enforce`| one of those names; else `-EINVAL`   |
+//! | file          | mode | read                          | write                              |
+//! |---------------|------|-------------------------------|------------------------------------|
+//! | `version`     | 0444 | policy ABI version, e.g. `1`  | refused (`-EINVAL`)                |
+//! | `mode`        | 0644 | `monitor`, `alert`, `enforce` | one of those names; else `-EINVAL` |
+//! | `policy`      | 0600 | the loaded blob (empty: none) | a blob, in one or many writes      |
+//! | `generation`  | 0444 | generation, 0 before any load | refused                            |
+//! | `policy_hash` | 0444 | SHA-256 of the blob, or none  | refused                            |
 //!
 //! Opening a writable file for writing needs CAP_MAC_ADMIN, checked at open with the
 //! opener's credentials (`-EPERM` otherwise); an open file keeps the opener's right.
+//! The ABI is documented in docs/securityfs.md.
 
+use core::cell::UnsafeCell;
 use core::fmt::Write;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use kernel::bindings;
-use kernel::error::code::{EFAULT, EINVAL, EPERM};
+use kernel::error::code::{EBUSY, EFAULT, EFBIG, EINVAL, ENOEXEC, ENOMEM, EPERM};
 use kernel::ffi::{c_char, c_int, c_void};
 use kernel::prelude::*;
+use kernel::sync::Arc;
 use kernel::uaccess::UserSlice;
 
 use crate::engine::abi::{MODE_WRITE_MAX, POLICY_ABI_VERSION};
+use crate::engine::format::{HEADER_SIZE, MAGIC, MAX_POLICY_SIZE};
 use crate::engine::mode::Mode;
+use crate::policy::{self, Loaded};
 use crate::state;
 
 /// A small formatting buffer on the stack; output past its end is cut off, never written.
@@ -86,21 +95,39 @@ unsafe extern "C" fn version_read(
     unsafe { read_text(buf, count, ppos, text.as_bytes()) }
 }
 
-/// `open` of files that accept writes: writers need CAP_MAC_ADMIN, checked now, with the
-/// opener's credentials. Readers need nothing beyond the file's permission bits.
-unsafe extern "C" fn privileged_writer_open(
-    _inode: *mut bindings::inode,
-    file: *mut bindings::file,
-) -> c_int {
-    // SAFETY: The VFS passes the file being opened.
-    let flags = unsafe { (*file).f_flags };
-    if flags & bindings::O_ACCMODE != bindings::O_RDONLY {
+/// Refuses writers without CAP_MAC_ADMIN, checked now, with the opener's credentials.
+/// Readers need nothing beyond the file's permission bits.
+///
+/// # Safety
+///
+/// `file` must be the file being opened.
+unsafe fn check_writer(file: *mut bindings::file) -> Result {
+    // SAFETY: Guaranteed by the caller.
+    if unsafe { opened_for_write(file) } {
         // SAFETY: `capable` checks the current task, which is the opener.
         if !unsafe { bindings::capable(bindings::CAP_MAC_ADMIN as c_int) } {
-            return EPERM.to_errno();
+            return Err(EPERM);
         }
     }
-    0
+    Ok(())
+}
+
+/// Whether `file` was opened for writing.
+///
+/// # Safety
+///
+/// `file` must be a live file.
+unsafe fn opened_for_write(file: *const bindings::file) -> bool {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { (*file).f_flags & bindings::O_ACCMODE != bindings::O_RDONLY }
+}
+
+unsafe extern "C" fn mode_open(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+    // SAFETY: The VFS passes the file being opened.
+    match unsafe { check_writer(file) } {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
 }
 
 unsafe extern "C" fn mode_read(
@@ -148,6 +175,235 @@ unsafe extern "C" fn mode_write(
     count as isize
 }
 
+unsafe extern "C" fn generation_read(
+    _file: *mut bindings::file,
+    buf: *mut c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    let generation = policy::current().map_or(0, |p| p.generation());
+    let mut text = StackBuf::<24>::new();
+    if writeln!(text, "{}", generation).is_err() {
+        return errno(EINVAL);
+    }
+    // SAFETY: The arguments are those of this read operation.
+    unsafe { read_text(buf, count, ppos, text.as_bytes()) }
+}
+
+unsafe extern "C" fn policy_hash_read(
+    _file: *mut bindings::file,
+    buf: *mut c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    let mut text = StackBuf::<72>::new();
+    let written = match policy::current() {
+        None => writeln!(text, "none"),
+        Some(p) => p
+            .digest()
+            .iter()
+            .try_for_each(|b| write!(text, "{:02x}", b))
+            .and_then(|()| writeln!(text)),
+    };
+    if written.is_err() {
+        return errno(EINVAL);
+    }
+    // SAFETY: The arguments are those of this read operation.
+    unsafe { read_text(buf, count, ppos, text.as_bytes()) }
+}
+
+/// State of one open `policy` file, in `file->private_data`.
+struct PolicyFile {
+    /// The policy in force when the file was opened for reading; what reads return.
+    /// Set at open, never modified.
+    snapshot: Option<Arc<Loaded>>,
+    /// Set while a write uses `staging`: `pwrite(2)` calls on one file are not serialised
+    /// by the VFS, so a second concurrent writer gets `-EBUSY` instead of a data race.
+    busy: AtomicBool,
+    /// The blob being written; only accessed by the writer that set `busy`.
+    staging: UnsafeCell<Staging>,
+}
+
+/// A blob being written to `policy`.
+struct Staging {
+    /// Bytes written so far.
+    bytes: KVVec<u8>,
+    /// The blob's size from its header, once the header has arrived (0 before).
+    expected: usize,
+    /// A write was rejected: the rest of this blob is refused until the file is reopened.
+    failed: bool,
+}
+
+/// Offset and width of the header's `total_size` field.
+const TOTAL_SIZE_AT: core::ops::Range<usize> = 16..20;
+
+impl Staging {
+    /// Appends one chunk from userspace; returns the new generation when the chunk
+    /// completed a blob that was then loaded.
+    fn write_chunk(&mut self, buf: *const c_char, count: usize, pos: u64) -> Result<Option<u64>> {
+        if self.failed || pos != self.bytes.len() as u64 {
+            // Blobs are written in order from offset 0; a refused blob needs a new open.
+            return Err(EINVAL);
+        }
+        let old_len = self.bytes.len();
+        let new_len = old_len.checked_add(count).ok_or(EFBIG)?;
+        if new_len > MAX_POLICY_SIZE {
+            return Err(EFBIG);
+        }
+        if self.expected != 0 && new_len > self.expected {
+            return Err(EINVAL);
+        }
+        self.bytes.extend_with(count, 0, GFP_KERNEL).map_err(|_| ENOMEM)?;
+        let dst = self.bytes.as_mut_slice().get_mut(old_len..new_len).ok_or(EINVAL)?;
+        if UserSlice::new(buf as usize, count).reader().read_slice(dst).is_err() {
+            return Err(EFAULT);
+        }
+        let data = self.bytes.as_slice();
+        if data.len() >= MAGIC.len() && data.get(..MAGIC.len()) != Some(&MAGIC[..]) {
+            return Err(ENOEXEC);
+        }
+        if self.expected == 0 {
+            if let Some(field) = data.get(TOTAL_SIZE_AT) {
+                let mut le = [0u8; 4];
+                le.copy_from_slice(field);
+                let total = usize::try_from(u32::from_le_bytes(le)).map_err(|_| EFBIG)?;
+                if total > MAX_POLICY_SIZE {
+                    return Err(EFBIG);
+                }
+                if total < HEADER_SIZE || data.len() > total {
+                    return Err(EINVAL);
+                }
+                self.expected = total;
+            }
+        }
+        if self.expected == 0 || self.bytes.len() < self.expected {
+            return Ok(None);
+        }
+        let blob = core::mem::replace(&mut self.bytes, KVVec::new());
+        self.expected = 0;
+        match policy::load(blob) {
+            Ok(generation) => Ok(Some(generation)),
+            Err(e) => {
+                let errno = e.to_errno();
+                match &e {
+                    policy::LoadError::Invalid(reason) => {
+                        pr_warn!("policy rejected (errno {}): {}\n", -errno, reason)
+                    }
+                    policy::LoadError::NoMemory => pr_warn!("policy rejected: out of memory\n"),
+                }
+                Err(kernel::error::Error::from_errno(errno))
+            }
+        }
+    }
+}
+
+/// The `PolicyFile` of an open `policy` file.
+///
+/// # Safety
+///
+/// `file` must be an open `policy` file whose `private_data` was set by `policy_open`.
+unsafe fn policy_file<'a>(file: *mut bindings::file) -> Option<&'a PolicyFile> {
+    // SAFETY: Guaranteed by the caller; the state lives until `policy_release`, which the
+    // VFS calls only after the last read or write returned.
+    unsafe { (*file).private_data.cast::<PolicyFile>().as_ref() }
+}
+
+unsafe extern "C" fn policy_open(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+    // SAFETY: The VFS passes the file being opened.
+    if let Err(e) = unsafe { check_writer(file) } {
+        return e.to_errno();
+    }
+    // SAFETY: As above.
+    let for_write = unsafe { opened_for_write(file) };
+    // SAFETY: As above.
+    let for_read = unsafe { (*file).f_flags } & bindings::O_ACCMODE != bindings::O_WRONLY;
+    let state = PolicyFile {
+        snapshot: if for_read { policy::current() } else { None },
+        busy: AtomicBool::new(false),
+        staging: UnsafeCell::new(Staging { bytes: KVVec::new(), expected: 0, failed: !for_write }),
+    };
+    match KBox::new(state, GFP_KERNEL) {
+        Ok(boxed) => {
+            // SAFETY: The file is being opened; nothing else uses `private_data` yet.
+            unsafe { (*file).private_data = KBox::into_raw(boxed).cast() };
+            0
+        }
+        Err(_) => ENOMEM.to_errno(),
+    }
+}
+
+unsafe extern "C" fn policy_release(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+    // SAFETY: The VFS passes the file being released; `private_data` was set by
+    // `policy_open` from `KBox::into_raw` and nothing uses it after release.
+    let state = unsafe { (*file).private_data.cast::<PolicyFile>() };
+    if state.is_null() {
+        return 0;
+    }
+    // SAFETY: See above; ownership returns to this box, which frees it.
+    let state = unsafe { KBox::from_raw(state) };
+    let staging = KBox::into_inner(state).staging.into_inner();
+    if !staging.failed && !staging.bytes.is_empty() {
+        pr_warn!(
+            "policy load abandoned: file closed after {} of {} bytes; nothing loaded\n",
+            staging.bytes.len(),
+            staging.expected
+        );
+    }
+    0
+}
+
+unsafe extern "C" fn policy_read(
+    file: *mut bindings::file,
+    buf: *mut c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    // SAFETY: The VFS passes an open `policy` file.
+    let Some(state) = (unsafe { policy_file(file) }) else {
+        return errno(EINVAL);
+    };
+    let bytes = state.snapshot.as_ref().map_or(&[][..], |p| p.bytes());
+    // SAFETY: The arguments are those of this read operation.
+    unsafe { read_text(buf, count, ppos, bytes) }
+}
+
+unsafe extern "C" fn policy_write(
+    file: *mut bindings::file,
+    buf: *const c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
+    // SAFETY: The VFS passes an open `policy` file.
+    let Some(state) = (unsafe { policy_file(file) }) else {
+        return errno(EINVAL);
+    };
+    if state.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        return errno(EBUSY);
+    }
+    // SAFETY: `busy` was false and is now ours: no other reference to the staging exists
+    // until it is cleared below.
+    let staging = unsafe { &mut *state.staging.get() };
+    // SAFETY: The VFS passes a valid position pointer.
+    let pos = u64::try_from(unsafe { *ppos }).unwrap_or(u64::MAX);
+    let result = match staging.write_chunk(buf, count, pos) {
+        Ok(loaded) => {
+            if let Some(generation) = loaded {
+                pr_info!("policy loaded: generation {}\n", generation);
+            }
+            // SAFETY: As above. `count` bytes were accepted, far below `loff_t::MAX`.
+            unsafe { *ppos = (*ppos).saturating_add(count as bindings::loff_t) };
+            count as isize
+        }
+        Err(e) => {
+            staging.failed = true;
+            staging.bytes = KVVec::new();
+            errno(e)
+        }
+    };
+    state.busy.store(false, Ordering::Release);
+    result
+}
+
 /// Wrapper making a `file_operations` table shareable; it is never written.
 #[repr(transparent)]
 struct FileOps(bindings::file_operations);
@@ -169,9 +425,30 @@ static VERSION_FOPS: FileOps = FileOps(bindings::file_operations {
 });
 
 static MODE_FOPS: FileOps = FileOps(bindings::file_operations {
-    open: Some(privileged_writer_open),
+    open: Some(mode_open),
     read: Some(mode_read),
     write: Some(mode_write),
+    llseek: Some(bindings::generic_file_llseek),
+    ..NO_FOPS
+});
+
+static GENERATION_FOPS: FileOps = FileOps(bindings::file_operations {
+    read: Some(generation_read),
+    llseek: Some(bindings::generic_file_llseek),
+    ..NO_FOPS
+});
+
+static POLICY_HASH_FOPS: FileOps = FileOps(bindings::file_operations {
+    read: Some(policy_hash_read),
+    llseek: Some(bindings::generic_file_llseek),
+    ..NO_FOPS
+});
+
+static POLICY_FOPS: FileOps = FileOps(bindings::file_operations {
+    open: Some(policy_open),
+    release: Some(policy_release),
+    read: Some(policy_read),
+    write: Some(policy_write),
     llseek: Some(bindings::generic_file_llseek),
     ..NO_FOPS
 });
@@ -197,7 +474,10 @@ pub(crate) fn create() -> Result {
     let dir = unsafe { bindings::securityfs_create_dir(c"tcp".as_ptr().cast(), core::ptr::null_mut()) };
     let dir = kernel::error::from_err_ptr(dir)?;
     let files = create_file(c"version", 0o444, dir, &VERSION_FOPS)
-        .and_then(|()| create_file(c"mode", 0o644, dir, &MODE_FOPS));
+        .and_then(|()| create_file(c"mode", 0o644, dir, &MODE_FOPS))
+        .and_then(|()| create_file(c"policy", 0o600, dir, &POLICY_FOPS))
+        .and_then(|()| create_file(c"generation", 0o444, dir, &GENERATION_FOPS))
+        .and_then(|()| create_file(c"policy_hash", 0o444, dir, &POLICY_HASH_FOPS));
     if files.is_err() {
         // SAFETY: `dir` was created above and nothing else refers to it yet.
         unsafe { bindings::securityfs_recursive_remove(dir) };

@@ -13,6 +13,7 @@ const __LOG_PREFIX: &[u8] = b"tcp\0";
 
 mod blob;
 mod hooks;
+mod policy;
 mod securityfs;
 mod setup;
 mod state;
@@ -22,5 +23,9 @@ mod engine {
     #![forbid(unsafe_code)]
     #![allow(dead_code, unreachable_pub)] // Userspace uses more of the engine than the kernel.
     pub(crate) mod abi;
+    pub(crate) mod format;
     pub(crate) mod mode;
+    pub(crate) mod perm;
+    pub(crate) mod sha256;
+    pub(crate) mod types;
 }

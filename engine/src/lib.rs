@@ -1,11 +1,25 @@
-//! Shared engine of the TCP LSM: the userspace ABI constants and the mode state machine,
-//! one copy of the code compiled by Cargo (tests, fuzzing, benchmarks, CLI) and by Kbuild
-//! into the kernel (see `tcp_lsm/tcp_lsm.rs`, which includes these files as modules).
+//! Shared engine of the TCP LSM: the userspace ABI constants, the mode state machine, the
+//! permission vocabulary and the binary policy format, one copy of the code compiled by
+//! Cargo (tests, fuzzing, benchmarks, CLI) and by Kbuild into the kernel (see
+//! `tcp_lsm/tcp_lsm.rs`, which includes these files as modules).
 //!
-//! The kernel includes every module of this crate except this root file, so every module
-//! must build without `std`, `alloc` or `unsafe`.
+//! The kernel includes every module of this crate except this root file and the modules
+//! behind the `alloc` feature (`model`, `encode`), so every other module must build
+//! without `std`, `alloc` or `unsafe`, and refer to its siblings with `super::`.
 #![no_std]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
 pub mod abi;
+pub mod format;
 pub mod mode;
+pub mod perm;
+pub mod sha256;
+pub mod types;
+
+#[cfg(feature = "alloc")]
+pub mod encode;
+#[cfg(feature = "alloc")]
+pub mod model;

@@ -57,10 +57,15 @@ fn act(action: &str) -> Result<String, String> {
             Err(CliError::NotPermitted { .. }) => Ok("not-permitted".to_owned()),
             other => Ok(format!("unexpected: {other:?}")),
         },
-        _ => match action.strip_prefix("read:") {
-            Some(path) => Ok(describe(&fs::read(path))),
-            None => Err(format!("unknown action {action}")),
-        },
+        _ => {
+            if let Some(path) = action.strip_prefix("read:") {
+                Ok(describe(&fs::read(path)))
+            } else if let Some(path) = action.strip_prefix("open-write:") {
+                Ok(describe(&OpenOptions::new().write(true).open(path)))
+            } else {
+                Err(format!("unknown action {action}"))
+            }
+        }
     }
 }
 
@@ -81,6 +86,14 @@ fn run(args: &[&str]) -> Result<String, String> {
                 .map_err(|e| format!("open as root: {e}"))?;
             drop_mac_admin()?;
             Ok(describe(&file.write(mode.as_bytes())))
+        }
+        ["load-many", which, times] => {
+            // Loads policy `1000 + which` `times` times; reports how many loads succeeded.
+            let which: u32 = which.parse().map_err(|_| "bad index".to_owned())?;
+            let times: u32 = times.parse().map_err(|_| "bad count".to_owned())?;
+            let blob = crate::policy::sample_blob(1000 + which)?;
+            let ok = (0..times).filter(|_| crate::policy::load(&blob).is_ok()).count();
+            Ok(ok.to_string())
         }
         _ => Err(format!("unknown helper {args:?}")),
     }

@@ -4,12 +4,15 @@
 //! Output: one `test NAME ... ok|FAILED: why` line per test, then `N passed, N failed`;
 //! the exit status is 0 only when at least one test ran and none failed.
 //!
-//! Usage: `tcp-guest-tests [--expect active|inactive] [--filter TEXT] [--inject-failure]`.
+//! Usage: `tcp-guest-tests [--expect active|inactive] [--filter TEXT] [--inject-failure]`,
+//! or `tcp-guest-tests --bench-load` for the policy load benchmark.
 //! `--expect inactive` runs the tests for a kernel booted without `tcp` in `lsm=`;
 //! `--inject-failure` adds a test that always fails, to prove the pipeline turns red.
 
+mod bench;
 mod harness;
 mod helpers;
+mod policy;
 mod securityfs;
 
 use std::process::ExitCode;
@@ -27,6 +30,15 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("__helper") {
         return helpers::main(args.get(1..).unwrap_or_default());
+    }
+    if args.first().map(String::as_str) == Some("--bench-load") {
+        return match bench::run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("tcp-guest-tests: bench: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let mut expect_active = true;
     let mut filter = None;
@@ -47,9 +59,14 @@ fn main() -> ExitCode {
             _ => return usage(),
         }
     }
-    let suite = if expect_active { securityfs::ACTIVE } else { securityfs::INACTIVE };
-    let mut tests: Vec<&Test> = suite
+    let suites: &[&[Test]] = if expect_active {
+        &[securityfs::ACTIVE, policy::ACTIVE]
+    } else {
+        &[securityfs::INACTIVE]
+    };
+    let mut tests: Vec<&Test> = suites
         .iter()
+        .flat_map(|suite| suite.iter())
         .filter(|t| filter.as_deref().is_none_or(|f| t.name.contains(f)))
         .collect();
     // The injected failure ignores --filter: it exists to prove that failures are reported.

@@ -18,7 +18,7 @@ const VERSION_FILE: &str = "/sys/kernel/security/tcp/version";
 /// Tests for a kernel booted with `tcp` in `lsm=`.
 pub const ACTIVE: &[Test] = &[
     Test { name: "lsm_listed_in_securityfs", run: lsm_listed },
-    Test { name: "securityfs_dir_has_version_and_mode", run: dir_has_files },
+    Test { name: "securityfs_dir_has_all_files", run: dir_has_files },
     Test { name: "version_is_policy_abi", run: version_is_policy_abi },
     Test { name: "version_refuses_writes", run: version_refuses_writes },
     Test { name: "mode_boots_in_enforce", run: mode_boots_in_enforce },
@@ -69,9 +69,10 @@ fn dir_has_files() -> Outcome {
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
         .collect();
     names.sort();
+    let expected = ["generation", "mode", "policy", "policy_hash", "version"];
     ensure(
-        names.iter().any(|n| n == "version") && names.iter().any(|n| n == "mode"),
-        format!("entries {names:?} lack version or mode"),
+        expected.iter().all(|e| names.iter().any(|n| n == e)),
+        format!("entries {names:?} lack one of {expected:?}"),
     )
 }
 
@@ -179,7 +180,9 @@ fn cli_status_and_mode() -> Outcome {
     ensure_eq(code, 0, &format!("status exit ({err})"))?;
     ensure_eq(
         out,
-        format!("lsm: active\npolicy abi: {POLICY_ABI_VERSION}\nmode: enforce\n"),
+        format!(
+            "lsm: active\npolicy abi: {POLICY_ABI_VERSION}\nmode: enforce\ngeneration: 0\npolicy hash: none\npolicy: none loaded\n"
+        ),
         "status output",
     )?;
     let (code, out, err) = run_cli(&["mode", "monitor"])?;

@@ -7,6 +7,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use nix::errno::Errno;
 use tcp_lsm_engine::abi;
 use tcp_lsm_engine::mode::Mode;
 
@@ -42,6 +43,16 @@ pub enum Error {
         path: PathBuf,
         /// The value written.
         value: String,
+        /// The kernel's error.
+        source: io::Error,
+    },
+    /// The kernel refused a policy blob.
+    #[error("the kernel rejected the policy written to {path}: {reason} ({source})")]
+    PolicyRejected {
+        /// The policy file.
+        path: PathBuf,
+        /// What the errno means.
+        reason: &'static str,
         /// The kernel's error.
         source: io::Error,
     },
@@ -149,6 +160,66 @@ impl Securityfs {
                 source,
             }),
         }
+    }
+}
+
+impl Securityfs {
+    /// The generation of the loaded policy (0: none loaded since boot).
+    pub fn generation(&self) -> Result<u64, Error> {
+        let text = self.read("generation")?;
+        text.trim()
+            .parse()
+            .map_err(|_| Error::Unexpected { path: self.file("generation"), content: text })
+    }
+
+    /// SHA-256 of the loaded policy in hex, or `None` when none is loaded.
+    pub fn policy_hash(&self) -> Result<Option<String>, Error> {
+        let text = self.read("policy_hash")?;
+        match text.trim() {
+            "none" => Ok(None),
+            hash if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Ok(Some(hash.to_owned()))
+            }
+            _ => Err(Error::Unexpected { path: self.file("policy_hash"), content: text }),
+        }
+    }
+
+    /// The loaded policy blob (empty when none is loaded). Needs root.
+    pub fn read_policy(&self) -> Result<Vec<u8>, Error> {
+        self.ensure_active()?;
+        let path = self.file("policy");
+        fs::read(&path).map_err(|source| match source.kind() {
+            io::ErrorKind::PermissionDenied => Error::NotPermitted { path: path.clone() },
+            _ => Error::Io { path: path.clone(), source },
+        })
+    }
+
+    /// Loads a policy blob; returns the new generation.
+    pub fn load_policy(&self, blob: &[u8]) -> Result<u64, Error> {
+        self.ensure_active()?;
+        self.write_whole("policy", blob).map_err(|e| match e {
+            Error::Rejected { path, source, .. } => Error::PolicyRejected {
+                path,
+                reason: rejection_reason(&source),
+                source,
+            },
+            other => other,
+        })?;
+        self.generation()
+    }
+}
+
+/// What the kernel's errno for a rejected policy means (docs/securityfs.md).
+pub fn rejection_reason(err: &io::Error) -> &'static str {
+    match err.raw_os_error().map(Errno::from_raw) {
+        Some(Errno::ENOEXEC) => "not a policy blob (bad magic)",
+        Some(Errno::EPROTO) => "the policy was compiled for another policy ABI version",
+        Some(Errno::EBADMSG) => "checksum mismatch: the file is corrupted",
+        Some(Errno::EFBIG) => "the policy is larger than the kernel's 64 MiB limit",
+        Some(Errno::EINVAL) => "malformed policy (the kernel log names the fault)",
+        Some(Errno::ENOMEM) => "the kernel is out of memory",
+        Some(Errno::EBUSY) => "another write is in progress on the same descriptor",
+        _ => "the kernel refused the policy",
     }
 }
 

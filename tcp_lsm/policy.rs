@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The loaded policy: an immutable, validated snapshot published by RCU.
+//!
+//! A load validates the whole blob with the engine's validator first; only a blob that
+//! passes is published, by one compare-and-exchange of [`CURRENT`] that also assigns the
+//! next generation number. The previous snapshot is released after an RCU grace period,
+//! so a reader inside `rcu_read_lock()` never sees it freed. A rejected blob changes
+//! nothing: not the policy, not the generation.
+
+use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+
+use kernel::bindings;
+use kernel::error::code::{EFBIG, EINVAL, ENOEXEC};
+use kernel::error::Error;
+use kernel::ffi::c_int;
+use kernel::prelude::*;
+use kernel::sync::{Arc, ArcBorrow};
+
+use crate::engine::format::{self, ErrorClass, FormatError};
+
+/// One loaded policy.
+pub(crate) struct Loaded {
+    /// Generation number: 1 for the first policy loaded since boot, then +1 per load.
+    /// Written once before publication (the publishing exchange orders it), then constant.
+    generation: AtomicU64,
+    /// SHA-256 of the blob (the policy's identity).
+    digest: [u8; 32],
+    /// The validated blob. Immutable.
+    bytes: KVVec<u8>,
+}
+
+impl Loaded {
+    /// The generation number.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
+
+    /// SHA-256 of the blob.
+    pub(crate) fn digest(&self) -> &[u8; 32] {
+        &self.digest
+    }
+
+    /// The blob as loaded.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        self.bytes.as_slice()
+    }
+}
+
+/// The published policy (`Arc::into_raw`), or null before the first load. Readers load it
+/// inside an RCU read-side section; writers replace it with `compare_exchange`.
+static CURRENT: AtomicPtr<Loaded> = AtomicPtr::new(core::ptr::null_mut());
+
+/// Marks an RCU read-side critical section; ends it when dropped.
+struct RcuReadGuard;
+
+impl RcuReadGuard {
+    fn new() -> Self {
+        // SAFETY: `rcu_read_lock` may be called from any context; the guard ensures the
+        // matching unlock on every path.
+        unsafe { bindings::rcu_read_lock() };
+        RcuReadGuard
+    }
+}
+
+impl Drop for RcuReadGuard {
+    fn drop(&mut self) {
+        // SAFETY: Paired with the `rcu_read_lock` in `new`.
+        unsafe { bindings::rcu_read_unlock() };
+    }
+}
+
+/// A counted reference to the current policy, or `None` when none was loaded.
+pub(crate) fn current() -> Option<Arc<Loaded>> {
+    let _rcu = RcuReadGuard::new();
+    let ptr = CURRENT.load(Ordering::Acquire);
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: `ptr` came from `Arc::into_raw` and was published in CURRENT. The publisher
+    // that replaces it drops that reference only after `synchronize_rcu()`, which waits for
+    // this read-side section, so the count is non-zero here and the object alive.
+    let borrow = unsafe { ArcBorrow::from_raw(ptr) };
+    Some(Arc::from(borrow))
+}
+
+/// Why a load was refused.
+pub(crate) enum LoadError {
+    /// The blob failed validation.
+    Invalid(FormatError),
+    /// Out of memory.
+    NoMemory,
+}
+
+impl LoadError {
+    /// The errno returned to the writer (documented in docs/securityfs.md).
+    pub(crate) fn to_errno(&self) -> c_int {
+        let err = match self {
+            LoadError::NoMemory => ENOMEM,
+            LoadError::Invalid(e) => match e.class() {
+                ErrorClass::TooLarge => EFBIG,
+                ErrorClass::BadMagic => ENOEXEC,
+                ErrorClass::BadVersion => errno_const(bindings::EPROTO),
+                ErrorClass::BadChecksum => errno_const(bindings::EBADMSG),
+                ErrorClass::Truncated
+                | ErrorClass::BadLayout
+                | ErrorClass::BadReference
+                | ErrorClass::BadValue
+                | ErrorClass::NotCanonical => EINVAL,
+            },
+        };
+        err.to_errno()
+    }
+}
+
+/// An errno the `kernel` crate has no constant for.
+fn errno_const(errno: u32) -> Error {
+    Error::from_errno(-(errno as c_int))
+}
+
+/// Validates `bytes` in full and, if it passes, publishes it as the new policy.
+/// Returns the new generation.
+pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
+    let view = format::validate(bytes.as_slice()).map_err(LoadError::Invalid)?;
+    let digest = view.digest();
+    let loaded = Loaded { generation: AtomicU64::new(0), digest, bytes };
+    let new = Arc::new(loaded, GFP_KERNEL).map_err(|_| LoadError::NoMemory)?;
+    let new_ptr = Arc::into_raw(new).cast_mut();
+    loop {
+        let rcu = RcuReadGuard::new();
+        let old = CURRENT.load(Ordering::Acquire);
+        let generation = if old.is_null() {
+            1
+        } else {
+            // SAFETY: Inside the read-side section `old` stays alive (see `current`).
+            unsafe { (*old).generation() }.saturating_add(1)
+        };
+        // SAFETY: `new_ptr` is not published yet; only this function refers to it.
+        unsafe { (*new_ptr).generation.store(generation, Ordering::Relaxed) };
+        let swapped =
+            CURRENT.compare_exchange(old, new_ptr, Ordering::AcqRel, Ordering::Acquire).is_ok();
+        drop(rcu);
+        if swapped {
+            if !old.is_null() {
+                // SAFETY: Waits until no reader can still be using `old`, then releases the
+                // reference that CURRENT held (it came from `Arc::into_raw`).
+                unsafe {
+                    bindings::synchronize_rcu();
+                    drop(Arc::from_raw(old));
+                }
+            }
+            return Ok(generation);
+        }
+    }
+}
