@@ -75,6 +75,7 @@ cp /bin/busybox "$root/bin/busybox"
 for b in tcp-policy tcp-guest-tests; do cp "$GUEST_BIN/$b" "$root/bin/$b"; done
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+cp -a "$REPO/examples" "$root/examples"
 for d in "${adds[@]}"; do cp -a "$d" "$root/add/$(basename "$d")"; done
 echo "$mode" > "$root/etc/tcp-lsm-job"
 case "$mode" in

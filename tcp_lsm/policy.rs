@@ -18,6 +18,7 @@ use kernel::prelude::*;
 use kernel::sync::{Arc, ArcBorrow};
 
 use crate::engine::format::{self, ErrorClass, FormatError};
+use crate::state;
 
 /// One loaded policy.
 pub(crate) struct Loaded {
@@ -123,6 +124,7 @@ fn errno_const(errno: u32) -> Error {
 pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
     let view = format::validate(bytes.as_slice()).map_err(LoadError::Invalid)?;
     let digest = view.digest();
+    let mode = view.settings().mode;
     let loaded = Loaded { generation: AtomicU64::new(0), digest, bytes };
     let new = Arc::new(loaded, GFP_KERNEL).map_err(|_| LoadError::NoMemory)?;
     let new_ptr = Arc::into_raw(new).cast_mut();
@@ -147,6 +149,13 @@ pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
                 unsafe {
                     bindings::synchronize_rcu();
                     drop(Arc::from_raw(old));
+                }
+            }
+            // A policy may name the global mode it needs (`mode enforce;`).
+            if let Some(mode) = mode {
+                let previous = state::set_mode(mode);
+                if previous != mode {
+                    pr_notice!("mode {} -> {} (policy generation {})\n", previous.name(), mode.name(), generation);
                 }
             }
             return Ok(generation);

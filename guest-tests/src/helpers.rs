@@ -60,6 +60,16 @@ fn act(action: &str) -> Result<String, String> {
         _ => {
             if let Some(path) = action.strip_prefix("read:") {
                 Ok(describe(&fs::read(path)))
+            } else if let Some(path) = action.strip_prefix("cli-load:") {
+                let out = std::process::Command::new("tcp-policy")
+                    .args(["load", path])
+                    .output()
+                    .map_err(|e| format!("run tcp-policy: {e}"))?;
+                Ok(format!(
+                    "exit={:?} {}",
+                    out.status.code(),
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ))
             } else if let Some(path) = action.strip_prefix("open-write:") {
                 Ok(describe(&OpenOptions::new().write(true).open(path)))
             } else {

@@ -37,6 +37,9 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "policy_mutated_blobs_match_userspace_validator", run: mutated_blobs },
     Test { name: "policy_write_needs_mac_admin", run: needs_mac_admin },
     Test { name: "policy_concurrent_loads_leave_one_policy", run: concurrent_loads },
+    Test { name: "policy_mode_setting_switches_global_mode", run: mode_setting },
+    Test { name: "cli_compile_load_add_delete_show", run: cli_policy_commands },
+    Test { name: "cli_policy_errors_are_clear", run: cli_policy_errors },
 ];
 
 /// A small valid policy whose content varies with `n`.
@@ -375,4 +378,106 @@ fn concurrent_loads() -> Outcome {
         .map(|w| sample_blob(1000 + w))
         .collect::<Result<_, _>>()?;
     ensure(candidates.contains(&current), "the policy in force is none of the loaded ones")
+}
+
+/// Runs `tcp-policy ARGS`; returns (exit code, stdout, stderr).
+fn cli(args: &[&str]) -> Result<(i32, String, String), String> {
+    let out = Command::new("tcp-policy")
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run tcp-policy: {e}"))?;
+    Ok((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+const EXAMPLE: &str = "/examples/coding-agent.policy";
+
+fn cli_policy_commands() -> Outcome {
+    let (code, out, err) = cli(&["compile", EXAMPLE, "-o", "/tmp/cli.bin"])?;
+    ensure_eq(code, 0, &format!("compile ({err})"))?;
+    let blob = fs::read("/tmp/cli.bin").map_err(|e| e.to_string())?;
+    let digest = hex(&blob[32..64]);
+    ensure(out.contains(&digest), format!("compile output {out:?} lacks the digest {digest}"))?;
+    let before = generation()?;
+    let (code, out, err) = cli(&["load", "/tmp/cli.bin"])?;
+    ensure_eq(code, 0, &format!("load ({err})"))?;
+    ensure_eq(out, format!("loaded: generation {}, sha256 {digest}\n", before + 1), "load output")?;
+    ensure_eq(hash()?, digest.clone(), "hash after CLI load")?;
+    // Policy text is compiled on the fly.
+    let (code, _, err) = cli(&["load", EXAMPLE])?;
+    ensure_eq(code, 0, &format!("load text ({err})"))?;
+    ensure_eq((generation()?, hash()?), (before + 2, digest), "load of the same policy as text")?;
+
+    let rule = [
+        "--subject=ai_agent",
+        "--object=training_data",
+        "--class=file",
+        "--permission=read",
+        "--decision=allow",
+    ];
+    let (code, _, err) = cli(&[&["add"][..], &rule[..]].concat())?;
+    ensure_eq(code, 0, &format!("add ({err})"))?;
+    ensure_eq(generation()?, before + 3, "generation after add")?;
+    let (_, shown, _) = cli(&["show"])?;
+    ensure(
+        shown.contains("domain ai_agent {") && shown.contains("allow file training_data read;"),
+        format!("show after add lacks the rule:\n{shown}"),
+    )?;
+    ensure(shown.contains("domain coding_agent {"), "add dropped the rest of the policy")?;
+    let (code, _, err) = cli(&["status"])?;
+    ensure_eq(code, 0, &format!("status ({err})"))?;
+    let (code, _, err) = cli(&[&["delete"][..], &rule[..]].concat())?;
+    ensure_eq(code, 0, &format!("delete ({err})"))?;
+    let (_, shown, _) = cli(&["show"])?;
+    ensure(!shown.contains("allow file training_data"), format!("rule still shown:\n{shown}"))?;
+    // Deleting it again fails and changes nothing.
+    let gen = generation()?;
+    let (code, _, err) = cli(&[&["delete"][..], &rule[..]].concat())?;
+    ensure_eq(code, 1, &format!("second delete ({err})"))?;
+    ensure_eq(generation()?, gen, "generation after a refused delete")
+}
+
+fn cli_policy_errors() -> Outcome {
+    let before = snapshot()?;
+    let (code, _, err) = cli(&["load", "/nonexistent.bin"])?;
+    ensure_eq(code, 1, "load of a missing file")?;
+    ensure(err.contains("cannot read /nonexistent.bin"), format!("stderr {err:?}"))?;
+
+    let mut blob = sample_blob(5000)?;
+    let last = blob.len() - 1;
+    blob[last] ^= 1;
+    fs::write("/tmp/corrupt.bin", &blob).map_err(|e| e.to_string())?;
+    let (code, _, err) = cli(&["load", "/tmp/corrupt.bin"])?;
+    ensure_eq(code, 1, "load of a corrupted blob")?;
+    ensure(err.contains("not a valid policy"), format!("stderr {err:?}"))?;
+
+    fs::write("/tmp/bad.policy", "domain a {\n    allow file nosuchtype read;\n}\n")
+        .map_err(|e| e.to_string())?;
+    let (code, _, err) = cli(&["load", "/tmp/bad.policy"])?;
+    ensure_eq(code, 1, "load of bad text")?;
+    ensure(
+        err.contains("/tmp/bad.policy:2:") && err.contains('^') && err.contains("nosuchtype"),
+        format!("diagnostic lacks file:line, caret or name: {err:?}"),
+    )?;
+
+    let report = helper("as-nobody", &["cli-load:/examples/coding-agent.policy"])?;
+    ensure(report.contains("CAP_MAC_ADMIN"), format!("unprivileged load said {report:?}"))?;
+    ensure_unchanged(&before, "refused CLI loads")
+}
+
+fn mode_setting() -> Outcome {
+    let read_mode = || fs::read_to_string("/sys/kernel/security/tcp/mode").map_err(|e| e.to_string());
+    let mut with_mode = sample_policy(6000);
+    with_mode.settings.mode = Some(tcp_lsm_engine::mode::Mode::Monitor);
+    let blob = encode(&with_mode).map_err(|e| format!("encode: {e:?}"))?;
+    load(&blob).map_err(|e| format!("load: {e}"))?;
+    ensure_eq(read_mode()?, "monitor\n".to_owned(), "mode after a policy asking for monitor")?;
+    // A policy without a mode setting leaves the mode alone.
+    load(&sample_blob(6001)?).map_err(|e| format!("load: {e}"))?;
+    ensure_eq(read_mode()?, "monitor\n".to_owned(), "mode after a policy without mode")?;
+    fs::write("/sys/kernel/security/tcp/mode", "enforce").map_err(|e| e.to_string())?;
+    ensure_eq(read_mode()?, "enforce\n".to_owned(), "mode restored")
 }

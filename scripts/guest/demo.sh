@@ -20,5 +20,20 @@ if su -s /bin/sh -c 'tcp-policy mode alert' nobody; then
 fi
 say tcp-policy mode enforce
 tcp-policy mode enforce
+say "tcp-policy compile /examples/coding-agent.policy -o /tmp/policy.bin"
+tcp-policy compile /examples/coding-agent.policy -o /tmp/policy.bin
+say tcp-policy load /tmp/policy.bin
+tcp-policy load /tmp/policy.bin
+say "tcp-policy add --subject=ai_agent --object=training_data --class=file --permission=read --decision=allow"
+tcp-policy add --subject=ai_agent --object=training_data --class=file --permission=read --decision=allow
+say tcp-policy status
+tcp-policy status
+say "tcp-policy show | grep -A3 'domain ai_agent'"
+tcp-policy show | grep -A3 'domain ai_agent'
+say "head -c 100 /tmp/policy.bin > /tmp/truncated.bin; tcp-policy load /tmp/truncated.bin   # refused"
+head -c 100 /tmp/policy.bin > /tmp/truncated.bin
+if tcp-policy load /tmp/truncated.bin; then echo "unexpected: accepted"; exit 1; fi
+say "cat /sys/kernel/security/tcp/generation /sys/kernel/security/tcp/policy_hash   # unchanged"
+cat /sys/kernel/security/tcp/generation /sys/kernel/security/tcp/policy_hash
 say "dmesg | grep 'tcp:'"
 dmesg | grep 'tcp:'
