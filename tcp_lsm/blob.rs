@@ -10,28 +10,74 @@ use kernel::bindings;
 
 use crate::setup;
 
-/// A policy domain. 0 is the unconfined domain, in which every task starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[repr(transparent)]
-pub(crate) struct DomainId(pub(crate) u32);
+/// Longest domain name (the format's `MAX_NAME_LEN`).
+pub(crate) const DOMAIN_NAME_MAX: usize = 64;
 
-#[allow(dead_code)] // The decision code (issue 4) compares against it.
-impl DomainId {
+/// The domain a subject is confined to, by name. Names, not ids, so that a confinement
+/// survives policy reloads that renumber domains; an empty name is the unconfined domain,
+/// in which every task starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
+pub(crate) struct DomainName {
+    len: u8,
+    bytes: [u8; DOMAIN_NAME_MAX],
+}
+
+impl Default for DomainName {
+    fn default() -> Self {
+        Self::UNCONFINED
+    }
+}
+
+impl DomainName {
     /// The domain of tasks that no policy confines.
-    pub(crate) const UNCONFINED: DomainId = DomainId(0);
+    pub(crate) const UNCONFINED: DomainName = DomainName { len: 0, bytes: [0; DOMAIN_NAME_MAX] };
+
+    /// The domain called `name`; `None` when the name is empty or too long.
+    pub(crate) fn new(name: &[u8]) -> Option<DomainName> {
+        if name.is_empty() || name.len() > DOMAIN_NAME_MAX {
+            return None;
+        }
+        let mut d = DomainName { len: u8::try_from(name.len()).ok()?, bytes: [0; DOMAIN_NAME_MAX] };
+        d.bytes.get_mut(..name.len())?.copy_from_slice(name);
+        Some(d)
+    }
+
+    /// The name; empty for the unconfined domain.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or(&[])
+    }
+
+    /// Whether this is a policy domain (not the unconfined one).
+    pub(crate) fn is_confined(&self) -> bool {
+        self.len != 0
+    }
+
+    /// A 64-bit key for the name (FNV-1a), 0 for the unconfined domain; used to remember
+    /// an owner domain in small blobs.
+    pub(crate) fn key(&self) -> u64 {
+        if !self.is_confined() {
+            return 0;
+        }
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for &b in self.as_bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h | 1
+    }
 }
 
 /// Subject state, in the cred blob: what a task is confined to.
 ///
 /// Protected by the cred lifecycle: a cred is immutable once committed, so this is written
-/// only in `cred_prepare`/`cred_transfer` (and, later, exec transitions) on a new cred.
+/// only on a cred under construction (`cred_prepare`, `cred_transfer`, exec, self-attr).
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 pub(crate) struct CredSecurity {
     /// The domain the task runs in.
-    pub(crate) domain: DomainId,
+    pub(crate) domain: DomainName,
     /// Domain requested for the next exec (`lsm_set_self_attr(LSM_ATTR_EXEC)`), or unconfined.
-    pub(crate) exec_domain: DomainId,
+    pub(crate) exec_domain: DomainName,
 }
 
 /// Per-task behaviour state, in the task blob. Owned by the task; reset for each new task.
@@ -62,24 +108,24 @@ pub(crate) struct InodeSecurity {
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 pub(crate) struct FileSecurity {
-    /// Domain of the task that opened the file.
-    pub(crate) opener_domain: DomainId,
+    /// Key ([`DomainName::key`]) of the domain of the task that opened the file.
+    pub(crate) opener_domain: u64,
 }
 
 /// State of a socket: the domain that created it.
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 pub(crate) struct SockSecurity {
-    /// Domain of the creating task (for accepted sockets, of the listener).
-    pub(crate) owner_domain: DomainId,
+    /// Key of the domain of the creating task (for accepted sockets, of the listener).
+    pub(crate) owner_domain: u64,
 }
 
 /// State of a SysV IPC object: the domain that created it.
 #[derive(Clone, Copy, Debug, Default)]
 #[repr(C)]
 pub(crate) struct IpcSecurity {
-    /// Domain of the creating task.
-    pub(crate) creator_domain: DomainId,
+    /// Key of the domain of the creating task.
+    pub(crate) creator_domain: u64,
 }
 
 /// Returns this LSM's part of a blob region.
@@ -157,13 +203,27 @@ pub(crate) unsafe fn ipc(perm: *const bindings::kern_ipc_perm) -> *mut IpcSecuri
     unsafe { at((*perm).security, setup::blob_offsets().lbs_ipc) }
 }
 
-/// The domain of the current task.
-pub(crate) fn current_domain() -> DomainId {
+/// The current task's subjective cred.
+pub(crate) fn current_cred() -> *const bindings::cred {
     // SAFETY: `get_current` returns the running task, which is live while it runs; a task's
-    // own `cred` pointer may be read without RCU (it is only replaced by the task itself),
-    // and every cred carries a blob once the LSM is initialised.
-    unsafe {
-        let task = bindings::get_current();
-        (*cred((*task).cred)).domain
-    }
+    // own `cred` pointer may be read without RCU (only the task itself replaces it).
+    unsafe { (*bindings::get_current()).cred }
+}
+
+/// The domain of the current task.
+pub(crate) fn current_domain() -> DomainName {
+    // SAFETY: The current cred is live and carries a blob once the LSM is initialised.
+    unsafe { (*cred(current_cred())).domain }
+}
+
+/// The domain of `task`, read from its objective cred under RCU.
+///
+/// # Safety
+///
+/// `task` must be a live task.
+pub(crate) unsafe fn task_domain(task: *const bindings::task_struct) -> DomainName {
+    let _rcu = crate::policy::RcuReadGuard::new();
+    // SAFETY: The caller keeps `task` alive; `real_cred` is RCU-protected and read inside a
+    // read-side section, during which the cred (and its blob) cannot be freed.
+    unsafe { (*cred((*task).real_cred)).domain }
 }

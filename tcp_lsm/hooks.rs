@@ -58,7 +58,7 @@ pub(crate) unsafe extern "C" fn cred_transfer(
 
 /// `file_alloc_security`: a file remembers the domain of the task that opened it.
 pub(crate) unsafe extern "C" fn file_alloc_security(file: *mut bindings::file) -> c_int {
-    let domain = blob::current_domain();
+    let domain = blob::current_domain().key();
     // SAFETY: The framework passes the file being allocated, with its blob.
     unsafe { (*blob::file(file)).opener_domain = domain };
     // Recording the opener cannot fail; opening is decided in `file_open`.
@@ -71,7 +71,7 @@ pub(crate) unsafe extern "C" fn sk_alloc_security(
     _family: c_int,
     _priority: bindings::gfp_t,
 ) -> c_int {
-    let domain = blob::current_domain();
+    let domain = blob::current_domain().key();
     // SAFETY: The framework passes the sock being allocated, with its blob.
     unsafe { (*blob::sock(sk)).owner_domain = domain };
     // Recording the owner cannot fail; creation is decided in `socket_create`. Some socks
@@ -89,17 +89,20 @@ pub(crate) unsafe extern "C" fn sk_clone_security(
     unsafe { *blob::sock(newsk) = *blob::sock(sk) };
 }
 
-/// Records the creating domain of a SysV IPC object.
+/// Decides the creation of a SysV IPC object of kind `kind` and records its creator.
 ///
 /// # Safety
 ///
 /// `perm` must be an IPC object being allocated, with its blob.
-unsafe fn ipc_alloc(perm: *mut bindings::kern_ipc_perm) -> c_int {
-    let domain = blob::current_domain();
+unsafe fn ipc_alloc(perm: *mut bindings::kern_ipc_perm, kind: u32) -> c_int {
+    // Creation is decided here: the `*_associate` hooks only see existing keys.
+    let rc = crate::task::ipc_create(kind);
+    if rc != 0 {
+        return rc;
+    }
+    let domain = blob::current_domain().key();
     // SAFETY: Guaranteed by the caller.
     unsafe { (*blob::ipc(perm)).creator_domain = domain };
-    // Recording the creator cannot fail. Creation itself must be decided here, since the
-    // `*_associate` hooks only see existing keys; that check arrives with mediation.
     0
 }
 
@@ -108,17 +111,17 @@ pub(crate) unsafe extern "C" fn msg_queue_alloc_security(
     perm: *mut bindings::kern_ipc_perm,
 ) -> c_int {
     // SAFETY: The framework passes the message queue being allocated.
-    unsafe { ipc_alloc(perm) }
+    unsafe { ipc_alloc(perm, crate::engine::perm::bits::ipc::MSG) }
 }
 
 /// `shm_alloc_security`: see [`ipc_alloc`].
 pub(crate) unsafe extern "C" fn shm_alloc_security(perm: *mut bindings::kern_ipc_perm) -> c_int {
     // SAFETY: The framework passes the shared memory segment being allocated.
-    unsafe { ipc_alloc(perm) }
+    unsafe { ipc_alloc(perm, crate::engine::perm::bits::ipc::SHM) }
 }
 
 /// `sem_alloc_security`: see [`ipc_alloc`].
 pub(crate) unsafe extern "C" fn sem_alloc_security(perm: *mut bindings::kern_ipc_perm) -> c_int {
     // SAFETY: The framework passes the semaphore set being allocated.
-    unsafe { ipc_alloc(perm) }
+    unsafe { ipc_alloc(perm, crate::engine::perm::bits::ipc::SEM) }
 }

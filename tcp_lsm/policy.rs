@@ -12,7 +12,6 @@ use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use kernel::bindings;
 use kernel::error::code::{EFBIG, EINVAL, ENOEXEC};
-use kernel::error::Error;
 use kernel::ffi::c_int;
 use kernel::prelude::*;
 use kernel::sync::{Arc, ArcBorrow};
@@ -29,6 +28,8 @@ pub(crate) struct Loaded {
     digest: [u8; 32],
     /// The validated blob. Immutable.
     bytes: KVVec<u8>,
+    /// Where the sections of `bytes` are, as found by the validator.
+    layout: format::PolicyLayout,
 }
 
 impl Loaded {
@@ -46,6 +47,11 @@ impl Loaded {
     pub(crate) fn bytes(&self) -> &[u8] {
         self.bytes.as_slice()
     }
+
+    /// The policy, queried in place.
+    pub(crate) fn view(&self) -> format::PolicyView<'_> {
+        format::PolicyView::from_layout(self.bytes.as_slice(), self.layout)
+    }
 }
 
 /// The published policy (`Arc::into_raw`), or null before the first load. Readers load it
@@ -53,10 +59,11 @@ impl Loaded {
 static CURRENT: AtomicPtr<Loaded> = AtomicPtr::new(core::ptr::null_mut());
 
 /// Marks an RCU read-side critical section; ends it when dropped.
-struct RcuReadGuard;
+pub(crate) struct RcuReadGuard;
 
 impl RcuReadGuard {
-    fn new() -> Self {
+    /// Enters a read-side section.
+    pub(crate) fn new() -> Self {
         // SAFETY: `rcu_read_lock` may be called from any context; the guard ensures the
         // matching unlock on every path.
         unsafe { bindings::rcu_read_lock() };
@@ -101,8 +108,8 @@ impl LoadError {
             LoadError::Invalid(e) => match e.class() {
                 ErrorClass::TooLarge => EFBIG,
                 ErrorClass::BadMagic => ENOEXEC,
-                ErrorClass::BadVersion => errno_const(bindings::EPROTO),
-                ErrorClass::BadChecksum => errno_const(bindings::EBADMSG),
+                ErrorClass::BadVersion => crate::decide::errno(bindings::EPROTO),
+                ErrorClass::BadChecksum => crate::decide::errno(bindings::EBADMSG),
                 ErrorClass::Truncated
                 | ErrorClass::BadLayout
                 | ErrorClass::BadReference
@@ -114,18 +121,14 @@ impl LoadError {
     }
 }
 
-/// An errno the `kernel` crate has no constant for.
-fn errno_const(errno: u32) -> Error {
-    Error::from_errno(-(errno as c_int))
-}
-
 /// Validates `bytes` in full and, if it passes, publishes it as the new policy.
 /// Returns the new generation.
 pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
     let view = format::validate(bytes.as_slice()).map_err(LoadError::Invalid)?;
     let digest = view.digest();
     let mode = view.settings().mode;
-    let loaded = Loaded { generation: AtomicU64::new(0), digest, bytes };
+    let layout = view.layout();
+    let loaded = Loaded { generation: AtomicU64::new(0), digest, bytes, layout };
     let new = Arc::new(loaded, GFP_KERNEL).map_err(|_| LoadError::NoMemory)?;
     let new_ptr = Arc::into_raw(new).cast_mut();
     loop {

@@ -104,6 +104,10 @@ unsafe extern "C" fn version_read(
 unsafe fn check_writer(file: *mut bindings::file) -> Result {
     // SAFETY: Guaranteed by the caller.
     if unsafe { opened_for_write(file) } {
+        // Self-protection: no confined task writes here, whatever its capabilities.
+        if crate::blob::current_domain().is_confined() {
+            return Err(EPERM);
+        }
         // SAFETY: `capable` checks the current task, which is the opener.
         if !unsafe { bindings::capable(bindings::CAP_MAC_ADMIN as c_int) } {
             return Err(EPERM);

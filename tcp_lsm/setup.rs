@@ -12,7 +12,7 @@ use kernel::bindings;
 use kernel::ffi::c_int;
 use kernel::prelude::*;
 
-use crate::{blob, engine, hooks, securityfs, state};
+use crate::{blob, engine, exec, file, hooks, net, securityfs, state, task};
 
 /// Converts a blob size for `lsm_blob_sizes` (all sizes here are a few bytes).
 const fn blob_size<T>() -> c_int {
@@ -88,12 +88,14 @@ macro_rules! hook {
 }
 
 /// Number of hooks this LSM registers.
-const HOOK_COUNT: usize = 9;
+const HOOK_COUNT: usize = 62;
 
 /// The hook list. `security_add_hooks()` stores the id pointer in each entry and the
 /// static-call slots keep pointers to the entries, so it must live forever.
+/// docs/hook-map.md says what each one decides.
 #[link_section = ".data..ro_after_init"]
 static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
+    // Lifecycle of the blobs.
     hook!(task_alloc, hooks::task_alloc),
     hook!(cred_prepare, hooks::cred_prepare),
     hook!(cred_transfer, hooks::cred_transfer),
@@ -103,6 +105,65 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     hook!(msg_queue_alloc_security, hooks::msg_queue_alloc_security),
     hook!(shm_alloc_security, hooks::shm_alloc_security),
     hook!(sem_alloc_security, hooks::sem_alloc_security),
+    // Domains.
+    hook!(bprm_creds_for_exec, exec::bprm_creds_for_exec),
+    hook!(getselfattr, exec::getselfattr),
+    hook!(setselfattr, exec::setselfattr),
+    hook!(getprocattr, exec::getprocattr),
+    // Files, exec, memory.
+    hook!(file_open, file::file_open),
+    hook!(bprm_check_security, file::bprm_check_security),
+    hook!(mmap_file, file::mmap_file),
+    hook!(file_mprotect, file::file_mprotect),
+    hook!(path_unlink, file::path_unlink),
+    hook!(path_mkdir, file::path_mkdir),
+    hook!(path_rmdir, file::path_rmdir),
+    hook!(path_mknod, file::path_mknod),
+    hook!(path_symlink, file::path_symlink),
+    hook!(path_link, file::path_link),
+    hook!(path_rename, file::path_rename),
+    hook!(path_truncate, file::path_truncate),
+    hook!(path_chmod, file::path_chmod),
+    hook!(path_chown, file::path_chown),
+    hook!(inode_getattr, file::inode_getattr),
+    // Network.
+    hook!(socket_create, net::socket_create),
+    hook!(socket_connect, net::socket_connect),
+    hook!(socket_bind, net::socket_bind),
+    hook!(socket_listen, net::socket_listen),
+    hook!(socket_accept, net::socket_accept),
+    hook!(socket_sendmsg, net::socket_sendmsg),
+    // Capabilities and processes.
+    hook!(capable, task::capable),
+    hook!(ptrace_access_check, task::ptrace_access_check),
+    hook!(ptrace_traceme, task::ptrace_traceme),
+    hook!(task_kill, task::task_kill),
+    hook!(task_prctl, task::task_prctl),
+    hook!(task_fix_setuid, task::task_fix_setuid),
+    hook!(task_fix_setgid, task::task_fix_setgid),
+    hook!(task_setnice, task::task_setnice),
+    hook!(task_setioprio, task::task_setioprio),
+    hook!(task_setrlimit, task::task_setrlimit),
+    hook!(task_setscheduler, task::task_setscheduler),
+    hook!(task_setpgid, task::task_setpgid),
+    // System operations.
+    hook!(kernel_module_request, task::kernel_module_request),
+    hook!(kernel_load_data, task::kernel_load_data),
+    hook!(kernel_read_file, task::kernel_read_file),
+    hook!(bpf, task::bpf),
+    hook!(settime, task::settime),
+    hook!(uring_override_creds, task::uring_override_creds),
+    hook!(uring_sqpoll, task::uring_sqpoll),
+    hook!(uring_cmd, task::uring_cmd),
+    hook!(inode_init_security_anon, task::inode_init_security_anon),
+    // SysV IPC.
+    hook!(msg_queue_associate, task::msg_queue_associate),
+    hook!(msg_queue_msgsnd, task::msg_queue_msgsnd),
+    hook!(msg_queue_msgrcv, task::msg_queue_msgrcv),
+    hook!(shm_associate, task::shm_associate),
+    hook!(shm_shmat, task::shm_shmat),
+    hook!(sem_associate, task::sem_associate),
+    hook!(sem_semop, task::sem_semop),
 ];
 
 /// Called once by `security_init()` when `tcp` is among the selected LSMs.

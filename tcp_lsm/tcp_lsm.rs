@@ -12,11 +12,17 @@
 const __LOG_PREFIX: &[u8] = b"tcp\0";
 
 mod blob;
+mod decide;
+mod exec;
+mod file;
+mod fspath;
 mod hooks;
+mod net;
 mod policy;
 mod securityfs;
 mod setup;
 mod state;
+mod task;
 
 /// The shared engine; the files are copied from `engine/src/` of the repository.
 mod engine {
@@ -27,5 +33,6 @@ mod engine {
     pub(crate) mod mode;
     pub(crate) mod perm;
     pub(crate) mod sha256;
+    pub(crate) mod sockaddr;
     pub(crate) mod types;
 }

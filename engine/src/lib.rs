@@ -17,6 +17,7 @@ pub mod format;
 pub mod mode;
 pub mod perm;
 pub mod sha256;
+pub mod sockaddr;
 pub mod types;
 
 #[cfg(feature = "alloc")]

@@ -149,3 +149,140 @@ pub const PROCESS_OPS_MASK: u32 = all_bits(PROCESS_OPS.len()) as u32;
 
 /// Every defined capability bit (`CAP_CHOWN` = bit 0 ... `CAP_CHECKPOINT_RESTORE` = bit 40).
 pub const CAPABILITIES_MASK: u64 = all_bits(CAPABILITIES.len());
+
+/// Bit masks of the permission names above, for code that tests them (the kernel's hooks).
+/// `tests::masks_match_names` checks every mask against its name.
+pub mod bits {
+    /// File permission bits (`FILE_PERMS`).
+    pub mod file {
+        #![allow(missing_docs)]
+        pub const READ: u32 = 1 << 0;
+        pub const WRITE: u32 = 1 << 1;
+        pub const APPEND: u32 = 1 << 2;
+        pub const EXECUTE: u32 = 1 << 3;
+        pub const CREATE: u32 = 1 << 4;
+        pub const UNLINK: u32 = 1 << 5;
+        pub const RENAME: u32 = 1 << 6;
+        pub const LINK: u32 = 1 << 7;
+        pub const SETATTR: u32 = 1 << 8;
+        pub const GETATTR: u32 = 1 << 9;
+        pub const XATTR: u32 = 1 << 10;
+        pub const IOCTL: u32 = 1 << 11;
+        pub const LOCK: u32 = 1 << 12;
+        pub const MMAP: u32 = 1 << 13;
+        pub const CHDIR: u32 = 1 << 14;
+        pub const MKDIR: u32 = 1 << 15;
+        pub const RMDIR: u32 = 1 << 16;
+        pub const MKNOD: u32 = 1 << 17;
+        pub const SYMLINK: u32 = 1 << 18;
+        pub const READDIR: u32 = 1 << 19;
+    }
+    /// Network operation bits (`NET_OPS`).
+    pub mod net {
+        #![allow(missing_docs)]
+        pub const CREATE: u32 = 1 << 0;
+        pub const CONNECT: u32 = 1 << 1;
+        pub const BIND: u32 = 1 << 2;
+        pub const LISTEN: u32 = 1 << 3;
+        pub const ACCEPT: u32 = 1 << 4;
+        pub const SEND: u32 = 1 << 5;
+    }
+    /// Scope bits of signal and ptrace rules (`SCOPES`).
+    pub mod scope {
+        #![allow(missing_docs)]
+        pub const SAME_DOMAIN: u32 = 1 << 0;
+        pub const ANY: u32 = 1 << 1;
+    }
+    /// SysV IPC bits (`IPC_PERMS`).
+    pub mod ipc {
+        #![allow(missing_docs)]
+        pub const SHM: u32 = 1 << 0;
+        pub const MSG: u32 = 1 << 1;
+        pub const SEM: u32 = 1 << 2;
+    }
+    /// System operation bits (`SYSTEM_OPS`).
+    pub mod system {
+        #![allow(missing_docs)]
+        pub const MODULE_LOAD: u32 = 1 << 0;
+        pub const MODULE_REQUEST: u32 = 1 << 1;
+        pub const KERNEL_READ_FILE: u32 = 1 << 2;
+        pub const BPF: u32 = 1 << 3;
+        pub const TIME: u32 = 1 << 4;
+        pub const KEXEC: u32 = 1 << 5;
+        pub const IO_URING: u32 = 1 << 6;
+        pub const MOUNT: u32 = 1 << 7;
+        pub const PERF: u32 = 1 << 8;
+        pub const REBOOT: u32 = 1 << 9;
+    }
+    /// Process operation bits (`PROCESS_OPS`).
+    pub mod process {
+        #![allow(missing_docs)]
+        pub const SETUID: u32 = 1 << 0;
+        pub const SETGID: u32 = 1 << 1;
+        pub const PRCTL: u32 = 1 << 2;
+        pub const RLIMIT: u32 = 1 << 3;
+        pub const NICE: u32 = 1 << 4;
+        pub const SCHEDULER: u32 = 1 << 5;
+        pub const SETPGID: u32 = 1 << 6;
+        pub const SETSID: u32 = 1 << 7;
+        pub const IOPRIO: u32 = 1 << 8;
+    }
+    /// Capabilities a confined domain never gets, whatever its policy says: loading
+    /// kernel code, raw hardware access, rebooting, tracing, administering MAC (this LSM),
+    /// overriding MAC, and BPF.
+    pub const NEVER_GRANTED_CAPS: u64 = (1 << 16) // sys_module
+        | (1 << 17) // sys_rawio
+        | (1 << 22) // sys_boot
+        | (1 << 19) // sys_ptrace
+        | (1 << 33) // mac_admin
+        | (1 << 32) // mac_override
+        | (1 << 39); // bpf
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(names: &[&str], pairs: &[(&str, u32)]) {
+        for (name, mask) in pairs {
+            assert_eq!(bit_of(names, name).map(|b| 1u32 << b), Some(*mask), "{name}");
+        }
+    }
+
+    #[test]
+    fn masks_match_names() {
+        use bits::*;
+        check(FILE_PERMS, &[
+            ("read", file::READ), ("write", file::WRITE), ("append", file::APPEND),
+            ("execute", file::EXECUTE), ("create", file::CREATE), ("unlink", file::UNLINK),
+            ("rename", file::RENAME), ("link", file::LINK), ("setattr", file::SETATTR),
+            ("getattr", file::GETATTR), ("xattr", file::XATTR), ("ioctl", file::IOCTL),
+            ("lock", file::LOCK), ("mmap", file::MMAP), ("chdir", file::CHDIR),
+            ("mkdir", file::MKDIR), ("rmdir", file::RMDIR), ("mknod", file::MKNOD),
+            ("symlink", file::SYMLINK), ("readdir", file::READDIR),
+        ]);
+        check(NET_OPS, &[
+            ("create", net::CREATE), ("connect", net::CONNECT), ("bind", net::BIND),
+            ("listen", net::LISTEN), ("accept", net::ACCEPT), ("send", net::SEND),
+        ]);
+        check(SCOPES, &[("same-domain", scope::SAME_DOMAIN), ("any", scope::ANY)]);
+        check(IPC_PERMS, &[("shm", ipc::SHM), ("msg", ipc::MSG), ("sem", ipc::SEM)]);
+        check(SYSTEM_OPS, &[
+            ("module-load", system::MODULE_LOAD), ("module-request", system::MODULE_REQUEST),
+            ("kernel-read-file", system::KERNEL_READ_FILE), ("bpf", system::BPF),
+            ("time", system::TIME), ("kexec", system::KEXEC), ("io-uring", system::IO_URING),
+            ("mount", system::MOUNT), ("perf", system::PERF), ("reboot", system::REBOOT),
+        ]);
+        check(PROCESS_OPS, &[
+            ("setuid", process::SETUID), ("setgid", process::SETGID), ("prctl", process::PRCTL),
+            ("rlimit", process::RLIMIT), ("nice", process::NICE), ("scheduler", process::SCHEDULER),
+            ("setpgid", process::SETPGID), ("setsid", process::SETSID), ("ioprio", process::IOPRIO),
+        ]);
+        for (cap, name) in [(16, "sys_module"), (17, "sys_rawio"), (22, "sys_boot"), (19, "sys_ptrace"),
+            (33, "mac_admin"), (32, "mac_override"), (39, "bpf")] {
+            assert_eq!(CAPABILITIES[cap], name);
+            assert!(bits::NEVER_GRANTED_CAPS & (1 << cap) != 0);
+        }
+        assert_eq!(bits::NEVER_GRANTED_CAPS.count_ones(), 7);
+    }
+}

@@ -1,0 +1,204 @@
+//! Socket addresses as the kernel hands them to the LSM (`struct sockaddr *` + length),
+//! parsed without trusting the length or the content.
+//!
+//! Layouts (Linux ABI, families in native byte order, ports and addresses big-endian):
+//! `sockaddr_in` = family u16, port u16, addr [4] (16 bytes); `sockaddr_in6` = family u16,
+//! port u16, flowinfo u32, addr [16], scope u32 (24 bytes at least); `sockaddr_un` =
+//! family u16, path up to 108 bytes (abstract names start with a NUL byte).
+
+use super::types::NetFamily;
+
+/// `AF_UNSPEC`.
+pub const AF_UNSPEC: u16 = 0;
+/// `AF_UNIX`.
+pub const AF_UNIX: u16 = 1;
+/// `AF_INET`.
+pub const AF_INET: u16 = 2;
+/// `AF_INET6`.
+pub const AF_INET6: u16 = 10;
+
+/// Longest Unix socket name, as policy rules spell it (`@` + 107 bytes for abstract names).
+pub const UNIX_NAME_MAX: usize = 108;
+
+/// A parsed socket address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SockAddr {
+    /// `AF_UNSPEC` (for `connect`, dissolves a datagram socket's association).
+    Unspec,
+    /// An IP address; IPv4-mapped IPv6 addresses are returned as IPv4.
+    Ip {
+        /// `Inet` or `Inet6`.
+        family: NetFamily,
+        /// Address, IPv4 in the first 4 bytes.
+        addr: [u8; 16],
+        /// Port.
+        port: u16,
+    },
+    /// A Unix socket name: a path, or `@` followed by an abstract name.
+    Unix {
+        /// The name as policy rules spell it.
+        name: [u8; UNIX_NAME_MAX],
+        /// Its length; 0 for an unnamed (autobind) address.
+        len: usize,
+    },
+    /// Any other family: the raw family number.
+    Other(u16),
+}
+
+impl SockAddr {
+    /// The Unix name as bytes, empty for other addresses.
+    pub fn unix_name(&self) -> &[u8] {
+        match self {
+            SockAddr::Unix { name, len } => name.get(..*len).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
+/// Why an address was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SockAddrError {
+    /// Shorter than its family's structure (or than the family field).
+    TooShort,
+}
+
+fn array<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
+    let end = at.checked_add(N)?;
+    let mut out = [0u8; N];
+    out.copy_from_slice(bytes.get(at..end)?);
+    Some(out)
+}
+
+/// Parses `bytes`, the first `addrlen` bytes of a `struct sockaddr`.
+pub fn parse(bytes: &[u8]) -> Result<SockAddr, SockAddrError> {
+    let family = u16::from_ne_bytes(array(bytes, 0).ok_or(SockAddrError::TooShort)?);
+    match family {
+        AF_UNSPEC => Ok(SockAddr::Unspec),
+        AF_INET => {
+            let port = u16::from_be_bytes(array(bytes, 2).ok_or(SockAddrError::TooShort)?);
+            let v4: [u8; 4] = array(bytes, 4).ok_or(SockAddrError::TooShort)?;
+            let mut addr = [0u8; 16];
+            addr.get_mut(..4).ok_or(SockAddrError::TooShort)?.copy_from_slice(&v4);
+            Ok(SockAddr::Ip { family: NetFamily::Inet, addr, port })
+        }
+        AF_INET6 => {
+            if bytes.len() < 24 {
+                return Err(SockAddrError::TooShort);
+            }
+            let port = u16::from_be_bytes(array(bytes, 2).ok_or(SockAddrError::TooShort)?);
+            let v6: [u8; 16] = array(bytes, 8).ok_or(SockAddrError::TooShort)?;
+            if v6.get(..12) == Some(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff][..]) {
+                let mut addr = [0u8; 16];
+                addr.get_mut(..4)
+                    .ok_or(SockAddrError::TooShort)?
+                    .copy_from_slice(v6.get(12..).ok_or(SockAddrError::TooShort)?);
+                return Ok(SockAddr::Ip { family: NetFamily::Inet, addr, port });
+            }
+            Ok(SockAddr::Ip { family: NetFamily::Inet6, addr: v6, port })
+        }
+        AF_UNIX => {
+            let path = bytes.get(2..).unwrap_or(&[]);
+            let path = path.get(..path.len().min(UNIX_NAME_MAX)).unwrap_or(&[]);
+            let mut name = [0u8; UNIX_NAME_MAX];
+            let len = match path.split_first() {
+                None => 0,
+                Some((0, abstract_name)) => {
+                    // `@` + the abstract name (which may itself hold NUL bytes).
+                    let n = abstract_name.len().min(UNIX_NAME_MAX - 1);
+                    if let Some(first) = name.get_mut(0) {
+                        *first = b'@';
+                    }
+                    name.get_mut(1..=n)
+                        .ok_or(SockAddrError::TooShort)?
+                        .copy_from_slice(abstract_name.get(..n).unwrap_or(&[]));
+                    n + 1
+                }
+                Some(_) => {
+                    let n = path.iter().position(|&b| b == 0).unwrap_or(path.len());
+                    name.get_mut(..n)
+                        .ok_or(SockAddrError::TooShort)?
+                        .copy_from_slice(path.get(..n).unwrap_or(&[]));
+                    n
+                }
+            };
+            Ok(SockAddr::Unix { name, len })
+        }
+        other => Ok(SockAddr::Other(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sin(port: u16, a: [u8; 4]) -> [u8; 16] {
+        let mut b = [0u8; 16];
+        b[..2].copy_from_slice(&AF_INET.to_ne_bytes());
+        b[2..4].copy_from_slice(&port.to_be_bytes());
+        b[4..8].copy_from_slice(&a);
+        b
+    }
+
+    fn sin6(port: u16, a: [u8; 16]) -> [u8; 28] {
+        let mut b = [0u8; 28];
+        b[..2].copy_from_slice(&AF_INET6.to_ne_bytes());
+        b[2..4].copy_from_slice(&port.to_be_bytes());
+        b[8..24].copy_from_slice(&a);
+        b
+    }
+
+    #[test]
+    fn ipv4() {
+        let SockAddr::Ip { family, addr, port } = parse(&sin(443, [203, 0, 113, 10])).unwrap() else {
+            panic!()
+        };
+        assert_eq!((family, port), (NetFamily::Inet, 443));
+        assert_eq!(addr[..4], [203, 0, 113, 10]);
+        assert_eq!(parse(&sin(1, [1, 2, 3, 4])[..7]), Err(SockAddrError::TooShort));
+    }
+
+    #[test]
+    fn ipv4_mapped_ipv6_is_ipv4() {
+        let mut a = [0u8; 16];
+        a[10] = 0xff;
+        a[11] = 0xff;
+        a[12..].copy_from_slice(&[127, 0, 0, 1]);
+        let parsed = parse(&sin6(8080, a)).unwrap();
+        let mut want = [0u8; 16];
+        want[..4].copy_from_slice(&[127, 0, 0, 1]);
+        assert_eq!(parsed, SockAddr::Ip { family: NetFamily::Inet, addr: want, port: 8080 });
+    }
+
+    #[test]
+    fn ipv6() {
+        let a = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+        assert_eq!(parse(&sin6(53, a)).unwrap(), SockAddr::Ip { family: NetFamily::Inet6, addr: a, port: 53 });
+        assert_eq!(parse(&sin6(53, a)[..23]), Err(SockAddrError::TooShort));
+    }
+
+    #[test]
+    fn unix_path_and_abstract() {
+        let mut b = [0u8; 20];
+        b[..2].copy_from_slice(&AF_UNIX.to_ne_bytes());
+        b[2..11].copy_from_slice(b"/run/sock");
+        assert_eq!(parse(&b).unwrap().unix_name(), b"/run/sock");
+        let mut b = [0u8; 8];
+        b[..2].copy_from_slice(&AF_UNIX.to_ne_bytes());
+        b[3..8].copy_from_slice(b"proxy");
+        assert_eq!(parse(&b).unwrap().unix_name(), b"@proxy");
+        assert_eq!(parse(&AF_UNIX.to_ne_bytes()).unwrap().unix_name(), b"");
+        let long = [b'a'; 300];
+        let mut b = [0u8; 302];
+        b[..2].copy_from_slice(&AF_UNIX.to_ne_bytes());
+        b[2..].copy_from_slice(&long);
+        assert_eq!(parse(&b).unwrap().unix_name().len(), UNIX_NAME_MAX);
+    }
+
+    #[test]
+    fn other_families_and_garbage() {
+        assert_eq!(parse(&17u16.to_ne_bytes()), Ok(SockAddr::Other(17)));
+        assert_eq!(parse(&[1]), Err(SockAddrError::TooShort));
+        assert_eq!(parse(&[]), Err(SockAddrError::TooShort));
+        assert_eq!(parse(&AF_UNSPEC.to_ne_bytes()), Ok(SockAddr::Unspec));
+    }
+}

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Entering domains: exec transitions, requests for the next exec
+//! (`lsm_set_self_attr(LSM_ATTR_EXEC)`), and reporting the domain
+//! (`lsm_get_self_attr`, `/proc/<pid>/attr/current`).
+//!
+//! Domains only narrow: an unconfined task may enter any domain; a confined task only
+//! moves where a transition *from its domain* leads, never back to unconfined, and it
+//! cannot request a domain for itself.
+
+use kernel::bindings;
+use kernel::error::code::{EINVAL, ENOMEM, EPERM};
+use kernel::ffi::{c_char, c_int, c_uint};
+use kernel::prelude::*;
+
+use crate::blob::{self, DomainName};
+use crate::decide::to_ret;
+use crate::engine::abi::LSM_ID;
+use crate::engine::sha256::Sha256;
+use crate::policy;
+
+/// SHA-256 of an open file's content.
+///
+/// # Safety
+///
+/// `file` must be a live file opened for reading. Sleeps.
+unsafe fn file_digest(file: *mut bindings::file) -> Result<[u8; 32]> {
+    const CHUNK: usize = 64 * 1024;
+    let mut buf = KVec::from_elem(0u8, CHUNK, GFP_KERNEL).map_err(|_| ENOMEM)?;
+    let mut hasher = Sha256::new();
+    let mut pos: bindings::loff_t = 0;
+    loop {
+        // SAFETY: `file` is live and readable (caller); `buf` holds CHUNK bytes.
+        let n = unsafe { bindings::kernel_read(file, buf.as_mut_ptr().cast(), CHUNK, &mut pos) };
+        let n = usize::try_from(n).map_err(|_| Error::from_errno(n as c_int))?;
+        if n == 0 {
+            return Ok(hasher.finish());
+        }
+        hasher.update(buf.as_slice().get(..n).unwrap_or(&[]));
+    }
+}
+
+/// The domain a task in `from` enters by executing `bprm->file`, if a transition applies.
+///
+/// # Safety
+///
+/// `bprm` must be the live bprm of an exec in progress.
+unsafe fn transition_target(bprm: *mut bindings::linux_binprm, from: &DomainName) -> Result<Option<DomainName>> {
+    let Some(loaded) = policy::current() else { return Ok(None) };
+    let view = loaded.view();
+    let from_id = if from.is_confined() {
+        match view.domain_id_by_name(from.as_bytes()) {
+            Some(id) => id,
+            // Its domain left the policy: no transition leads anywhere from nowhere.
+            None => return Ok(None),
+        }
+    } else {
+        0
+    };
+    // SAFETY: The exec path's file is open and its path live.
+    let file = unsafe { (*bprm).file };
+    // SAFETY: As above.
+    let name = unsafe { crate::fspath::of(&raw const (*file).f_path) }?;
+    let exe = name.as_bytes();
+    let pinned = (0..view.transition_count())
+        .filter_map(|i| view.transition_rule(i))
+        .any(|t| t.from == from_id && t.exe == exe && t.digest.is_some());
+    let to = if pinned {
+        // SAFETY: The exec file is open for reading.
+        let digest = unsafe { file_digest(file) }?;
+        view.transition(from_id, exe, Some(&digest))
+    } else {
+        view.transition(from_id, exe, None)
+    };
+    Ok(to.and_then(|id| view.domain(id)).and_then(|d| DomainName::new(d.name().as_bytes())))
+}
+
+/// `bprm_creds_for_exec`: decides the domain of the new program. A pending request
+/// (`LSM_ATTR_EXEC`) wins and is consumed; otherwise a transition from the current domain
+/// applies; otherwise the domain stays as it is.
+pub(crate) unsafe extern "C" fn bprm_creds_for_exec(bprm: *mut bindings::linux_binprm) -> c_int {
+    // SAFETY: `bprm->cred` is the new cred, prepared from the current one and private to
+    // this exec until it is committed.
+    let new = unsafe { &mut *blob::cred((*bprm).cred) };
+    let requested = core::mem::take(&mut new.exec_domain);
+    if requested.is_confined() {
+        // Only unconfined tasks can make requests (checked in `setselfattr`).
+        new.domain = requested;
+        return 0;
+    }
+    if !new.domain.is_confined() && policy::current().is_none() {
+        return 0;
+    }
+    // SAFETY: `bprm` is the live bprm of this exec.
+    match unsafe { transition_target(bprm, &new.domain) } {
+        Ok(Some(to)) => {
+            new.domain = to;
+            0
+        }
+        Ok(None) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// The value of `lsm_ctx.ctx` for a domain: its name, NUL-terminated.
+fn attr_value(domain: &DomainName, buf: &mut [u8; 80]) -> usize {
+    let name: &[u8] = if domain.is_confined() { domain.as_bytes() } else { b"unconfined" };
+    let n = name.len().min(buf.len() - 1);
+    if let Some(dst) = buf.get_mut(..n) {
+        dst.copy_from_slice(name.get(..n).unwrap_or(&[]));
+    }
+    if let Some(nul) = buf.get_mut(n) {
+        *nul = 0;
+    }
+    n + 1
+}
+
+/// `getselfattr`: `LSM_ATTR_CURRENT` is the task's domain, `LSM_ATTR_EXEC` the domain
+/// requested for the next exec (`unconfined` when none).
+pub(crate) unsafe extern "C" fn getselfattr(
+    attr: c_uint,
+    ctx: *mut bindings::lsm_ctx,
+    size: *mut u32,
+    _flags: u32,
+) -> c_int {
+    // SAFETY: The current cred is live.
+    let state = unsafe { *blob::cred(blob::current_cred()) };
+    let domain = match attr {
+        bindings::LSM_ATTR_CURRENT => state.domain,
+        bindings::LSM_ATTR_EXEC => state.exec_domain,
+        _ => return crate::decide::errno(bindings::EOPNOTSUPP).to_errno(),
+    };
+    let mut buf = [0u8; 80];
+    let len = attr_value(&domain, &mut buf);
+    // SAFETY: `ctx`/`size` come from the syscall (user buffer and its size); `buf` holds
+    // `len` bytes.
+    let rc = unsafe { bindings::lsm_fill_user_ctx(ctx, size, buf.as_mut_ptr().cast(), len, LSM_ID, 0) };
+    if rc < 0 {
+        rc
+    } else {
+        1
+    }
+}
+
+/// `setselfattr`: `LSM_ATTR_EXEC` with a domain name asks for that domain at the next
+/// exec. Only unconfined tasks may ask (a domain never widens or changes itself), and the
+/// domain must exist in the policy in force.
+pub(crate) unsafe extern "C" fn setselfattr(
+    attr: c_uint,
+    ctx: *mut bindings::lsm_ctx,
+    size: u32,
+    _flags: u32,
+) -> c_int {
+    if attr != bindings::LSM_ATTR_EXEC {
+        return crate::decide::errno(bindings::EOPNOTSUPP).to_errno();
+    }
+    if blob::current_domain().is_confined() {
+        return EPERM.to_errno();
+    }
+    // SAFETY: The syscall copied `size` bytes of the context into the kernel; the header
+    // was checked to fit by the framework (`size >= sizeof(struct lsm_ctx)`).
+    let (ctx_len, data) = unsafe { ((*ctx).ctx_len, (*ctx).ctx.as_ptr()) };
+    let header = core::mem::size_of::<bindings::lsm_ctx>();
+    let avail = (size as usize).saturating_sub(header);
+    let Ok(len) = usize::try_from(ctx_len) else { return EINVAL.to_errno() };
+    if len == 0 || len > avail {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: `len <= avail` bytes follow the header in the kernel copy.
+    let raw = unsafe { core::slice::from_raw_parts(data, len) };
+    let name = raw.split(|&b| b == 0).next().unwrap_or(&[]);
+    let Some(loaded) = policy::current() else { return EINVAL.to_errno() };
+    if loaded.view().domain_id_by_name(name).is_none() {
+        return EINVAL.to_errno();
+    }
+    let Some(domain) = DomainName::new(name) else { return EINVAL.to_errno() };
+    to_ret(set_exec_domain(domain))
+}
+
+/// Commits a new cred carrying `domain` as the request for the next exec.
+fn set_exec_domain(domain: DomainName) -> Result {
+    // SAFETY: `prepare_creds` copies the current cred (and, through `cred_prepare`, its
+    // blob) or returns null.
+    let new = unsafe { bindings::prepare_creds() };
+    if new.is_null() {
+        return Err(ENOMEM);
+    }
+    // SAFETY: `new` is private to this task until committed.
+    unsafe { (*blob::cred(new)).exec_domain = domain };
+    // SAFETY: `new` came from `prepare_creds` and is committed exactly once.
+    unsafe { bindings::commit_creds(new) };
+    Ok(())
+}
+
+/// `getprocattr`: `/proc/<pid>/attr/current` (the task's domain) and `.../exec`.
+pub(crate) unsafe extern "C" fn getprocattr(
+    task: *mut bindings::task_struct,
+    name: *const c_char,
+    value: *mut *mut c_char,
+) -> c_int {
+    // SAFETY: `name` is a NUL-terminated attribute name from procfs.
+    let name = unsafe { core::ffi::CStr::from_ptr(name.cast()) }.to_bytes();
+    let domain = match name {
+        // SAFETY: procfs holds a reference on `task`.
+        b"current" => unsafe { blob::task_domain(task) },
+        b"exec" => {
+            let _rcu = policy::RcuReadGuard::new();
+            // SAFETY: As above; `real_cred` is read under RCU.
+            unsafe { (*blob::cred((*task).real_cred)).exec_domain }
+        }
+        _ => return EINVAL.to_errno(),
+    };
+    let mut buf = [0u8; 80];
+    let len = attr_value(&domain, &mut buf);
+    // Newline instead of the NUL, as other LSMs print their labels.
+    if let Some(last) = buf.get_mut(len - 1) {
+        *last = b'\n';
+    }
+    let mut out = match KVec::with_capacity(len, GFP_KERNEL) {
+        Ok(v) => v,
+        Err(_) => return ENOMEM.to_errno(),
+    };
+    if out.extend_from_slice(buf.get(..len).unwrap_or(&[]), GFP_KERNEL).is_err() {
+        return ENOMEM.to_errno();
+    }
+    let (ptr, _, _) = out.into_raw_parts();
+    // SAFETY: procfs frees `*value` with `kfree`; the buffer came from the kmalloc-backed
+    // `KVec`.
+    unsafe { *value = ptr.cast::<c_char>() };
+    len as c_int
+}
+

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Network hooks: socket creation by family and type, and connect, bind, listen, accept
+//! and sends to an explicit destination checked against the domain's network rules
+//! (CIDR and port range; IPv4-mapped IPv6 addresses are matched as IPv4; Unix sockets by
+//! path or `@abstract` name). Raw and packet sockets are never created by a domain.
+
+use kernel::bindings;
+use kernel::ffi::c_int;
+use kernel::prelude::*;
+
+use crate::decide::{to_ret, Subject, DENIED};
+use crate::engine::perm::bits::net as op;
+use crate::engine::sockaddr::{self, SockAddr};
+use crate::engine::types::{NetFamily, Protocol};
+
+/// `SOCK_*` types (`include/linux/net.h`).
+const SOCK_STREAM: c_int = 1;
+const SOCK_DGRAM: c_int = 2;
+const SOCK_RAW: c_int = 3;
+const SOCK_TYPE_MASK: c_int = 0xf;
+/// `AF_PACKET`.
+const AF_PACKET: c_int = 17;
+
+fn protocol_of(sock_type: c_int) -> Protocol {
+    match sock_type & SOCK_TYPE_MASK {
+        SOCK_STREAM => Protocol::Tcp,
+        SOCK_DGRAM => Protocol::Udp,
+        _ => Protocol::Any,
+    }
+}
+
+fn family_of(family: c_int) -> Option<NetFamily> {
+    match u16::try_from(family).ok()? {
+        sockaddr::AF_INET => Some(NetFamily::Inet),
+        sockaddr::AF_INET6 => Some(NetFamily::Inet6),
+        sockaddr::AF_UNIX => Some(NetFamily::Unix),
+        _ => None,
+    }
+}
+
+/// `socket_create`: a domain may create sockets of a family and protocol that some
+/// `create` rule names; raw and packet sockets never.
+pub(crate) unsafe extern "C" fn socket_create(family: c_int, sock_type: c_int, _protocol: c_int, kern: c_int) -> c_int {
+    if kern != 0 {
+        // Sockets the kernel creates for itself act for no task.
+        return 0;
+    }
+    let Some(subject) = Subject::current() else { return 0 };
+    let raw = sock_type & SOCK_TYPE_MASK == SOCK_RAW || family == AF_PACKET;
+    let (Some(family), false) = (family_of(family), raw) else {
+        return to_ret(subject.verdict(false, DENIED));
+    };
+    let protocol = protocol_of(sock_type);
+    to_ret(subject.check(DENIED, |_, domain| {
+        (0..domain.net_rule_count()).filter_map(|i| domain.net_rule(i)).any(|r| {
+            r.decision == crate::engine::types::Decision::Allow
+                && r.ops & op::CREATE != 0
+                && r.family == family
+                && (r.protocol == Protocol::Any || family == NetFamily::Unix || r.protocol == protocol)
+        })
+    }))
+}
+
+/// Checks operation `ops` of `sock` towards or at `addr` (`addrlen` bytes).
+///
+/// # Safety
+///
+/// `sock` must be a live socket and `addr` point to `addrlen` readable bytes (or be null).
+unsafe fn check_addr(sock: *mut bindings::socket, addr: *const u8, addrlen: c_int, ops: u32) -> Result {
+    let Some(subject) = Subject::current() else { return Ok(()) };
+    let len = usize::try_from(addrlen).unwrap_or(0);
+    if addr.is_null() || len == 0 {
+        return subject.verdict(false, DENIED);
+    }
+    // SAFETY: Guaranteed by the caller: the address is a kernel copy of `addrlen` bytes.
+    let bytes = unsafe { core::slice::from_raw_parts(addr, len) };
+    // SAFETY: `sock` is live.
+    let protocol = protocol_of(c_int::from(unsafe { (*sock).type_ }));
+    match sockaddr::parse(bytes) {
+        // Dissolving a datagram association reaches nobody.
+        Ok(SockAddr::Unspec) if ops == op::CONNECT => Ok(()),
+        Ok(SockAddr::Ip { family, addr, port }) => {
+            subject.check(DENIED, |_, d| d.net_allows(ops, family, protocol, &addr, port, b""))
+        }
+        Ok(a @ SockAddr::Unix { .. }) => subject.check(DENIED, |_, d| {
+            d.net_allows(ops, NetFamily::Unix, Protocol::Any, &[0; 16], 0, a.unix_name())
+        }),
+        _ => subject.verdict(false, DENIED),
+    }
+}
+
+/// `socket_connect`.
+pub(crate) unsafe extern "C" fn socket_connect(
+    sock: *mut bindings::socket,
+    address: *mut bindings::sockaddr,
+    addrlen: c_int,
+) -> c_int {
+    // SAFETY: The socket layer passes a kernel copy of the address.
+    to_ret(unsafe { check_addr(sock, address.cast(), addrlen, op::CONNECT) })
+}
+
+/// `socket_bind`.
+pub(crate) unsafe extern "C" fn socket_bind(
+    sock: *mut bindings::socket,
+    address: *mut bindings::sockaddr,
+    addrlen: c_int,
+) -> c_int {
+    // SAFETY: The socket layer passes a kernel copy of the address.
+    to_ret(unsafe { check_addr(sock, address.cast(), addrlen, op::BIND) })
+}
+
+/// Checks `ops` at the socket's own (bound) address, for listen and accept.
+///
+/// # Safety
+///
+/// `sock` must be a live socket.
+unsafe fn check_local(sock: *mut bindings::socket, ops: u32) -> Result {
+    if Subject::current().is_none() {
+        return Ok(());
+    }
+    // Room and alignment for any `struct sockaddr_storage`.
+    let mut storage = [0u64; 16];
+    // SAFETY: `sock` is live; `storage` holds 128 writable, aligned bytes.
+    let len = unsafe { bindings::kernel_getsockname(sock, storage.as_mut_ptr().cast()) };
+    // SAFETY: `getname` wrote `len` bytes (at most 128) of an address into `storage`.
+    unsafe { check_addr(sock, storage.as_ptr().cast(), len.clamp(0, 128), ops) }
+}
+
+/// `socket_listen`: `listen` at the bound address.
+pub(crate) unsafe extern "C" fn socket_listen(sock: *mut bindings::socket, _backlog: c_int) -> c_int {
+    // SAFETY: The socket layer passes a live socket.
+    to_ret(unsafe { check_local(sock, op::LISTEN) })
+}
+
+/// `socket_accept`: `accept` at the listening socket's address.
+pub(crate) unsafe extern "C" fn socket_accept(sock: *mut bindings::socket, _newsock: *mut bindings::socket) -> c_int {
+    // SAFETY: The socket layer passes a live socket.
+    to_ret(unsafe { check_local(sock, op::ACCEPT) })
+}
+
+/// `socket_sendmsg`: a send with an explicit destination (unconnected datagrams, TCP
+/// Fast Open) needs `send` towards it; connected sends were checked at connect.
+pub(crate) unsafe extern "C" fn socket_sendmsg(
+    sock: *mut bindings::socket,
+    msg: *mut bindings::msghdr,
+    _size: c_int,
+) -> c_int {
+    // SAFETY: The socket layer passes a live msghdr whose name, if any, is a kernel copy.
+    let (name, namelen) = unsafe { ((*msg).msg_name, (*msg).msg_namelen) };
+    if name.is_null() || namelen <= 0 {
+        return 0;
+    }
+    // SAFETY: As above.
+    to_ret(unsafe { check_addr(sock, name.cast(), namelen, op::SEND) })
+}

@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Capabilities, processes (ptrace, signals, credentials and attributes), SysV IPC and
+//! system operations (modules, BPF, time, io_uring, ...).
+//!
+//! Several of these hooks run in atomic context (`task_kill` even in interrupts,
+//! `capable` under spinlocks): everything here is lock-free and never sleeps.
+
+use kernel::bindings;
+use kernel::error::code::EPERM;
+use kernel::ffi::{c_char, c_int, c_long, c_uint, c_ulong};
+use kernel::prelude::*;
+
+use crate::blob::{self, DomainName};
+use crate::decide::{to_ret, Subject, DENIED};
+use crate::engine::perm::bits::{ipc, process, scope, system, NEVER_GRANTED_CAPS};
+
+/// `capable`: a domain has only the capabilities its policy lists, and never those in
+/// `NEVER_GRANTED_CAPS`.
+pub(crate) unsafe extern "C" fn capable(
+    cred: *const bindings::cred,
+    _ns: *mut bindings::user_namespace,
+    cap: c_int,
+    _opts: c_uint,
+) -> c_int {
+    // SAFETY: The framework passes the live cred being checked.
+    let Some(subject) = (unsafe { Subject::of_cred(cred) }) else { return 0 };
+    let Ok(cap) = u32::try_from(cap) else { return EPERM.to_errno() };
+    let never = cap >= 64 || NEVER_GRANTED_CAPS & (1u64 << cap) != 0;
+    to_ret(subject.check(EPERM, |_, d| !never && d.capable(cap)))
+}
+
+/// Whether `scope` bits allow acting on a task of domain `target` from domain `own`.
+fn scope_allows(bits: u32, own: &DomainName, target: &DomainName) -> bool {
+    bits & scope::ANY != 0 || (bits & scope::SAME_DOMAIN != 0 && own == target)
+}
+
+/// `ptrace_access_check`: a domain traces only what its ptrace scope allows.
+pub(crate) unsafe extern "C" fn ptrace_access_check(child: *mut bindings::task_struct, _mode: c_uint) -> c_int {
+    let Some(subject) = Subject::current() else { return 0 };
+    // SAFETY: The ptrace code holds a reference on `child`.
+    let target = unsafe { blob::task_domain(child) };
+    to_ret(subject.check(EPERM, |_, d| scope_allows(d.ptrace(), subject.domain(), &target)))
+}
+
+/// `ptrace_traceme`: the tracer (`parent`) must be allowed to trace the caller.
+pub(crate) unsafe extern "C" fn ptrace_traceme(parent: *mut bindings::task_struct) -> c_int {
+    let _rcu = crate::policy::RcuReadGuard::new();
+    // SAFETY: The caller holds the tasklist lock, which keeps `parent` alive; its cred is
+    // read under RCU.
+    let Some(tracer) = (unsafe { Subject::of_cred((*parent).real_cred) }) else { return 0 };
+    let me = blob::current_domain();
+    to_ret(tracer.check(EPERM, |_, d| scope_allows(d.ptrace(), tracer.domain(), &me)))
+}
+
+/// `task_kill`: a domain signals only what its signal scope allows.
+pub(crate) unsafe extern "C" fn task_kill(
+    p: *mut bindings::task_struct,
+    _info: *mut bindings::kernel_siginfo,
+    _sig: c_int,
+    cred: *const bindings::cred,
+) -> c_int {
+    let sender = if cred.is_null() { blob::current_cred() } else { cred };
+    // SAFETY: `cred` (when given) is the live sender's cred; otherwise the current one.
+    let Some(subject) = (unsafe { Subject::of_cred(sender) }) else { return 0 };
+    // SAFETY: The signal code keeps `p` alive.
+    let target = unsafe { blob::task_domain(p) };
+    to_ret(subject.check(EPERM, |_, d| scope_allows(d.signal(), subject.domain(), &target)))
+}
+
+/// Checks a process operation bit for the current task.
+fn process_op(bit: u32) -> Result {
+    match Subject::current() {
+        None => Ok(()),
+        Some(s) => s.check(EPERM, |_, d| d.process() & bit != 0),
+    }
+}
+
+/// `task_prctl`. Returns `-ENOSYS` to let the prctl proceed: 0 would mean "handled".
+pub(crate) unsafe extern "C" fn task_prctl(_option: c_int, _a2: c_ulong, _a3: c_ulong, _a4: c_ulong, _a5: c_ulong) -> c_int {
+    match process_op(process::PRCTL) {
+        Ok(()) => crate::decide::errno(bindings::ENOSYS).to_errno(),
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `task_fix_setuid`: `setuid` (the domain itself never changes with the uid).
+pub(crate) unsafe extern "C" fn task_fix_setuid(new: *mut bindings::cred, old: *const bindings::cred, _flags: c_int) -> c_int {
+    let _ = new;
+    // SAFETY: The framework passes the live old cred.
+    match unsafe { Subject::of_cred(old) } {
+        None => 0,
+        Some(s) => to_ret(s.check(EPERM, |_, d| d.process() & process::SETUID != 0)),
+    }
+}
+
+/// `task_fix_setgid`: `setgid`.
+pub(crate) unsafe extern "C" fn task_fix_setgid(new: *mut bindings::cred, old: *const bindings::cred, _flags: c_int) -> c_int {
+    let _ = new;
+    // SAFETY: The framework passes the live old cred.
+    match unsafe { Subject::of_cred(old) } {
+        None => 0,
+        Some(s) => to_ret(s.check(EPERM, |_, d| d.process() & process::SETGID != 0)),
+    }
+}
+
+/// `task_setnice`.
+pub(crate) unsafe extern "C" fn task_setnice(_p: *mut bindings::task_struct, _nice: c_int) -> c_int {
+    to_ret(process_op(process::NICE))
+}
+
+/// `task_setioprio`.
+pub(crate) unsafe extern "C" fn task_setioprio(_p: *mut bindings::task_struct, _ioprio: c_int) -> c_int {
+    to_ret(process_op(process::IOPRIO))
+}
+
+/// `task_setrlimit`.
+pub(crate) unsafe extern "C" fn task_setrlimit(
+    _p: *mut bindings::task_struct,
+    _resource: c_uint,
+    _new: *mut bindings::rlimit,
+) -> c_int {
+    to_ret(process_op(process::RLIMIT))
+}
+
+/// `task_setscheduler`.
+pub(crate) unsafe extern "C" fn task_setscheduler(_p: *mut bindings::task_struct) -> c_int {
+    to_ret(process_op(process::SCHEDULER))
+}
+
+/// `task_setpgid`.
+pub(crate) unsafe extern "C" fn task_setpgid(_p: *mut bindings::task_struct, _pgid: bindings::pid_t) -> c_int {
+    to_ret(process_op(process::SETPGID))
+}
+
+/// Checks a system operation bit for the current task.
+fn system_op(bit: u32) -> c_int {
+    match Subject::current() {
+        None => 0,
+        Some(s) => to_ret(s.check(EPERM, |_, d| d.system() & bit != 0)),
+    }
+}
+
+/// `kernel_module_request`.
+pub(crate) unsafe extern "C" fn kernel_module_request(_name: *mut c_char) -> c_int {
+    system_op(system::MODULE_REQUEST)
+}
+
+/// `kernel_load_data` (module, kexec image, firmware or policy blobs from memory).
+pub(crate) unsafe extern "C" fn kernel_load_data(_id: bindings::kernel_load_data_id, _contents: bool) -> c_int {
+    system_op(system::MODULE_LOAD)
+}
+
+/// `kernel_read_file` (modules, kexec images, firmware read from files).
+pub(crate) unsafe extern "C" fn kernel_read_file(
+    _file: *mut bindings::file,
+    _id: bindings::kernel_read_file_id,
+    _contents: bool,
+) -> c_int {
+    system_op(system::KERNEL_READ_FILE)
+}
+
+/// `bpf`: every `bpf(2)` command.
+pub(crate) unsafe extern "C" fn bpf(_cmd: c_int, _attr: *mut bindings::bpf_attr, _size: c_uint) -> c_int {
+    system_op(system::BPF)
+}
+
+/// `settime`.
+pub(crate) unsafe extern "C" fn settime(_ts: *const bindings::timespec64, _tz: *const bindings::timezone) -> c_int {
+    system_op(system::TIME)
+}
+
+/// `uring_override_creds`: io_uring running requests with other creds.
+pub(crate) unsafe extern "C" fn uring_override_creds(_new: *const bindings::cred) -> c_int {
+    system_op(system::IO_URING)
+}
+
+/// `uring_sqpoll`.
+pub(crate) unsafe extern "C" fn uring_sqpoll() -> c_int {
+    system_op(system::IO_URING)
+}
+
+/// `uring_cmd`.
+pub(crate) unsafe extern "C" fn uring_cmd(_cmd: *mut bindings::io_uring_cmd) -> c_int {
+    system_op(system::IO_URING)
+}
+
+/// `inode_init_security_anon`: refuses to create an io_uring instance (`[io_uring]`
+/// anonymous inode) in a domain without `io-uring`, so no request bypasses the hooks.
+pub(crate) unsafe extern "C" fn inode_init_security_anon(
+    _inode: *mut bindings::inode,
+    name: *const bindings::qstr,
+    _context: *const bindings::inode,
+) -> c_int {
+    if name.is_null() {
+        return 0;
+    }
+    // SAFETY: `name` is a live qstr whose `name` is NUL-terminated.
+    let name = unsafe { core::ffi::CStr::from_ptr((*name).name.cast()) }.to_bytes();
+    if name != b"[io_uring]" {
+        return 0;
+    }
+    system_op(system::IO_URING)
+}
+
+/// Checks a SysV IPC bit for the current task.
+fn ipc_op(bit: u32) -> c_int {
+    match Subject::current() {
+        None => 0,
+        Some(s) => to_ret(s.check(DENIED, |_, d| d.ipc() & bit != 0)),
+    }
+}
+
+/// `msg_queue_associate` (msgget of an existing queue).
+pub(crate) unsafe extern "C" fn msg_queue_associate(_perm: *mut bindings::kern_ipc_perm, _flg: c_int) -> c_int {
+    ipc_op(ipc::MSG)
+}
+
+/// `msg_queue_msgsnd`.
+pub(crate) unsafe extern "C" fn msg_queue_msgsnd(
+    _perm: *mut bindings::kern_ipc_perm,
+    _msg: *mut bindings::msg_msg,
+    _flg: c_int,
+) -> c_int {
+    ipc_op(ipc::MSG)
+}
+
+/// `msg_queue_msgrcv`.
+pub(crate) unsafe extern "C" fn msg_queue_msgrcv(
+    _perm: *mut bindings::kern_ipc_perm,
+    _msg: *mut bindings::msg_msg,
+    _target: *mut bindings::task_struct,
+    _type: c_long,
+    _mode: c_int,
+) -> c_int {
+    ipc_op(ipc::MSG)
+}
+
+/// `shm_associate` (shmget of an existing segment).
+pub(crate) unsafe extern "C" fn shm_associate(_perm: *mut bindings::kern_ipc_perm, _flg: c_int) -> c_int {
+    ipc_op(ipc::SHM)
+}
+
+/// `shm_shmat`.
+pub(crate) unsafe extern "C" fn shm_shmat(_perm: *mut bindings::kern_ipc_perm, _addr: *mut c_char, _flg: c_int) -> c_int {
+    ipc_op(ipc::SHM)
+}
+
+/// `sem_associate` (semget of an existing set).
+pub(crate) unsafe extern "C" fn sem_associate(_perm: *mut bindings::kern_ipc_perm, _flg: c_int) -> c_int {
+    ipc_op(ipc::SEM)
+}
+
+/// `sem_semop`.
+pub(crate) unsafe extern "C" fn sem_semop(
+    _perm: *mut bindings::kern_ipc_perm,
+    _sops: *mut bindings::sembuf,
+    _nsops: c_uint,
+    _alter: c_int,
+) -> c_int {
+    ipc_op(ipc::SEM)
+}
+
+/// Creation of a SysV object of kind `bit` (from the `*_alloc_security` hooks).
+pub(crate) fn ipc_create(bit: u32) -> c_int {
+    ipc_op(bit)
+}
