@@ -60,6 +60,10 @@ if [ "$build" = 1 ]; then
   RUSTFLAGS='-C target-feature=+crt-static' cargo build --quiet --release --locked \
     --manifest-path "$REPO/Cargo.toml" --target "$GUEST_TARGET" \
     --target-dir "$BUILD/guest-target" -p tcp-lsm-cli -p tcp-guest-tests
+  probe_src=$REPO/guest-tests/probe/tcp-probe.c
+  if [ ! -x "$BUILD/tcp-probe" ] || [ "$probe_src" -nt "$BUILD/tcp-probe" ]; then
+    gcc -static -O2 -Wall -Werror -o "$BUILD/tcp-probe" "$probe_src"
+  fi
 fi
 [ -f "$KERNEL" ] || { log "no kernel at $KERNEL (run without --no-build)"; exit 1; }
 
@@ -73,6 +77,7 @@ mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,add}
 chmod 1777 "$root/tmp"
 cp /bin/busybox "$root/bin/busybox"
 for b in tcp-policy tcp-guest-tests; do cp "$GUEST_BIN/$b" "$root/bin/$b"; done
+cp "$BUILD/tcp-probe" "$root/bin/tcp-probe"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 cp -a "$REPO/examples" "$root/examples"

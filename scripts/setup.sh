@@ -5,7 +5,7 @@ set -euo pipefail
 
 APT_PACKAGES=(
   linux-source-6.12 clang lld llvm libclang-dev flex bison bc libelf-dev libssl-dev
-  cpio qemu-system-x86 busybox-static xz-utils make python3 libc6-dev
+  cpio qemu-system-x86 busybox-static xz-utils make python3 libc6-dev gcc
 )
 BINDGEN_VERSION=0.73.0
 

@@ -12,6 +12,7 @@
 mod bench;
 mod harness;
 mod helpers;
+mod mediation;
 mod policy;
 mod securityfs;
 
@@ -60,7 +61,7 @@ fn main() -> ExitCode {
         }
     }
     let suites: &[&[Test]] = if expect_active {
-        &[securityfs::ACTIVE, policy::ACTIVE]
+        &[securityfs::ACTIVE, policy::ACTIVE, mediation::ACTIVE]
     } else {
         &[securityfs::INACTIVE]
     };

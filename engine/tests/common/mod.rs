@@ -101,7 +101,7 @@ pub fn sample_policy() -> Policy {
             ip_rule(Decision::Deny, net_ops(&["connect"]), NetFamily::Inet, Protocol::Any, v4([10, 1, 0, 0]), 16, (0, 65535)),
             ip_rule(Decision::Allow, net_ops(&["connect", "send"]), NetFamily::Inet6, Protocol::Any, v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0]), 32, (443, 443)),
             unix_rule(Decision::Allow, net_ops(&["connect"]), "/run/agent.sock"),
-            unix_rule(Decision::Allow, net_ops(&["connect"]), "@agent-bus"),
+            unix_rule(Decision::Allow, net_ops(&["connect"]), "@agent.bus1"),
             ip_rule(Decision::Allow, net_ops(&["bind", "listen"]), NetFamily::Inet, Protocol::Udp, v4([0, 0, 0, 0]), 0, (5353, 5353)),
         ],
         behaviour: Some(Behaviour { anomaly_threshold: 100, window_ms: 60_000, max_ops: 5000, response: Response::Audit }),

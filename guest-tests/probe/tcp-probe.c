@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tcp-probe: performs one system call and prints its outcome ("ok" or "errno=NAME"),
+ * for the guest tests of the TCP LSM. The tests run it confined (an exec transition in
+ * their policy names /bin/tcp-probe) and compare the outcome with the policy.
+ *
+ * Written in C because the workspace forbids `unsafe` outside the kernel crate, and most
+ * of these calls (mmap, mprotect, SysV IPC, bpf, io_uring, lsm_set_self_attr,
+ * lsm_get_self_attr, raw sockets) have no safe Rust wrapper.
+ *
+ * Usage: tcp-probe OP [ARGS...]; exit status 0 when the outcome was printed, 2 on a
+ * usage error.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/ptrace.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef __NR_lsm_get_self_attr
+#define __NR_lsm_get_self_attr 459
+#define __NR_lsm_set_self_attr 460
+#endif
+#ifndef __NR_io_uring_setup
+#define __NR_io_uring_setup 425
+#endif
+#define LSM_ID_TCP 114
+/* From the 6.12 uapi <linux/lsm.h>, which this machine's libc headers predate. */
+#define LSM_ATTR_CURRENT 100
+#define LSM_ATTR_EXEC 101
+struct lsm_ctx {
+	uint64_t id;
+	uint64_t flags;
+	uint64_t len;
+	uint64_t ctx_len;
+	uint8_t ctx[];
+};
+
+static int report(long rc)
+{
+	if (rc < 0)
+		printf("errno=%s\n", strerrorname_np(errno) ? strerrorname_np(errno) : "?");
+	else
+		printf("ok\n");
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "tcp-probe: bad arguments\n");
+	return 2;
+}
+
+static struct sockaddr_in sin4(const char *ip, const char *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(port)) };
+	inet_pton(AF_INET, ip, &a.sin_addr);
+	return a;
+}
+
+static int read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *op = argc > 1 ? argv[1] : "";
+	const char *a = argc > 2 ? argv[2] : NULL;
+	const char *b = argc > 3 ? argv[3] : NULL;
+	int fd;
+
+	if (!strcmp(op, "read") && a) {
+		char buf[64];
+		fd = open(a, O_RDONLY);
+		return report(fd < 0 ? -1 : read(fd, buf, sizeof(buf)));
+	}
+	if (!strcmp(op, "write") && a)
+		return report(open(a, O_WRONLY));
+	if (!strcmp(op, "append") && a)
+		return report(open(a, O_WRONLY | O_APPEND));
+	if (!strcmp(op, "create") && a)
+		return report(open(a, O_WRONLY | O_CREAT | O_EXCL, 0600));
+	if (!strcmp(op, "stat") && a) {
+		struct stat st;
+		return report(stat(a, &st));
+	}
+	if (!strcmp(op, "unlink") && a)
+		return report(unlink(a));
+	if (!strcmp(op, "mkdir") && a)
+		return report(mkdir(a, 0700));
+	if (!strcmp(op, "rmdir") && a)
+		return report(rmdir(a));
+	if (!strcmp(op, "rename") && a && b)
+		return report(rename(a, b));
+	if (!strcmp(op, "link") && a && b)
+		return report(link(a, b));
+	if (!strcmp(op, "symlink") && a && b)
+		return report(symlink(a, b));
+	if (!strcmp(op, "chown") && a)
+		return report(chown(a, 1, 1));
+	if (!strcmp(op, "chmod") && a)
+		return report(chmod(a, 0640));
+	if (!strcmp(op, "exec") && a) {
+		execv(a, argv + 2);
+		return report(-1);
+	}
+	if (!strcmp(op, "memfd-exec") && a) {
+		/* Copies a program into a memfd and runs it with fexecve. */
+		static char buf[1 << 16];
+		int src = open(a, O_RDONLY);
+		int mfd = memfd_create("probe", MFD_CLOEXEC);
+		ssize_t n;
+		char *args[] = { "probe", "attr-current", NULL };
+
+		if (src < 0 || mfd < 0)
+			return report(-1);
+		while ((n = read(src, buf, sizeof(buf))) > 0)
+			if (write(mfd, buf, n) != n)
+				return report(-1);
+		fexecve(mfd, args, environ);
+		return report(-1);
+	}
+	if (!strcmp(op, "mmap-exec") && a) {
+		fd = open(a, O_RDONLY);
+		if (fd < 0)
+			return report(-1);
+		return report(mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0) == MAP_FAILED ? -1 : 0);
+	}
+	if (!strcmp(op, "mmap-read") && a) {
+		fd = open(a, O_RDONLY);
+		if (fd < 0)
+			return report(-1);
+		return report(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED ? -1 : 0);
+	}
+	if (!strcmp(op, "mmap-anon-exec"))
+		return report(mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? -1 : 0);
+	if (!strcmp(op, "mmap-anon-rw"))
+		return report(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? -1 : 0);
+	if (!strcmp(op, "mprotect-exec")) {
+		void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return report(-1);
+		return report(mprotect(p, 4096, PROT_READ | PROT_EXEC));
+	}
+	if (!strcmp(op, "socket") && a && b) {
+		int fam = !strcmp(a, "inet") ? AF_INET : !strcmp(a, "inet6") ? AF_INET6 :
+			  !strcmp(a, "unix") ? AF_UNIX : !strcmp(a, "packet") ? 17 : !strcmp(a, "netlink") ? AF_NETLINK : -1;
+		int type = !strcmp(b, "stream") ? SOCK_STREAM : !strcmp(b, "dgram") ? SOCK_DGRAM :
+			   !strcmp(b, "raw") ? SOCK_RAW : -1;
+		return report(socket(fam, type, fam == AF_INET && type == SOCK_RAW ? IPPROTO_ICMP : 0));
+	}
+	if (!strcmp(op, "connect4") && a && b) {
+		struct sockaddr_in s = sin4(a, b);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0)
+			return report(-1);
+		return report(connect(fd, (struct sockaddr *)&s, sizeof(s)));
+	}
+	if (!strcmp(op, "connect6") && a && b) {
+		struct sockaddr_in6 s = { .sin6_family = AF_INET6, .sin6_port = htons(atoi(b)) };
+		inet_pton(AF_INET6, a, &s.sin6_addr);
+		fd = socket(AF_INET6, SOCK_STREAM, 0);
+		if (fd < 0)
+			return report(-1);
+		return report(connect(fd, (struct sockaddr *)&s, sizeof(s)));
+	}
+	if (!strcmp(op, "bind4") && a && b) {
+		struct sockaddr_in s = sin4(a, b);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0)
+			return report(-1);
+		return report(bind(fd, (struct sockaddr *)&s, sizeof(s)));
+	}
+	if (!strcmp(op, "sendto4") && a && b) {
+		struct sockaddr_in s = sin4(a, b);
+		fd = socket(AF_INET, SOCK_DGRAM, 0);
+		if (fd < 0)
+			return report(-1);
+		return report(sendto(fd, "x", 1, 0, (struct sockaddr *)&s, sizeof(s)));
+	}
+	if (!strcmp(op, "connect-unix") && a) {
+		struct sockaddr_un s = { .sun_family = AF_UNIX };
+		strncpy(s.sun_path, a, sizeof(s.sun_path) - 1);
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fd < 0)
+			return report(-1);
+		return report(connect(fd, (struct sockaddr *)&s, sizeof(s)));
+	}
+	if (!strcmp(op, "sethostname"))
+		return report(sethostname("probe", 5));
+	if (!strcmp(op, "settime")) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		return report(clock_settime(CLOCK_REALTIME, &ts));
+	}
+	if (!strcmp(op, "kill") && a)
+		return report(kill(atoi(a), 0));
+	if (!strcmp(op, "ptrace") && a) {
+		long rc = ptrace(PTRACE_ATTACH, atoi(a), 0, 0);
+		if (rc == 0)
+			ptrace(PTRACE_DETACH, atoi(a), 0, 0);
+		return report(rc);
+	}
+	if (!strcmp(op, "setuid"))
+		return report(setuid(65534));
+	if (!strcmp(op, "shmget"))
+		return report(shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600));
+	if (!strcmp(op, "msgget"))
+		return report(msgget(IPC_PRIVATE, IPC_CREAT | 0600));
+	if (!strcmp(op, "semget"))
+		return report(semget(IPC_PRIVATE, 1, IPC_CREAT | 0600));
+	if (!strcmp(op, "bpf")) {
+		union bpf_attr attr;
+		memset(&attr, 0, sizeof(attr));
+		attr.map_type = BPF_MAP_TYPE_ARRAY;
+		attr.key_size = 4;
+		attr.value_size = 4;
+		attr.max_entries = 1;
+		return report(syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr)));
+	}
+	if (!strcmp(op, "io-uring")) {
+		char params[120];
+		memset(params, 0, sizeof(params));
+		return report(syscall(__NR_io_uring_setup, 4, params));
+	}
+	if (!strcmp(op, "attr-current")) {
+		char buf[128];
+		if (read_file("/proc/self/attr/current", buf, sizeof(buf)))
+			return report(-1);
+		printf("%s\n", buf);
+		return 0;
+	}
+	if (!strcmp(op, "self-attr")) {
+		/* lsm_get_self_attr(LSM_ATTR_CURRENT): prints this LSM's entry. */
+		char buf[512];
+		uint32_t size = sizeof(buf);
+		long n = syscall(__NR_lsm_get_self_attr, LSM_ATTR_CURRENT, buf, &size, 0);
+		struct lsm_ctx *ctx = (struct lsm_ctx *)buf;
+
+		if (n < 0)
+			return report(-1);
+		for (long i = 0; i < n; i++) {
+			if (ctx->id == LSM_ID_TCP) {
+				printf("%.*s\n", (int)strnlen((char *)ctx->ctx, ctx->ctx_len), (char *)ctx->ctx);
+				return 0;
+			}
+			ctx = (struct lsm_ctx *)((char *)ctx + ctx->len);
+		}
+		printf("none\n");
+		return 0;
+	}
+	if (!strcmp(op, "exec-in") && a && b) {
+		/* lsm_set_self_attr(LSM_ATTR_EXEC, a), then exec b with the rest as arguments. */
+		char buf[sizeof(struct lsm_ctx) + 80];
+		struct lsm_ctx *ctx = (struct lsm_ctx *)buf;
+		size_t len = strlen(a) + 1;
+
+		if (len > 80)
+			return usage();
+		memset(buf, 0, sizeof(buf));
+		ctx->id = LSM_ID_TCP;
+		ctx->len = sizeof(struct lsm_ctx) + len;
+		ctx->ctx_len = len;
+		memcpy(ctx->ctx, a, len);
+		if (syscall(__NR_lsm_set_self_attr, LSM_ATTR_EXEC, ctx, ctx->len, 0) < 0)
+			return report(-1);
+		execv(b, argv + 3);
+		return report(-1);
+	}
+	if (!strcmp(op, "fork-attr")) {
+		/* A child of a confined task is in the same domain. */
+		int status;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			char buf[128];
+			read_file("/proc/self/attr/current", buf, sizeof(buf));
+			printf("%s\n", buf);
+			exit(0);
+		}
+		waitpid(pid, &status, 0);
+		return 0;
+	}
+	if (!strcmp(op, "sleep"))
+		return pause();
+	return usage();
+}
