@@ -93,15 +93,28 @@ pub(crate) struct TaskSecurity {
 }
 
 /// Object state of an inode: its policy type, valid for one policy generation.
-#[derive(Clone, Copy, Debug, Default)]
+///
+/// Written whenever a path check classifies the inode, read by the hooks that only get an
+/// inode or dentry (xattrs). One atomic word, so readers never see a type paired with the
+/// wrong generation: `generation << 32 | type`, 0 when never classified.
+#[derive(Debug, Default)]
 #[repr(C)]
 pub(crate) struct InodeSecurity {
-    /// Policy object type; 0 means "not yet classified".
-    pub(crate) object_type: u32,
-    /// Padding kept explicit so the layout has no hidden bytes.
-    pub(crate) _reserved: u32,
-    /// Policy generation that computed `object_type`; 0 means never computed.
-    pub(crate) generation: u64,
+    class: core::sync::atomic::AtomicU64,
+}
+
+impl InodeSecurity {
+    /// Remembers that under policy `generation` this inode has type `type_id`.
+    pub(crate) fn store(&self, type_id: u32, generation: u64) {
+        let word = (generation & 0xffff_ffff) << 32 | u64::from(type_id);
+        self.class.store(word, core::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The type remembered for `generation`, if any.
+    pub(crate) fn load(&self, generation: u64) -> Option<u32> {
+        let word = self.class.load(core::sync::atomic::Ordering::Relaxed);
+        (word != 0 && word >> 32 == generation & 0xffff_ffff).then_some(word as u32)
+    }
 }
 
 /// State of an open file: who opened it.
@@ -162,12 +175,9 @@ pub(crate) unsafe fn task(task: *const bindings::task_struct) -> *mut TaskSecuri
 
 /// The object state of `inode`.
 ///
-/// Unused until the file hooks classify inodes (issue 4); kept beside its siblings.
-///
 /// # Safety
 ///
 /// `inode` must point to a live inode whose blob was allocated by the framework.
-#[allow(dead_code)]
 pub(crate) unsafe fn inode(inode: *const bindings::inode) -> *mut InodeSecurity {
     // SAFETY: The caller guarantees `inode` is live; `i_security` is the blob region.
     unsafe { at((*inode).i_security, setup::blob_offsets().lbs_inode) }

@@ -43,6 +43,11 @@ impl Subject {
         unsafe { Subject::of_cred(blob::current_cred()) }
     }
 
+    /// Generation of the policy this subject decides with (0: none loaded).
+    pub(crate) fn generation(&self) -> u64 {
+        self.policy.as_ref().map_or(0, |p| p.generation())
+    }
+
     /// The subject's domain name.
     pub(crate) fn domain(&self) -> &DomainName {
         &self.domain

@@ -13,6 +13,7 @@ use kernel::prelude::*;
 
 use crate::decide::{to_ret, Subject, DENIED};
 use crate::engine::perm::bits::file as perm;
+use crate::blob;
 use crate::fspath::{self, PathName};
 
 /// `fmode_t` bits (`include/linux/fs.h`; bindgen cannot evaluate their casts).
@@ -27,17 +28,52 @@ const S_IFMT: u32 = 0o170000;
 const S_IFDIR: u32 = 0o040000;
 const S_IFREG: u32 = 0o100000;
 
-/// The policy's answer for `perms` on the object at `name`. Protected types refuse
-/// `UNLINK`, `RENAME` and `LINK` to every domain.
-fn check_name(subject: &Subject, name: &PathName, perms: u32) -> Result {
+/// The policy's answer for `perms` on an object of type `type_id` (0: no type).
+/// Protected types refuse `UNLINK`, `RENAME` and `LINK` to every domain.
+fn check_type(subject: &Subject, type_id: u32, perms: u32) -> Result {
     subject.check(DENIED, |policy, domain| {
-        let type_id = policy.type_for_path(name.as_bytes());
         let structural = perm::UNLINK | perm::RENAME | perm::LINK;
         if perms & structural != 0 && policy.type_is_protected(type_id) {
             return false;
         }
         type_id != 0 && domain.file_allows(type_id, perms)
     })
+}
+
+/// The type of the object at `name`, remembered in the inode blob of `inode` (if any)
+/// for the hooks that see only the inode.
+///
+/// # Safety
+///
+/// `inode` must be null or a live inode with a blob.
+unsafe fn classify(subject: &Subject, name: &PathName, inode: *const bindings::inode) -> u32 {
+    let type_id = subject.with(|v| v.map_or(0, |(policy, _)| policy.type_for_path(name.as_bytes())));
+    if !inode.is_null() {
+        // SAFETY: Guaranteed by the caller.
+        unsafe { (*blob::inode(inode)).store(type_id, subject.generation()) };
+    }
+    type_id
+}
+
+/// The policy's answer for `perms` on the object at `name` (`inode`: its inode or null).
+///
+/// # Safety
+///
+/// As for [`classify`].
+unsafe fn check_name(subject: &Subject, name: &PathName, inode: *const bindings::inode, perms: u32) -> Result {
+    // SAFETY: Guaranteed by the caller.
+    let type_id = unsafe { classify(subject, name, inode) };
+    check_type(subject, type_id, perms)
+}
+
+/// The inode of a dentry (null for a negative dentry).
+///
+/// # Safety
+///
+/// `dentry` must be live.
+unsafe fn inode_of(dentry: *const bindings::dentry) -> *const bindings::inode {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { (*dentry).d_inode }
 }
 
 /// Checks `perms` on the object at `path` for the current task.
@@ -49,7 +85,8 @@ unsafe fn check_path(path: *const bindings::path, perms: u32) -> Result {
     let Some(subject) = Subject::current() else { return Ok(()) };
     // SAFETY: Guaranteed by the caller.
     let name = unsafe { fspath::of(path) }?;
-    check_name(&subject, &name, perms)
+    // SAFETY: A live path holds its dentry.
+    unsafe { check_name(&subject, &name, inode_of((*path).dentry), perms) }
 }
 
 /// Checks `perms` on the child `dentry` of the directory `dir`.
@@ -61,7 +98,38 @@ unsafe fn check_child(dir: *const bindings::path, dentry: *mut bindings::dentry,
     let Some(subject) = Subject::current() else { return Ok(()) };
     // SAFETY: Guaranteed by the caller.
     let name = unsafe { fspath::of_child(dir, dentry) }?;
-    check_name(&subject, &name, perms)
+    // SAFETY: The child dentry is live.
+    unsafe { check_name(&subject, &name, inode_of(dentry), perms) }
+}
+
+/// Checks `perms` on an object known only by its dentry, by the type remembered in its
+/// inode for the policy in force. An inode never classified under this policy is denied:
+/// without a path there is no rule to apply.
+///
+/// # Safety
+///
+/// `dentry` must be live.
+unsafe fn check_dentry(dentry: *mut bindings::dentry, perms: u32) -> Result {
+    let Some(subject) = Subject::current() else { return Ok(()) };
+    // SAFETY: Guaranteed by the caller.
+    let inode = unsafe { inode_of(dentry) };
+    let type_id = if inode.is_null() {
+        0
+    } else {
+        // SAFETY: A positive dentry's inode is live and has a blob.
+        unsafe { (*blob::inode(inode)).load(subject.generation()) }.unwrap_or(0)
+    };
+    check_type(&subject, type_id, perms)
+}
+
+/// Checks `perms` on an open file.
+///
+/// # Safety
+///
+/// `file` must be a live open file.
+unsafe fn check_file(file: *mut bindings::file, perms: u32) -> Result {
+    // SAFETY: An open file's path is live.
+    unsafe { check_path(&raw const (*file).f_path, perms) }
 }
 
 /// `file_open`: read, write or append on the file's type (readdir for directories,
@@ -82,15 +150,15 @@ pub(crate) unsafe extern "C" fn file_open(file: *mut bindings::file) -> c_int {
         // O_PATH-like opens carry no access; getattr and friends are checked on use.
         return 0;
     }
-    // SAFETY: `f_path` of an opening file is live.
-    to_ret(unsafe { check_path(&raw const (*file).f_path, perms) })
+    // SAFETY: The file being opened is live.
+    to_ret(unsafe { check_file(file, perms) })
 }
 
 /// `bprm_check_security`: a domain may only execute files of types it may execute. Runs
 /// for the script and again for its interpreter.
 pub(crate) unsafe extern "C" fn bprm_check_security(bprm: *mut bindings::linux_binprm) -> c_int {
     // SAFETY: The exec path passes a live bprm whose `file` is open.
-    to_ret(unsafe { check_path(&raw const (*(*bprm).file).f_path, perm::EXECUTE) })
+    to_ret(unsafe { check_file((*bprm).file, perm::EXECUTE) })
 }
 
 /// `mmap_file`: executable mappings need `execute` on the file's type; anonymous
@@ -108,12 +176,9 @@ pub(crate) unsafe extern "C" fn mmap_file(
     if file.is_null() || prot & PROT_WRITE != 0 {
         return to_ret(subject.verdict(false, EACCES));
     }
+    drop(subject);
     // SAFETY: A mapped file is live and its path set.
-    let name = match unsafe { fspath::of(&raw const (*file).f_path) } {
-        Ok(name) => name,
-        Err(e) => return e.to_errno(),
-    };
-    to_ret(check_name(&subject, &name, perm::EXECUTE))
+    to_ret(unsafe { check_file(file, perm::EXECUTE) })
 }
 
 /// `file_mprotect`: making memory executable needs a file mapping of an executable type
@@ -132,12 +197,9 @@ pub(crate) unsafe extern "C" fn file_mprotect(
     if file.is_null() || prot & PROT_WRITE != 0 || vm_flags & (bindings::VM_WRITE as c_ulong) != 0 {
         return to_ret(subject.verdict(false, EACCES));
     }
+    drop(subject);
     // SAFETY: The vma holds a reference to its file.
-    let name = match unsafe { fspath::of(&raw const (*file).f_path) } {
-        Ok(name) => name,
-        Err(e) => return e.to_errno(),
-    };
-    to_ret(check_name(&subject, &name, perm::EXECUTE))
+    to_ret(unsafe { check_file(file, perm::EXECUTE) })
 }
 
 /// `path_unlink`.
@@ -241,4 +303,72 @@ pub(crate) unsafe extern "C" fn path_chown(
 pub(crate) unsafe extern "C" fn inode_getattr(path: *const bindings::path) -> c_int {
     // SAFETY: The VFS passes a live path.
     to_ret(unsafe { check_path(path, perm::GETATTR) })
+}
+
+/// `inode_setxattr`: `xattr` on the type remembered for the inode.
+pub(crate) unsafe extern "C" fn inode_setxattr(
+    _idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    _name: *const kernel::ffi::c_char,
+    _value: *const kernel::ffi::c_void,
+    _size: usize,
+    _flags: c_int,
+) -> c_int {
+    // SAFETY: The VFS passes a live dentry.
+    to_ret(unsafe { check_dentry(dentry, perm::XATTR) })
+}
+
+/// `inode_removexattr`: `xattr`.
+pub(crate) unsafe extern "C" fn inode_removexattr(
+    _idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    _name: *const kernel::ffi::c_char,
+) -> c_int {
+    // SAFETY: The VFS passes a live dentry.
+    to_ret(unsafe { check_dentry(dentry, perm::XATTR) })
+}
+
+/// `inode_getxattr`: reading an attribute is `getattr`.
+pub(crate) unsafe extern "C" fn inode_getxattr(dentry: *mut bindings::dentry, _name: *const kernel::ffi::c_char) -> c_int {
+    // SAFETY: The VFS passes a live dentry.
+    to_ret(unsafe { check_dentry(dentry, perm::GETATTR) })
+}
+
+/// `inode_listxattr`: `getattr`.
+pub(crate) unsafe extern "C" fn inode_listxattr(dentry: *mut bindings::dentry) -> c_int {
+    // SAFETY: The VFS passes a live dentry.
+    to_ret(unsafe { check_dentry(dentry, perm::GETATTR) })
+}
+
+/// `file_ioctl`: `ioctl` on the file's type.
+pub(crate) unsafe extern "C" fn file_ioctl(file: *mut bindings::file, _cmd: c_uint, _arg: c_ulong) -> c_int {
+    // SAFETY: The VFS passes an open file.
+    to_ret(unsafe { check_file(file, perm::IOCTL) })
+}
+
+/// `file_ioctl_compat`: as `file_ioctl`, for 32-bit callers.
+pub(crate) unsafe extern "C" fn file_ioctl_compat(file: *mut bindings::file, cmd: c_uint, arg: c_ulong) -> c_int {
+    // SAFETY: As above.
+    unsafe { file_ioctl(file, cmd, arg) }
+}
+
+/// `file_lock` (`flock(2)`): `lock`.
+pub(crate) unsafe extern "C" fn file_lock(file: *mut bindings::file, _cmd: c_uint) -> c_int {
+    // SAFETY: The VFS passes an open file.
+    to_ret(unsafe { check_file(file, perm::LOCK) })
+}
+
+/// `fcntl` commands that take record locks (`F_SETLK`, `F_SETLKW`, `F_OFD_SETLK`,
+/// `F_OFD_SETLKW`; `include/uapi/asm-generic/fcntl.h`).
+const LOCK_CMDS: [c_uint; 4] = [6, 7, 37, 38];
+
+/// `file_fcntl`: record locks need `lock`. The other commands change descriptor flags,
+/// owners and signals, which cannot widen the access checked at open, so they are let
+/// through.
+pub(crate) unsafe extern "C" fn file_fcntl(file: *mut bindings::file, cmd: c_uint, _arg: c_ulong) -> c_int {
+    if !LOCK_CMDS.contains(&cmd) {
+        return 0;
+    }
+    // SAFETY: The VFS passes an open file.
+    to_ret(unsafe { check_file(file, perm::LOCK) })
 }

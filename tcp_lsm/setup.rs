@@ -88,7 +88,7 @@ macro_rules! hook {
 }
 
 /// Number of hooks this LSM registers.
-const HOOK_COUNT: usize = 62;
+const HOOK_COUNT: usize = 70;
 
 /// The hook list. `security_add_hooks()` stores the id pointer in each entry and the
 /// static-call slots keep pointers to the entries, so it must live forever.
@@ -126,6 +126,14 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     hook!(path_chmod, file::path_chmod),
     hook!(path_chown, file::path_chown),
     hook!(inode_getattr, file::inode_getattr),
+    hook!(inode_setxattr, file::inode_setxattr),
+    hook!(inode_removexattr, file::inode_removexattr),
+    hook!(inode_getxattr, file::inode_getxattr),
+    hook!(inode_listxattr, file::inode_listxattr),
+    hook!(file_ioctl, file::file_ioctl),
+    hook!(file_ioctl_compat, file::file_ioctl_compat),
+    hook!(file_lock, file::file_lock),
+    hook!(file_fcntl, file::file_fcntl),
     // Network.
     hook!(socket_create, net::socket_create),
     hook!(socket_connect, net::socket_connect),

@@ -532,7 +532,7 @@ fn write_file_rule(out: &mut Vec<u8>, f: &FileRule) {
 /// The invariants every input must satisfy, for the fuzz target and the corpus replay:
 /// nothing panics; if [`validate`] accepts `bytes`, decoding and re-encoding gives the
 /// same bytes, and the queries (`type_for_path`, `transition`, `file_allows`,
-/// `net_allows` for every domain) agree with the naive [`reference`] semantics on the
+/// `net_allows` for every domain) agree with the naive [`reference`](mod@reference) semantics on the
 /// decoded policy.
 pub fn check_blob_invariants(bytes: &[u8]) -> Result<(), String> {
     let Ok(view) = validate(bytes) else { return Ok(()) };
@@ -549,7 +549,7 @@ pub fn check_blob_invariants(bytes: &[u8]) -> Result<(), String> {
     check_queries(&view, &policy)
 }
 
-/// Compares the view's queries with [`reference`] on a bounded set of inputs derived from
+/// Compares the view's queries with [`reference`](mod@reference) on a bounded set of inputs derived from
 /// the policy.
 pub fn check_queries(view: &PolicyView<'_>, policy: &Policy) -> Result<(), String> {
     const MAX_ITEMS: usize = 64;

@@ -1936,7 +1936,7 @@ impl<'a> Validator<'a> {
         use field::transition as t;
         let section = self.view.layout.transitions;
         let domains = self.view.layout.domains.count;
-        let mut previous: Option<(u32, &[u8], Option<[u8; 32]>)> = None;
+        let mut previous: Option<TransitionKey<'_>> = None;
         for (at, r) in self.records(section, TRANSITION_RECORD_SIZE, 0, section.count) {
             let from = u32_at(r, t::FROM);
             if to_usize(from) > domains {
@@ -1962,6 +1962,9 @@ impl<'a> Validator<'a> {
         Ok(())
     }
 }
+
+/// The key transitions are sorted and unique by: (from, exe, digest).
+type TransitionKey<'a> = (u32, &'a [u8], Option<[u8; 32]>);
 
 fn invalid(record: usize, field: usize, what: &'static str) -> FormatError {
     FormatError::Invalid { offset: record.saturating_add(field), what }

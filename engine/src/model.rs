@@ -47,7 +47,8 @@ pub struct ObjectType {
 ///
 /// Precedence (used by the kernel): an exact match wins, then the longest prefix, then the
 /// first glob in canonical order. Canonical order: exact rules by pattern bytes; prefix
-/// rules by pattern length descending, then bytes; globs by pattern bytes.
+/// rules by pattern length descending, then bytes; globs by pattern bytes. The encoder
+/// refuses two rules with the same kind and pattern but different types.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct PathRule {
     /// Absolute path or glob.
@@ -106,13 +107,15 @@ pub struct NetRule {
     pub port_lo: u16,
     /// Last port of the range, >= `port_lo` (0 for Unix).
     pub port_hi: u16,
-    /// Unix socket path, or abstract name starting with `@`; empty for IP families and
-    /// for "any Unix socket".
+    /// Unix socket path, or abstract name starting with `@` (at most 108 bytes); empty
+    /// for IP families and for "any Unix socket".
     pub unix_path: String,
 }
 
 /// An exec transition: a task in domain `from` (0 = unconfined) that executes `exe`
-/// (and, when given, whose content has SHA-256 `digest`) enters domain `to`.
+/// (and, when given, whose content has SHA-256 `digest`) enters domain `to`. A rule with
+/// a digest wins over the rule without one; the encoder refuses two rules with the same
+/// (from, exe, digest) but different targets.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Transition {
     /// Domain the task is in before exec (0 = unconfined).
@@ -152,7 +155,7 @@ impl Policy {
         for p in &mut self.paths {
             p.type_id = remap(&type_map, p.type_id);
         }
-        self.paths.sort_by(|a, b| path_order(a, b));
+        self.paths.sort_by(path_order);
         self.paths.dedup();
         for t in &mut self.transitions {
             t.from = remap(&domain_map, t.from);

@@ -147,6 +147,7 @@ fn compress(state: &mut [u32; 8], block: &[u8; BLOCK_LEN]) {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 

@@ -1,6 +1,6 @@
 //! Every validation rule of the binary format: a valid blob from the encoder, one field
 //! corrupted, the digest re-sealed so that the specific check (not the digest) rejects it.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::field_reassign_with_default, missing_docs)]
 
 mod common;
 

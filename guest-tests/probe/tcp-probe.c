@@ -23,10 +23,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/msg.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
@@ -35,6 +39,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -96,6 +101,27 @@ static int read_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
+/* lsm_get_self_attr(LSM_ATTR_CURRENT): prints this LSM's entry (the task's domain). */
+static int print_self_attr(void)
+{
+	char buf[512];
+	uint32_t size = sizeof(buf);
+	long n = syscall(__NR_lsm_get_self_attr, LSM_ATTR_CURRENT, buf, &size, 0);
+	struct lsm_ctx *ctx = (struct lsm_ctx *)buf;
+
+	if (n < 0)
+		return report(-1);
+	for (long i = 0; i < n; i++) {
+		if (ctx->id == LSM_ID_TCP) {
+			printf("%.*s\n", (int)strnlen((char *)ctx->ctx, ctx->ctx_len), (char *)ctx->ctx);
+			return 0;
+		}
+		ctx = (struct lsm_ctx *)((char *)ctx + ctx->len);
+	}
+	printf("none\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *op = argc > 1 ? argv[1] : "";
@@ -134,6 +160,32 @@ int main(int argc, char **argv)
 		return report(chown(a, 1, 1));
 	if (!strcmp(op, "chmod") && a)
 		return report(chmod(a, 0640));
+	if (!strcmp(op, "setxattr") && a)
+		return report(setxattr(a, "user.probe", "1", 1, 0));
+	if (!strcmp(op, "getxattr") && a) {
+		char v[16];
+		return report(getxattr(a, "user.probe", v, sizeof(v)));
+	}
+	if (!strcmp(op, "listxattr") && a) {
+		char v[256];
+		return report(listxattr(a, v, sizeof(v)));
+	}
+	if (!strcmp(op, "removexattr") && a)
+		return report(removexattr(a, "user.probe"));
+	if (!strcmp(op, "flock") && a) {
+		fd = open(a, O_RDONLY);
+		return report(fd < 0 ? -1 : flock(fd, LOCK_EX));
+	}
+	if (!strcmp(op, "fcntl-lock") && a) {
+		struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+		fd = open(a, O_RDONLY);
+		return report(fd < 0 ? -1 : fcntl(fd, F_SETLK, &fl));
+	}
+	if (!strcmp(op, "ioctl") && a) {
+		int n;
+		fd = open(a, O_RDONLY);
+		return report(fd < 0 ? -1 : ioctl(fd, FIONREAD, &n));
+	}
 	if (!strcmp(op, "exec") && a) {
 		execv(a, argv + 2);
 		return report(-1);
@@ -235,6 +287,19 @@ int main(int argc, char **argv)
 			ptrace(PTRACE_DETACH, atoi(a), 0, 0);
 		return report(rc);
 	}
+	if (!strcmp(op, "truncate") && a)
+		return report(truncate(a, 0));
+	if (!strcmp(op, "prctl"))
+		return report(prctl(PR_SET_NAME, "probe", 0, 0, 0));
+	if (!strcmp(op, "nice"))
+		return report(setpriority(PRIO_PROCESS, 0, 5));
+	if (!strcmp(op, "rlimit")) {
+		struct rlimit r;
+		getrlimit(RLIMIT_NOFILE, &r);
+		return report(setrlimit(RLIMIT_NOFILE, &r));
+	}
+	if (!strcmp(op, "setpgid"))
+		return report(setpgid(0, 0));
 	if (!strcmp(op, "setuid"))
 		return report(setuid(65534));
 	if (!strcmp(op, "shmget"))
@@ -264,25 +329,8 @@ int main(int argc, char **argv)
 		printf("%s\n", buf);
 		return 0;
 	}
-	if (!strcmp(op, "self-attr")) {
-		/* lsm_get_self_attr(LSM_ATTR_CURRENT): prints this LSM's entry. */
-		char buf[512];
-		uint32_t size = sizeof(buf);
-		long n = syscall(__NR_lsm_get_self_attr, LSM_ATTR_CURRENT, buf, &size, 0);
-		struct lsm_ctx *ctx = (struct lsm_ctx *)buf;
-
-		if (n < 0)
-			return report(-1);
-		for (long i = 0; i < n; i++) {
-			if (ctx->id == LSM_ID_TCP) {
-				printf("%.*s\n", (int)strnlen((char *)ctx->ctx, ctx->ctx_len), (char *)ctx->ctx);
-				return 0;
-			}
-			ctx = (struct lsm_ctx *)((char *)ctx + ctx->len);
-		}
-		printf("none\n");
-		return 0;
-	}
+	if (!strcmp(op, "self-attr"))
+		return print_self_attr();
 	if (!strcmp(op, "exec-in") && a && b) {
 		/* lsm_set_self_attr(LSM_ATTR_EXEC, a), then exec b with the rest as arguments. */
 		char buf[sizeof(struct lsm_ctx) + 80];
@@ -306,16 +354,10 @@ int main(int argc, char **argv)
 		int status;
 		pid_t pid = fork();
 
-		if (pid == 0) {
-			char buf[128];
-			read_file("/proc/self/attr/current", buf, sizeof(buf));
-			printf("%s\n", buf);
-			exit(0);
-		}
+		if (pid == 0)
+			exit(print_self_attr());
 		waitpid(pid, &status, 0);
 		return 0;
 	}
-	if (!strcmp(op, "sleep"))
-		return pause();
 	return usage();
 }

@@ -98,13 +98,10 @@ fn run(args: &[&str]) -> Result<String, String> {
             Ok(describe(&file.write(mode.as_bytes())))
         }
         ["exec-in", domain, program, rest @ ..] => {
-            // Asks for `domain` at the next exec through tcp-probe's lsm_set_self_attr call
-            // from this unconfined process: tcp-probe is only a transition target when run
-            // by name, so run the request through a copy under another name.
+            // Asks for `domain` at the next exec with the probe's lsm_set_self_attr call,
+            // from an unconfined copy of the probe (made by the mediation setup): run as
+            // /bin/tcp-probe it would enter `agent` first.
             let copy = "/tmp/tcp-probe-unconfined";
-            if fs::metadata(copy).is_err() {
-                fs::copy("/bin/tcp-probe", copy).map_err(|e| format!("copy: {e}"))?;
-            }
             let out = std::process::Command::new(copy)
                 .args(["exec-in", domain, program])
                 .args(rest)
@@ -112,9 +109,6 @@ fn run(args: &[&str]) -> Result<String, String> {
                 .map_err(|e| format!("run: {e}"))?;
             Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
         }
-        ["attr-current"] => fs::read_to_string("/proc/self/attr/current")
-            .map(|s| s.trim().to_owned())
-            .map_err(|e| format!("read attr: {e}")),
         ["load-many", which, times] => {
             // Loads policy `1000 + which` `times` times; reports how many loads succeeded.
             let which: u32 = which.parse().map_err(|_| "bad index".to_owned())?;

@@ -20,8 +20,7 @@ use std::process::ExitCode;
 
 use harness::Test;
 
-const USAGE: &str =
-    "usage: tcp-guest-tests [--expect active|inactive] [--filter TEXT] [--inject-failure]";
+const USAGE: &str = "usage: tcp-guest-tests [--expect active|inactive] [--suite securityfs|policy|mediation] [--filter TEXT] [--inject-failure]";
 
 fn injected_failure() -> harness::Outcome {
     Err("deliberate failure requested with --inject-failure".to_owned())
@@ -44,6 +43,7 @@ fn main() -> ExitCode {
     let mut expect_active = true;
     let mut filter = None;
     let mut inject = false;
+    let mut suite: Option<String> = None;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -57,13 +57,19 @@ fn main() -> ExitCode {
                 None => return usage(),
             },
             "--inject-failure" => inject = true,
+            "--suite" => match it.next().map(String::as_str) {
+                Some(name @ ("securityfs" | "policy" | "mediation")) => suite = Some(name.to_owned()),
+                _ => return usage(),
+            },
             _ => return usage(),
         }
     }
-    let suites: &[&[Test]] = if expect_active {
-        &[securityfs::ACTIVE, policy::ACTIVE, mediation::ACTIVE]
-    } else {
-        &[securityfs::INACTIVE]
+    let suites: &[&[Test]] = match (expect_active, suite.as_deref()) {
+        (false, _) => &[securityfs::INACTIVE],
+        (true, Some("securityfs")) => &[securityfs::ACTIVE],
+        (true, Some("policy")) => &[policy::ACTIVE],
+        (true, Some("mediation")) => &[mediation::ACTIVE],
+        (true, _) => &[securityfs::ACTIVE, policy::ACTIVE, mediation::ACTIVE],
     };
     let mut tests: Vec<&Test> = suites
         .iter()

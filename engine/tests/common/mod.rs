@@ -163,7 +163,7 @@ pub fn bench_policy(file_rules: usize) -> Policy {
             .map(|k| FileRule {
                 type_id: ((d + k * 7) % TYPES + 1) as u32,
                 decision: if k % 5 == 4 { Decision::Deny } else { Decision::Allow },
-                perms: ((k as u32 * 2_654_435_761) & tcp_lsm_engine::perm::FILE_PERMS_MASK) | 1,
+                perms: ((k as u32).wrapping_mul(2_654_435_761) & tcp_lsm_engine::perm::FILE_PERMS_MASK) | 1,
             })
             .collect();
         let net = (0..4u8)
