@@ -21,9 +21,12 @@ type xattrs { prefix /tmp/xa; }
 type secret protected { prefix /tmp/secret; }
 type probe_bin { exact /bin/tcp-probe; }
 type procfs { prefix /proc; }
+type pinned { prefix /tmp/pin; }
 type lsm_controls { prefix /sys/kernel/security/tcp; }
 
 exec /bin/tcp-probe -> agent;
+exec /tmp/pin/good sha256 @DIGEST@ -> other;
+exec /tmp/pin/bad sha256 @DIGEST@ -> other;
 
 domain agent {
     allow file work { read write append create unlink rename link getattr setattr mkdir rmdir readdir symlink mmap };
@@ -45,6 +48,9 @@ domain agent {
 
 domain other {
     allow file probe_bin { read execute mmap getattr };
+    allow file pinned { read execute mmap getattr };
+    allow capability { setuid setgid };
+    allow process { setuid setgid };
     allow file procfs { read getattr };
 }
 "#;
@@ -56,6 +62,8 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "domain_shown_by_lsm_get_self_attr", run: self_attr_shown },
     Test { name: "domain_requested_with_lsm_set_self_attr", run: self_attr_exec },
     Test { name: "domain_kept_across_fork", run: fork_keeps_domain },
+    Test { name: "domain_kept_across_allowed_setuid", run: setuid_keeps_domain },
+    Test { name: "domain_transition_pinned_by_content_digest", run: digest_transition },
     Test { name: "domain_cannot_request_another", run: confined_cannot_request },
     Test { name: "file_open_read_write_by_type", run: file_open },
     Test { name: "file_create_unlink_mkdir_rmdir_by_type", run: file_namespace },
@@ -116,9 +124,21 @@ fn setup() -> Outcome {
     write("/tmp/xa/c", "attributes\n")?;
     write("/tmp/work/script.sh", "#!/bin/sh\necho script ran\n")?;
     fs::set_permissions("/tmp/work/script.sh", fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
-    let blob = tcp_policy_compiler::compile_to_bytes("mediation.policy", POLICY).map_err(|d| {
-        tcp_policy_compiler::render_diagnostics("mediation.policy", POLICY, &d)
-    })?;
+    // Two copies of the probe for the digest-pinned transitions: `good` has the pinned
+    // content, `bad` one byte more.
+    fs::create_dir_all("/tmp/pin").map_err(|e| e.to_string())?;
+    let probe_bytes = fs::read("/bin/tcp-probe").map_err(|e| e.to_string())?;
+    fs::write("/tmp/pin/good", &probe_bytes).map_err(|e| e.to_string())?;
+    let mut bad = probe_bytes.clone();
+    bad.push(0);
+    fs::write("/tmp/pin/bad", &bad).map_err(|e| e.to_string())?;
+    for f in ["/tmp/pin/good", "/tmp/pin/bad"] {
+        fs::set_permissions(f, fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
+    }
+    let digest: String = tcp_lsm_engine::sha256::sha256(&probe_bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let text = POLICY.replace("@DIGEST@", &digest);
+    let blob = tcp_policy_compiler::compile_to_bytes("mediation.policy", &text)
+        .map_err(|d| tcp_policy_compiler::render_diagnostics("mediation.policy", &text, &d))?;
     crate::policy::load(&blob).map_err(|e| format!("load: {e}"))?;
     Ok(())
 }
@@ -371,4 +391,19 @@ fn symlink_truncate() -> Outcome {
     expect(&["symlink", "/tmp/work/t", "/tmp/ro/sym"], "errno=EACCES")?;
     expect(&["truncate", "/tmp/work/sym"], "ok")?;
     expect(&["truncate", "/tmp/ro/b"], "errno=EACCES")
+}
+
+fn setuid_keeps_domain() -> Outcome {
+    // `other` may change uid; the domain lives in the cred and goes along.
+    let report = crate::harness::helper("exec-in", &["other", "/bin/tcp-probe", "setuid-attr"])?;
+    ensure_eq(report, "other".to_owned(), "domain after setuid(65534)")
+}
+
+fn digest_transition() -> Outcome {
+    let run = |path: &str| -> Result<String, String> {
+        let out = Command::new(path).arg("self-attr").output().map_err(|e| format!("{path}: {e}"))?;
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    ensure_eq(run("/tmp/pin/good")?, "other".to_owned(), "program with the pinned digest")?;
+    ensure_eq(run("/tmp/pin/bad")?, "unconfined".to_owned(), "same path rule, other content")
 }
