@@ -101,3 +101,16 @@ pub fn helper(name: &str, args: &[&str]) -> Result<String, String> {
     }
     Ok(stdout)
 }
+
+/// Runs `program ARGS`; returns (exit code, stdout, stderr).
+pub fn run(program: &str, args: &[&str]) -> Result<(i32, String, String), String> {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    Ok((
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}

@@ -87,6 +87,7 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "system_ops_bpf_io_uring_settime_denied", run: system_ops },
     Test { name: "securityfs_not_writable_from_domain", run: self_protection },
     Test { name: "unconfined_tasks_unaffected", run: unconfined_unaffected },
+    Test { name: "rejected_load_leaves_policy_enforced", run: rejected_load_keeps_policy },
     Test { name: "monitor_mode_allows_what_enforce_denies", run: monitor_mode },
 ];
 
@@ -406,4 +407,26 @@ fn digest_transition() -> Outcome {
     };
     ensure_eq(run("/tmp/pin/good")?, "other".to_owned(), "program with the pinned digest")?;
     ensure_eq(run("/tmp/pin/bad")?, "unconfined".to_owned(), "same path rule, other content")
+}
+
+fn rejected_load_keeps_policy() -> Outcome {
+    let current = fs::read("/sys/kernel/security/tcp/policy").map_err(|e| e.to_string())?;
+    let generation = fs::read_to_string("/sys/kernel/security/tcp/generation").map_err(|e| e.to_string())?;
+    let mut corrupt = current.clone();
+    if let Some(last) = corrupt.last_mut() {
+        *last ^= 0x55;
+    }
+    ensure(crate::policy::load(&corrupt).is_err(), "a corrupted copy of the policy loaded")?;
+    // A prefix is the start of a blob; closing the file abandons it.
+    ensure(crate::policy::load(&current[..64]).is_ok(), "a 64-byte prefix was refused")?;
+    ensure_eq(
+        fs::read_to_string("/sys/kernel/security/tcp/generation").map_err(|e| e.to_string())?,
+        generation,
+        "generation after rejected loads",
+    )?;
+    // The same decisions as before the attempts.
+    write("/tmp/work/fresh", "fresh\n")?;
+    expect(&["read", "/tmp/work/fresh"], "ok")?;
+    expect(&["write", "/tmp/ro/b"], "errno=EACCES")?;
+    expect(&["connect4", "127.0.0.1", "8081"], "errno=EACCES")
 }

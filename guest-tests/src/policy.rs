@@ -382,15 +382,7 @@ fn concurrent_loads() -> Outcome {
 
 /// Runs `tcp-policy ARGS`; returns (exit code, stdout, stderr).
 fn cli(args: &[&str]) -> Result<(i32, String, String), String> {
-    let out = Command::new("tcp-policy")
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run tcp-policy: {e}"))?;
-    Ok((
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    ))
+    crate::harness::run("tcp-policy", args)
 }
 
 const EXAMPLE: &str = "/examples/coding-agent.policy";

@@ -3,7 +3,6 @@
 use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::FileExt;
-use std::process::Command;
 
 use nix::errno::Errno;
 use tcp_lsm_cli::{is_listed, Error as CliError, Securityfs};
@@ -164,15 +163,7 @@ fn mode_opener_credentials() -> Outcome {
 }
 
 fn run_cli(args: &[&str]) -> Result<(i32, String, String), String> {
-    let out = Command::new("tcp-policy")
-        .args(args)
-        .output()
-        .map_err(|e| format!("cannot run tcp-policy: {e}"))?;
-    Ok((
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    ))
+    crate::harness::run("tcp-policy", args)
 }
 
 fn cli_status_and_mode() -> Outcome {
