@@ -372,3 +372,89 @@ pub(crate) unsafe extern "C" fn file_fcntl(file: *mut bindings::file, cmd: c_uin
     // SAFETY: The VFS passes an open file.
     to_ret(unsafe { check_file(file, perm::LOCK) })
 }
+
+/// The type of an open regular file for `subject`: remembered in its inode under the
+/// policy in force, or computed from its path (and then remembered).
+///
+/// # Safety
+///
+/// `file` must be a live open file.
+unsafe fn type_of_file(subject: &Subject, file: *mut bindings::file) -> Result<u32> {
+    // SAFETY: An open file has an inode with a blob.
+    let inode = unsafe { (*file).f_inode };
+    // SAFETY: As above.
+    if let Some(type_id) = unsafe { (*blob::inode(inode)).load(subject.generation()) } {
+        return Ok(type_id);
+    }
+    // SAFETY: An open file's path is live.
+    let name = unsafe { fspath::of(&raw const (*file).f_path) }?;
+    // SAFETY: As above.
+    Ok(unsafe { classify(subject, &name, inode) })
+}
+
+/// Whether an open file is a regular file (the only kind `file_permission` and
+/// `file_receive` revalidate: pipes, sockets and terminals have no path type).
+///
+/// # Safety
+///
+/// `file` must be a live open file.
+unsafe fn is_regular(file: *mut bindings::file) -> bool {
+    // SAFETY: An open file has an inode.
+    unsafe { u32::from((*(*file).f_inode).i_mode) & S_IFMT == S_IFREG }
+}
+
+/// `file_permission`: every read and write of a regular file is checked again, so a
+/// descriptor opened before a task entered its domain (or before a policy reload) gives
+/// no more than the domain may have. The inode's remembered type keeps this cheap.
+pub(crate) unsafe extern "C" fn file_permission(file: *mut bindings::file, mask: c_int) -> c_int {
+    let Some(subject) = Subject::current() else { return 0 };
+    // SAFETY: The VFS passes an open file.
+    if !unsafe { is_regular(file) } {
+        return 0;
+    }
+    let mask = mask as u32;
+    // SAFETY: As above.
+    let (flags, fmode) = unsafe { ((*file).f_flags, (*file).f_mode) };
+    let mut perms = 0;
+    if mask & bindings::MAY_READ != 0 {
+        perms |= if fmode & FMODE_EXEC != 0 { perm::EXECUTE } else { perm::READ };
+    }
+    if mask & bindings::MAY_WRITE != 0 {
+        perms |= if flags & bindings::O_APPEND != 0 { perm::APPEND } else { perm::WRITE };
+    }
+    if perms == 0 {
+        return 0;
+    }
+    // SAFETY: As above.
+    match unsafe { type_of_file(&subject, file) } {
+        Ok(type_id) => to_ret(check_type(&subject, type_id, perms)),
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `file_receive` (descriptors passed over Unix sockets, `pidfd_getfd`): the receiving
+/// domain needs the access the descriptor carries on the file's type.
+pub(crate) unsafe extern "C" fn file_receive(file: *mut bindings::file) -> c_int {
+    let Some(subject) = Subject::current() else { return 0 };
+    // SAFETY: The caller holds a reference to the file.
+    if !unsafe { is_regular(file) } {
+        return 0;
+    }
+    // SAFETY: As above.
+    let (flags, fmode) = unsafe { ((*file).f_flags, (*file).f_mode) };
+    let mut perms = 0;
+    if fmode & FMODE_READ != 0 {
+        perms |= perm::READ;
+    }
+    if fmode & FMODE_WRITE != 0 {
+        perms |= if flags & bindings::O_APPEND != 0 { perm::APPEND } else { perm::WRITE };
+    }
+    if perms == 0 {
+        return 0;
+    }
+    // SAFETY: As above.
+    match unsafe { type_of_file(&subject, file) } {
+        Ok(type_id) => to_ret(check_type(&subject, type_id, perms)),
+        Err(e) => e.to_errno(),
+    }
+}

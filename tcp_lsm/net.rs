@@ -154,3 +154,24 @@ pub(crate) unsafe extern "C" fn socket_sendmsg(
     // SAFETY: As above.
     to_ret(unsafe { check_addr(sock, name.cast(), namelen, op::SEND) })
 }
+
+/// `socket_post_create`: records the creating domain in the new socket (here, unlike in
+/// `sk_alloc_security`, `current` is always the creator).
+pub(crate) unsafe extern "C" fn socket_post_create(
+    sock: *mut bindings::socket,
+    _family: c_int,
+    _type: c_int,
+    _protocol: c_int,
+    kern: c_int,
+) -> c_int {
+    // SAFETY: The socket layer passes the new socket; `sk` is set by the family's create.
+    let sk = unsafe { (*sock).sk };
+    if sk.is_null() {
+        return 0;
+    }
+    let owner = if kern != 0 { 0 } else { crate::blob::current_domain().key() };
+    // SAFETY: A live sock has its blob.
+    unsafe { (*crate::blob::sock(sk)).owner_domain = owner };
+    // Recording the owner cannot fail; creation was decided in `socket_create`.
+    0
+}

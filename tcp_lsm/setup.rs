@@ -88,7 +88,7 @@ macro_rules! hook {
 }
 
 /// Number of hooks this LSM registers.
-const HOOK_COUNT: usize = 70;
+const HOOK_COUNT: usize = 84;
 
 /// The hook list. `security_add_hooks()` stores the id pointer in each entry and the
 /// static-call slots keep pointers to the entries, so it must live forever.
@@ -134,6 +134,8 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     hook!(file_ioctl_compat, file::file_ioctl_compat),
     hook!(file_lock, file::file_lock),
     hook!(file_fcntl, file::file_fcntl),
+    hook!(file_permission, file::file_permission),
+    hook!(file_receive, file::file_receive),
     // Network.
     hook!(socket_create, net::socket_create),
     hook!(socket_connect, net::socket_connect),
@@ -141,6 +143,7 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     hook!(socket_listen, net::socket_listen),
     hook!(socket_accept, net::socket_accept),
     hook!(socket_sendmsg, net::socket_sendmsg),
+    hook!(socket_post_create, net::socket_post_create),
     // Capabilities and processes.
     hook!(capable, task::capable),
     hook!(ptrace_access_check, task::ptrace_access_check),
@@ -154,6 +157,8 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     hook!(task_setrlimit, task::task_setrlimit),
     hook!(task_setscheduler, task::task_setscheduler),
     hook!(task_setpgid, task::task_setpgid),
+    hook!(task_fix_setgroups, task::task_fix_setgroups),
+    hook!(task_prlimit, task::task_prlimit),
     // System operations.
     hook!(kernel_module_request, task::kernel_module_request),
     hook!(kernel_load_data, task::kernel_load_data),
@@ -164,6 +169,12 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     hook!(uring_sqpoll, task::uring_sqpoll),
     hook!(uring_cmd, task::uring_cmd),
     hook!(inode_init_security_anon, task::inode_init_security_anon),
+    hook!(sb_mount, task::sb_mount),
+    hook!(sb_umount, task::sb_umount),
+    hook!(sb_pivotroot, task::sb_pivotroot),
+    hook!(move_mount, task::move_mount),
+    hook!(bpf_map, task::bpf_map),
+    hook!(bpf_prog, task::bpf_prog),
     // SysV IPC.
     hook!(msg_queue_associate, task::msg_queue_associate),
     hook!(msg_queue_msgsnd, task::msg_queue_msgsnd),
@@ -172,6 +183,9 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     hook!(shm_shmat, task::shm_shmat),
     hook!(sem_associate, task::sem_associate),
     hook!(sem_semop, task::sem_semop),
+    hook!(msg_queue_msgctl, task::msg_queue_msgctl),
+    hook!(shm_shmctl, task::shm_shmctl),
+    hook!(sem_semctl, task::sem_semctl),
 ];
 
 /// Called once by `security_init()` when `tcp` is among the selected LSMs.

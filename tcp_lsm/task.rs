@@ -265,3 +265,76 @@ pub(crate) unsafe extern "C" fn sem_semop(
 pub(crate) fn ipc_create(bit: u32) -> c_int {
     ipc_op(bit)
 }
+
+/// `task_fix_setgroups`: `setgid`.
+pub(crate) unsafe extern "C" fn task_fix_setgroups(_new: *mut bindings::cred, old: *const bindings::cred) -> c_int {
+    // SAFETY: The framework passes the live old cred.
+    match unsafe { Subject::of_cred(old) } {
+        None => 0,
+        Some(s) => to_ret(s.check(EPERM, |_, d| d.process() & process::SETGID != 0)),
+    }
+}
+
+/// `task_prlimit` (reading or changing another task's limits): `rlimit`.
+pub(crate) unsafe extern "C" fn task_prlimit(
+    cred: *const bindings::cred,
+    _tcred: *const bindings::cred,
+    _flags: c_uint,
+) -> c_int {
+    // SAFETY: The framework passes the caller's live cred.
+    match unsafe { Subject::of_cred(cred) } {
+        None => 0,
+        Some(s) => to_ret(s.check(EPERM, |_, d| d.process() & process::RLIMIT != 0)),
+    }
+}
+
+/// `sb_mount` (mount, remount, bind, move, propagation changes): `mount`.
+pub(crate) unsafe extern "C" fn sb_mount(
+    _dev: *const c_char,
+    _path: *const bindings::path,
+    _fstype: *const c_char,
+    _flags: c_ulong,
+    _data: *mut kernel::ffi::c_void,
+) -> c_int {
+    system_op(system::MOUNT)
+}
+
+/// `sb_umount`: `mount`.
+pub(crate) unsafe extern "C" fn sb_umount(_mnt: *mut bindings::vfsmount, _flags: c_int) -> c_int {
+    system_op(system::MOUNT)
+}
+
+/// `sb_pivotroot`: `mount`.
+pub(crate) unsafe extern "C" fn sb_pivotroot(_old: *const bindings::path, _new: *const bindings::path) -> c_int {
+    system_op(system::MOUNT)
+}
+
+/// `move_mount`: `mount`.
+pub(crate) unsafe extern "C" fn move_mount(_from: *const bindings::path, _to: *const bindings::path) -> c_int {
+    system_op(system::MOUNT)
+}
+
+/// `bpf_map` (a descriptor for a BPF map, e.g. from a pinned path): `bpf`.
+pub(crate) unsafe extern "C" fn bpf_map(_map: *mut bindings::bpf_map, _fmode: bindings::fmode_t) -> c_int {
+    system_op(system::BPF)
+}
+
+/// `bpf_prog` (a descriptor for a BPF program): `bpf`.
+pub(crate) unsafe extern "C" fn bpf_prog(_prog: *mut bindings::bpf_prog) -> c_int {
+    system_op(system::BPF)
+}
+
+/// `msg_queue_msgctl` (`perm` is null for the info commands): `msg`.
+pub(crate) unsafe extern "C" fn msg_queue_msgctl(_perm: *mut bindings::kern_ipc_perm, _cmd: c_int) -> c_int {
+    ipc_op(ipc::MSG)
+}
+
+/// `shm_shmctl` (`perm` may be null): `shm`.
+pub(crate) unsafe extern "C" fn shm_shmctl(_perm: *mut bindings::kern_ipc_perm, _cmd: c_int) -> c_int {
+    ipc_op(ipc::SHM)
+}
+
+/// `sem_semctl` (`perm` may be null): `sem`.
+pub(crate) unsafe extern "C" fn sem_semctl(_perm: *mut bindings::kern_ipc_perm, _cmd: c_int) -> c_int {
+    ipc_op(ipc::SEM)
+}

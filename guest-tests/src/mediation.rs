@@ -69,6 +69,7 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "file_create_unlink_mkdir_rmdir_by_type", run: file_namespace },
     Test { name: "file_getattr_and_setattr_by_type", run: file_attrs },
     Test { name: "file_xattr_ioctl_lock_by_type", run: file_xattr_ioctl_lock },
+    Test { name: "file_inherited_descriptors_revalidated", run: inherited_fds },
     Test { name: "file_protected_type_cannot_be_unlinked_renamed_linked", run: protected },
     Test { name: "file_symlink_to_denied_file_stays_denied", run: symlink_bypass },
     Test { name: "exec_allow_list_scripts_and_memfd", run: exec_checks },
@@ -85,6 +86,7 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "file_symlink_and_truncate_by_type", run: symlink_truncate },
     Test { name: "ipc_creation_denied_without_ipc_rule", run: ipc },
     Test { name: "system_ops_bpf_io_uring_settime_denied", run: system_ops },
+    Test { name: "system_mount_denied_despite_sys_admin", run: mount },
     Test { name: "securityfs_not_writable_from_domain", run: self_protection },
     Test { name: "unconfined_tasks_unaffected", run: unconfined_unaffected },
     Test { name: "rejected_load_leaves_policy_enforced", run: rejected_load_keeps_policy },
@@ -429,4 +431,33 @@ fn rejected_load_keeps_policy() -> Outcome {
     expect(&["read", "/tmp/work/fresh"], "ok")?;
     expect(&["write", "/tmp/ro/b"], "errno=EACCES")?;
     expect(&["connect4", "127.0.0.1", "8081"], "errno=EACCES")
+}
+
+/// Runs the probe with `file` as its standard input.
+fn probe_with_stdin(file: fs::File, args: &[&str]) -> Result<String, String> {
+    let out = Command::new("/bin/tcp-probe")
+        .args(args)
+        .stdin(Stdio::from(file))
+        .output()
+        .map_err(|e| format!("cannot run tcp-probe: {e}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn inherited_fds() -> Outcome {
+    // Descriptors opened by the unconfined runner and inherited across the exec into the
+    // domain give no more than the domain may do with the file.
+    let open_rw = |path: &str| {
+        fs::OpenOptions::new().read(true).write(true).open(path).map_err(|e| format!("{path}: {e}"))
+    };
+    write("/tmp/work/inherited", "inherited\n")?;
+    ensure_eq(probe_with_stdin(open_rw("/tmp/work/inherited")?, &["write-fd", "0"])?, "ok".to_owned(), "write to an allowed file")?;
+    ensure_eq(probe_with_stdin(open_rw("/tmp/ro/b")?, &["read-fd", "0"])?, "ok".to_owned(), "read of a readable file")?;
+    ensure_eq(probe_with_stdin(open_rw("/tmp/ro/b")?, &["write-fd", "0"])?, "errno=EACCES".to_owned(), "write through an inherited descriptor")?;
+    ensure_eq(probe_with_stdin(open_rw("/etc/passwd")?, &["read-fd", "0"])?, "errno=EACCES".to_owned(), "read through an inherited descriptor")
+}
+
+fn mount() -> Outcome {
+    fs::create_dir_all("/tmp/work/mnt").map_err(|e| e.to_string())?;
+    // The domain holds sys_admin, but mounting is a system operation it was not given.
+    expect(&["mount", "/tmp/work/mnt"], "errno=EPERM")
 }
