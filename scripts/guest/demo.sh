@@ -35,5 +35,16 @@ head -c 100 /tmp/policy.bin > /tmp/truncated.bin
 if tcp-policy load /tmp/truncated.bin; then echo "unexpected: accepted"; exit 1; fi
 say "cat /sys/kernel/security/tcp/generation /sys/kernel/security/tcp/policy_hash   # unchanged"
 cat /sys/kernel/security/tcp/generation /sys/kernel/security/tcp/policy_hash
+say "# the confined agent: /opt/agent/bin/agent (here the tcp-probe test tool) enters its domain by exec"
+mkdir -p /opt/agent/bin /home/agent/workspace /home/agent/.ssh
+cp /bin/tcp-probe /opt/agent/bin/agent
+echo "hello" > /home/agent/workspace/notes.txt
+echo "private key" > /home/agent/.ssh/id_ed25519
+for args in "self-attr" "read /home/agent/workspace/notes.txt" "create /home/agent/workspace/new.txt" \
+            "read /home/agent/.ssh/id_ed25519" "unlink /home/agent/.ssh/id_ed25519" "read /etc/passwd" \
+            "exec /bin/busybox true" "connect4 127.0.0.1 8080" "connect4 127.0.0.1 22" \
+            "connect4 198.51.100.7 443" "socket inet raw" "settime"; do
+  printf '$ /opt/agent/bin/agent %-40s -> %s\n' "$args" "$(/opt/agent/bin/agent $args)"
+done
 say "dmesg | grep 'tcp:'"
 dmesg | grep 'tcp:'
