@@ -123,6 +123,9 @@ impl InodeSecurity {
 pub(crate) struct FileSecurity {
     /// Key ([`DomainName::key`]) of the domain of the task that opened the file.
     pub(crate) opener_domain: u64,
+    /// Domain of the task that last made itself the file's owner (`F_SETOWN`), whose
+    /// SIGIO/SIGURG signals the file sends. Written under the owner lock.
+    pub(crate) fown_domain: DomainName,
 }
 
 /// State of a socket: the domain that created it.

@@ -8,17 +8,17 @@
 
 use kernel::error::code::EACCES;
 use kernel::prelude::*;
-use kernel::sync::Arc;
 
 use crate::blob::{self, DomainName};
 use crate::engine::format::{DomainView, PolicyView};
 use crate::engine::mode::Mode;
-use crate::policy::{self, Loaded};
+use crate::policy;
 use crate::state;
 
-/// A confined task's view of the policy in force.
+/// A confined task, as seen by the decision code. It holds no reference to the policy:
+/// each query reads the policy in force under RCU, without a reference count, so hooks
+/// called in atomic context can use it and never free a policy.
 pub(crate) struct Subject {
-    policy: Option<Arc<Loaded>>,
     domain: DomainName,
 }
 
@@ -34,7 +34,12 @@ impl Subject {
         if !domain.is_confined() {
             return None;
         }
-        Some(Subject { policy: policy::current(), domain })
+        Some(Subject { domain })
+    }
+
+    /// The subject acting as `domain`, or `None` when it is the unconfined domain.
+    pub(crate) fn of_domain(domain: DomainName) -> Option<Subject> {
+        domain.is_confined().then_some(Subject { domain })
     }
 
     /// The subject for the current task, or `None` when it is unconfined.
@@ -43,9 +48,9 @@ impl Subject {
         unsafe { Subject::of_cred(blob::current_cred()) }
     }
 
-    /// Generation of the policy this subject decides with (0: none loaded).
+    /// Generation of the policy in force (0: none loaded).
     pub(crate) fn generation(&self) -> u64 {
-        self.policy.as_ref().map_or(0, |p| p.generation())
+        policy::with_current(|p| p.map_or(0, |p| p.generation()))
     }
 
     /// The subject's domain name.
@@ -53,17 +58,18 @@ impl Subject {
         &self.domain
     }
 
-    /// Runs `f` with the policy and the subject's domain in it (`None` when the policy in
-    /// force has no domain of that name any more: such a subject is denied everything).
+    /// Runs `f` with the policy in force and the subject's domain in it (`None` when there
+    /// is no policy or it has no domain of that name any more: such a subject is denied
+    /// everything). `f` runs under RCU and must not sleep.
     pub(crate) fn with<R>(&self, f: impl FnOnce(Option<(PolicyView<'_>, DomainView<'_>)>) -> R) -> R {
-        match &self.policy {
+        policy::with_current(|loaded| match loaded {
             None => f(None),
             Some(loaded) => {
                 let view = loaded.view();
                 let domain = view.domain_id_by_name(self.domain.as_bytes()).and_then(|id| view.domain(id));
                 f(domain.map(|d| (view, d)))
             }
-        }
+        })
     }
 
     /// The mode that applies to this subject: its domain's, else the global one.

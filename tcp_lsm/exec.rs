@@ -88,7 +88,7 @@ pub(crate) unsafe extern "C" fn bprm_creds_for_exec(bprm: *mut bindings::linux_b
         new.domain = requested;
         return 0;
     }
-    if !new.domain.is_confined() && policy::current().is_none() {
+    if !new.domain.is_confined() && policy::with_current(|p| p.is_none()) {
         return 0;
     }
     // SAFETY: `bprm` is the live bprm of this exec.

@@ -47,10 +47,13 @@ fn check_type(subject: &Subject, type_id: u32, perms: u32) -> Result {
 ///
 /// `inode` must be null or a live inode with a blob.
 unsafe fn classify(subject: &Subject, name: &PathName, inode: *const bindings::inode) -> u32 {
-    let type_id = subject.with(|v| v.map_or(0, |(policy, _)| policy.type_for_path(name.as_bytes())));
-    if !inode.is_null() {
+    let _ = subject;
+    let (type_id, generation) = crate::policy::with_current(|p| {
+        p.map_or((0, 0), |p| (p.view().type_for_path(name.as_bytes()), p.generation()))
+    });
+    if !inode.is_null() && generation != 0 {
         // SAFETY: Guaranteed by the caller.
-        unsafe { (*blob::inode(inode)).store(type_id, subject.generation()) };
+        unsafe { (*blob::inode(inode)).store(type_id, generation) };
     }
     type_id
 }

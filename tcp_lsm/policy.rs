@@ -92,6 +92,17 @@ pub(crate) fn current() -> Option<Arc<Loaded>> {
     Some(Arc::from(borrow))
 }
 
+/// Runs `f` with the policy in force (or `None`), inside an RCU read-side section and
+/// without touching any reference count: the decision path of every hook, including those
+/// called in atomic or interrupt context. `f` must not sleep.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Loaded>) -> R) -> R {
+    let _rcu = RcuReadGuard::new();
+    let ptr = CURRENT.load(Ordering::Acquire);
+    // SAFETY: A published pointer stays valid until a grace period after it is replaced,
+    // and this read-side section is still open; null means no policy.
+    f(unsafe { ptr.as_ref() })
+}
+
 /// Why a load was refused.
 pub(crate) enum LoadError {
     /// The blob failed validation.

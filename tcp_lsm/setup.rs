@@ -88,7 +88,7 @@ macro_rules! hook {
 }
 
 /// Number of hooks this LSM registers.
-const HOOK_COUNT: usize = 84;
+const HOOK_COUNT: usize = 86;
 
 /// The hook list. `security_add_hooks()` stores the id pointer in each entry and the
 /// static-call slots keep pointers to the entries, so it must live forever.
@@ -149,6 +149,8 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     hook!(ptrace_access_check, task::ptrace_access_check),
     hook!(ptrace_traceme, task::ptrace_traceme),
     hook!(task_kill, task::task_kill),
+    hook!(file_set_fowner, task::file_set_fowner),
+    hook!(file_send_sigiotask, task::file_send_sigiotask),
     hook!(task_prctl, task::task_prctl),
     hook!(task_fix_setuid, task::task_fix_setuid),
     hook!(task_fix_setgid, task::task_fix_setgid),

@@ -338,3 +338,27 @@ pub(crate) unsafe extern "C" fn shm_shmctl(_perm: *mut bindings::kern_ipc_perm, 
 pub(crate) unsafe extern "C" fn sem_semctl(_perm: *mut bindings::kern_ipc_perm, _cmd: c_int) -> c_int {
     ipc_op(ipc::SEM)
 }
+
+/// `file_set_fowner`: remembers the domain of the task that becomes the file's owner, on
+/// whose behalf the file later sends SIGIO/SIGURG. Runs with IRQs off: a copy only.
+pub(crate) unsafe extern "C" fn file_set_fowner(file: *mut bindings::file) {
+    let domain = blob::current_domain();
+    // SAFETY: The fcntl path passes a live file with its blob, under the owner lock.
+    unsafe { (*blob::file(file)).fown_domain = domain };
+}
+
+/// `file_send_sigiotask`: a file signals a task on behalf of its owner, so the owner's
+/// signal scope applies. May run in interrupt context: lock-free, no allocation.
+pub(crate) unsafe extern "C" fn file_send_sigiotask(
+    tsk: *mut bindings::task_struct,
+    fown: *mut bindings::fown_struct,
+    _sig: c_int,
+) -> c_int {
+    // SAFETY: `fown` is live while its lock is held by the caller; `file` is its back
+    // pointer, live as long as the owner struct.
+    let owner = unsafe { (*blob::file((*fown).file)).fown_domain };
+    let Some(subject) = Subject::of_domain(owner) else { return 0 };
+    // SAFETY: The signal code keeps `tsk` alive.
+    let target = unsafe { blob::task_domain(tsk) };
+    to_ret(subject.check(EPERM, |_, d| scope_allows(d.signal(), subject.domain(), &target)))
+}

@@ -49,8 +49,10 @@ domain agent {
 domain other {
     allow file probe_bin { read execute mmap getattr };
     allow file pinned { read execute mmap getattr };
-    allow capability { setuid setgid };
+    allow capability { setuid setgid sys_time };
     allow process { setuid setgid };
+    allow ipc { shm msg sem };
+    allow system { io-uring time };
     allow file procfs { read getattr };
 }
 "#;
@@ -87,6 +89,7 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "ipc_creation_denied_without_ipc_rule", run: ipc },
     Test { name: "system_ops_bpf_io_uring_settime_denied", run: system_ops },
     Test { name: "system_mount_denied_despite_sys_admin", run: mount },
+    Test { name: "ipc_and_system_ops_allowed_by_policy", run: allowed_ipc_system },
     Test { name: "securityfs_not_writable_from_domain", run: self_protection },
     Test { name: "unconfined_tasks_unaffected", run: unconfined_unaffected },
     Test { name: "rejected_load_leaves_policy_enforced", run: rejected_load_keeps_policy },
@@ -460,4 +463,20 @@ fn mount() -> Outcome {
     fs::create_dir_all("/tmp/work/mnt").map_err(|e| e.to_string())?;
     // The domain holds sys_admin, but mounting is a system operation it was not given.
     expect(&["mount", "/tmp/work/mnt"], "errno=EPERM")
+}
+
+fn allowed_ipc_system() -> Outcome {
+    // Domain `other` has the IPC and system rules that `agent` lacks.
+    for (op, want) in [
+        ("shmget", "ok"),
+        ("msgget", "ok"),
+        ("semget", "ok"),
+        ("io-uring", "ok"),
+        ("settime", "ok"),
+        ("bpf", "errno=EPERM"), // CAP_BPF is never granted to a domain.
+    ] {
+        let report = crate::harness::helper("exec-in", &["other", "/bin/tcp-probe", op])?;
+        ensure_eq(report, want.to_owned(), &format!("{op} in domain other"))?;
+    }
+    Ok(())
 }
