@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,13 +267,61 @@ int main(int argc, char **argv)
 		return report(sendto(fd, "x", 1, 0, (struct sockaddr *)&s, sizeof(s)));
 	}
 	if (!strcmp(op, "connect-unix") && a) {
+		/* A path, or @name for an abstract socket. */
 		struct sockaddr_un s = { .sun_family = AF_UNIX };
-		strncpy(s.sun_path, a, sizeof(s.sun_path) - 1);
+		socklen_t len = sizeof(s);
+
+		if (a[0] == '@') {
+			strncpy(s.sun_path + 1, a + 1, sizeof(s.sun_path) - 2);
+			len = offsetof(struct sockaddr_un, sun_path) + strlen(a);
+		} else {
+			strncpy(s.sun_path, a, sizeof(s.sun_path) - 1);
+		}
 		fd = socket(AF_UNIX, SOCK_STREAM, 0);
 		if (fd < 0)
 			return report(-1);
-		return report(connect(fd, (struct sockaddr *)&s, sizeof(s)));
+		return report(connect(fd, (struct sockaddr *)&s, len));
 	}
+	if (!strcmp(op, "listen4") && a && b) {
+		/* bind, listen, then a non-blocking accept: reports the first failure. */
+		struct sockaddr_in s = sin4(a, b);
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&s, sizeof(s)) < 0) {
+			printf("bind: ");
+			return report(-1);
+		}
+		if (listen(fd, 1) < 0) {
+			printf("listen: ");
+			return report(-1);
+		}
+		printf("accept: ");
+		return report(accept(fd, NULL, NULL));
+	}
+	if (!strcmp(op, "traceme")) {
+		/* A child asks its (confined) parent to trace it. */
+		int status, p[2];
+		char r[64] = "";
+		pid_t pid;
+
+		if (pipe(p))
+			return report(-1);
+		pid = fork();
+		if (pid == 0) {
+			long rc = ptrace(PTRACE_TRACEME, 0, 0, 0);
+			dprintf(p[1], "%s", rc < 0 ? strerrorname_np(errno) : "ok");
+			_exit(0);
+		}
+		waitpid(pid, &status, 0);
+		if (read(p[0], r, sizeof(r) - 1) < 0)
+			return report(-1);
+		printf(strcmp(r, "ok") ? "errno=%s\n" : "%s\n", r);
+		return 0;
+	}
+	if (!strcmp(op, "sched")) {
+		struct sched_param sp = { .sched_priority = 0 };
+		return report(sched_setscheduler(0, SCHED_OTHER, &sp));
+	}
+
 	if (!strcmp(op, "sethostname"))
 		return report(sethostname("probe", 5));
 	if (!strcmp(op, "settime")) {

@@ -41,6 +41,10 @@ domain agent {
     allow net { create send } inet udp 127.0.0.1 port 5353;
     allow net create inet6 tcp;
     allow net { create connect } unix /tmp/work/sock;
+    allow net connect unix @agent-bus;
+    allow net { bind listen accept } inet tcp 127.0.0.1 port 9000;
+    allow net bind inet tcp 127.0.0.1 port 9001;
+    allow net { bind listen } inet tcp 127.0.0.1 port 9002;
     allow capability { chown sys_admin mac_admin };
     allow signal same-domain;
     allow process setpgid;
@@ -81,10 +85,12 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "net_ipv4_mapped_ipv6_cannot_dodge_ipv4_rules", run: net_mapped },
     Test { name: "net_unconnected_udp_send_checked", run: net_sendto },
     Test { name: "net_bind_and_unix_connect_checked", run: net_bind_unix },
+    Test { name: "net_listen_accept_and_abstract_unix_checked", run: net_listen_accept },
     Test { name: "capabilities_by_policy_and_never_granted", run: capabilities },
     Test { name: "signals_and_ptrace_outside_domain_denied", run: signals_ptrace },
     Test { name: "setuid_denied_without_process_rule", run: setuid },
     Test { name: "process_prctl_nice_rlimit_setpgid_by_policy", run: process_ops },
+    Test { name: "process_traceme_and_scheduler_by_policy", run: more_process_ops },
     Test { name: "file_symlink_and_truncate_by_type", run: symlink_truncate },
     Test { name: "ipc_creation_denied_without_ipc_rule", run: ipc },
     Test { name: "system_ops_bpf_io_uring_settime_denied", run: system_ops },
@@ -479,4 +485,20 @@ fn allowed_ipc_system() -> Outcome {
         ensure_eq(report, want.to_owned(), &format!("{op} in domain other"))?;
     }
     Ok(())
+}
+
+fn net_listen_accept() -> Outcome {
+    expect(&["listen4", "127.0.0.1", "9000"], "accept: errno=EAGAIN")?;
+    expect(&["listen4", "127.0.0.1", "9001"], "listen: errno=EACCES")?;
+    expect(&["listen4", "127.0.0.1", "9002"], "accept: errno=EACCES")?;
+    expect(&["listen4", "127.0.0.1", "9003"], "bind: errno=EACCES")?;
+    expect(&["connect-unix", "@agent-bus"], "errno=ECONNREFUSED")?;
+    expect(&["connect-unix", "@other-bus"], "errno=EACCES")
+}
+
+fn more_process_ops() -> Outcome {
+    // The tracer would be the confined probe, whose domain may not ptrace.
+    expect(&["traceme"], "errno=EPERM")?;
+    // (ioprio_set is not tested: the test kernel has no block layer, so it is ENOSYS.)
+    expect(&["sched"], "errno=EPERM")
 }
