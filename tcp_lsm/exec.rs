@@ -230,3 +230,18 @@ pub(crate) unsafe extern "C" fn getprocattr(
     len as c_int
 }
 
+
+/// `bprm_committing_creds`: a task that changes domain starts a new behaviour window, so
+/// what it did before the exec does not count against its new domain.
+pub(crate) unsafe extern "C" fn bprm_committing_creds(bprm: *const bindings::linux_binprm) {
+    // SAFETY: `bprm->cred` is the cred about to be committed; the current cred is live.
+    let (new, old) = unsafe { ((*blob::cred((*bprm).cred)).domain, blob::current_domain()) };
+    if new == old {
+        return;
+    }
+    // SAFETY: The current task is live and has a blob.
+    let task = unsafe { &mut *blob::task(bindings::get_current()) };
+    // SAFETY: `ktime_get` has no preconditions.
+    let now = unsafe { bindings::ktime_get() };
+    *task = blob::TaskSecurity { window_start_ns: u64::try_from(now).unwrap_or(0), ..Default::default() };
+}

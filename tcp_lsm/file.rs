@@ -461,3 +461,109 @@ pub(crate) unsafe extern "C" fn file_receive(file: *mut bindings::file) -> c_int
         Err(e) => e.to_errno(),
     }
 }
+
+/// Whether the inode of `dentry` has a protected type under the policy in force (by the
+/// type remembered in the inode; an unclassified inode is not known to be protected).
+///
+/// # Safety
+///
+/// `dentry` must be live.
+unsafe fn is_protected(dentry: *const bindings::dentry) -> bool {
+    // SAFETY: Guaranteed by the caller.
+    let inode = unsafe { inode_of(dentry) };
+    if inode.is_null() {
+        return false;
+    }
+    crate::policy::with_current(|p| {
+        p.is_some_and(|p| {
+            // SAFETY: A positive dentry's inode is live and has a blob.
+            let type_id = unsafe { (*blob::inode(inode)).load(p.generation()) };
+            type_id.is_some_and(|t| p.view().type_is_protected(t))
+        })
+    })
+}
+
+/// Refuses, for a confined task, a namespace change that would remove or move a
+/// protected object. A second line behind the `path_*` hooks, for the operations that
+/// reach the inode layer by other ways.
+///
+/// # Safety
+///
+/// Every dentry must be live.
+unsafe fn refuse_protected(dentries: &[*const bindings::dentry]) -> c_int {
+    let Some(subject) = Subject::current() else { return 0 };
+    // SAFETY: Guaranteed by the caller.
+    if dentries.iter().any(|&d| unsafe { is_protected(d) }) {
+        return to_ret(subject.verdict(false, EACCES));
+    }
+    // Not protected: the permission itself was decided by the matching `path_*` hook.
+    0
+}
+
+/// `inode_unlink`: protected objects are never unlinked.
+pub(crate) unsafe extern "C" fn inode_unlink(_dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
+    // SAFETY: The VFS passes the victim's live dentry.
+    unsafe { refuse_protected(&[dentry]) }
+}
+
+/// `inode_rmdir`: protected directories are never removed.
+pub(crate) unsafe extern "C" fn inode_rmdir(_dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
+    // SAFETY: The VFS passes the victim's live dentry.
+    unsafe { refuse_protected(&[dentry]) }
+}
+
+/// `inode_link`: protected objects get no new names.
+pub(crate) unsafe extern "C" fn inode_link(
+    old_dentry: *mut bindings::dentry,
+    _dir: *mut bindings::inode,
+    _new_dentry: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: The VFS passes the live source dentry.
+    unsafe { refuse_protected(&[old_dentry]) }
+}
+
+/// `inode_rename`: protected objects are neither moved nor replaced.
+pub(crate) unsafe extern "C" fn inode_rename(
+    _old_dir: *mut bindings::inode,
+    old_dentry: *mut bindings::dentry,
+    _new_dir: *mut bindings::inode,
+    new_dentry: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: The VFS passes both live dentries (the target may be negative).
+    unsafe { refuse_protected(&[old_dentry, new_dentry]) }
+}
+
+/// `iattr.ia_valid` bits (`include/linux/fs.h`).
+const ATTR_MODE: u32 = 1 << 0;
+const ATTR_UID: u32 = 1 << 1;
+const ATTR_GID: u32 = 1 << 2;
+const ATTR_SIZE: u32 = 1 << 3;
+const ATTR_ATIME_SET: u32 = 1 << 7;
+const ATTR_MTIME_SET: u32 = 1 << 8;
+const ATTR_TIMES_SET: u32 = 1 << 16;
+
+/// `inode_setattr`: size changes need `write`; mode, ownership and explicit timestamps
+/// need `setattr`; timestamps set to "now" need `write` (what writing does anyway). The
+/// type is the one remembered in the inode: an object never reached by a path under the
+/// policy in force is refused (`utimensat` on a path has no path hook; `touch` opens the
+/// file first, which classifies it).
+pub(crate) unsafe extern "C" fn inode_setattr(
+    _idmap: *mut bindings::mnt_idmap,
+    dentry: *mut bindings::dentry,
+    attr: *mut bindings::iattr,
+) -> c_int {
+    if Subject::current().is_none() {
+        return 0;
+    }
+    // SAFETY: The VFS passes a live iattr.
+    let valid = unsafe { (*attr).ia_valid };
+    let mut perms = 0;
+    if valid & (ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_ATIME_SET | ATTR_MTIME_SET | ATTR_TIMES_SET) != 0 {
+        perms |= perm::SETATTR;
+    }
+    if valid & ATTR_SIZE != 0 || perms == 0 {
+        perms |= perm::WRITE;
+    }
+    // SAFETY: The VFS passes a live dentry.
+    to_ret(unsafe { check_dentry(dentry, perms) })
+}

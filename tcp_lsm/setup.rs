@@ -88,7 +88,7 @@ macro_rules! hook {
 }
 
 /// Number of hooks this LSM registers.
-const HOOK_COUNT: usize = 86;
+const HOOK_COUNT: usize = 92;
 
 /// The hook list. `security_add_hooks()` stores the id pointer in each entry and the
 /// static-call slots keep pointers to the entries, so it must live forever.
@@ -107,6 +107,7 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     hook!(sem_alloc_security, hooks::sem_alloc_security),
     // Domains.
     hook!(bprm_creds_for_exec, exec::bprm_creds_for_exec),
+    hook!(bprm_committing_creds, exec::bprm_committing_creds),
     hook!(getselfattr, exec::getselfattr),
     hook!(setselfattr, exec::setselfattr),
     hook!(getprocattr, exec::getprocattr),
@@ -126,6 +127,11 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     hook!(path_chmod, file::path_chmod),
     hook!(path_chown, file::path_chown),
     hook!(inode_getattr, file::inode_getattr),
+    hook!(inode_setattr, file::inode_setattr),
+    hook!(inode_unlink, file::inode_unlink),
+    hook!(inode_rmdir, file::inode_rmdir),
+    hook!(inode_link, file::inode_link),
+    hook!(inode_rename, file::inode_rename),
     hook!(inode_setxattr, file::inode_setxattr),
     hook!(inode_removexattr, file::inode_removexattr),
     hook!(inode_getxattr, file::inode_getxattr),

@@ -92,6 +92,7 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "process_prctl_nice_rlimit_setpgid_by_policy", run: process_ops },
     Test { name: "process_traceme_and_scheduler_by_policy", run: more_process_ops },
     Test { name: "file_symlink_and_truncate_by_type", run: symlink_truncate },
+    Test { name: "file_timestamps_by_remembered_type", run: timestamps },
     Test { name: "ipc_creation_denied_without_ipc_rule", run: ipc },
     Test { name: "system_ops_bpf_io_uring_settime_denied", run: system_ops },
     Test { name: "system_mount_denied_despite_sys_admin", run: mount },
@@ -501,4 +502,16 @@ fn more_process_ops() -> Outcome {
     expect(&["traceme"], "errno=EPERM")?;
     // (ioprio_set is not tested: the test kernel has no block layer, so it is ENOSYS.)
     expect(&["sched"], "errno=EPERM")
+}
+
+fn timestamps() -> Outcome {
+    write("/tmp/work/times", "t\n")?;
+    write("/tmp/work/unseen", "u\n")?;
+    // Classified by a path operation first, then the inode-only hook decides.
+    expect(&["stat", "/tmp/work/times"], "ok")?;
+    expect(&["utime", "/tmp/work/times"], "ok")?;
+    expect(&["stat", "/tmp/ro/b"], "ok")?;
+    expect(&["utime", "/tmp/ro/b"], "errno=EACCES")?;
+    // Never reached by a path under this policy: refused (documented fail-closed).
+    expect(&["utime", "/tmp/work/unseen"], "errno=EACCES")
 }
