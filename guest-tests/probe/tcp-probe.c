@@ -49,6 +49,10 @@
 #define __NR_lsm_get_self_attr 459
 #define __NR_lsm_set_self_attr 460
 #endif
+#ifndef __NR_landlock_create_ruleset
+#define __NR_landlock_create_ruleset 444
+#define __NR_landlock_restrict_self 446
+#endif
 #ifndef __NR_io_uring_setup
 #define __NR_io_uring_setup 425
 #endif
@@ -345,6 +349,21 @@ int main(int argc, char **argv)
 		return report(write(atoi(a), "x", 1));
 	if (!strcmp(op, "mount") && a)
 		return report(mount("none", a, "tmpfs", 0, NULL));
+	if (!strcmp(op, "landlock-read") && a) {
+		/* Restricts itself with a Landlock ruleset that handles file reads and allows
+		 * none, then reads a: both LSMs get their say. */
+		struct { uint64_t handled_access_fs; } attr = { .handled_access_fs = 1ULL << 2 };
+		char buf[16];
+		int rs = syscall(__NR_landlock_create_ruleset, &attr, sizeof(attr), 0);
+
+		if (rs < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+		    syscall(__NR_landlock_restrict_self, rs, 0)) {
+			printf("landlock: ");
+			return report(-1);
+		}
+		fd = open(a, O_RDONLY);
+		return report(fd < 0 ? -1 : read(fd, buf, sizeof(buf)));
+	}
 	if (!strcmp(op, "utime") && a) {
 		struct timespec ts[2] = { { .tv_sec = 1 }, { .tv_sec = 1 } };
 		return report(utimensat(AT_FDCWD, a, ts, 0));

@@ -54,7 +54,7 @@ domain other {
     allow file probe_bin { read execute mmap getattr };
     allow file pinned { read execute mmap getattr };
     allow capability { setuid setgid sys_time };
-    allow process { setuid setgid };
+    allow process { setuid setgid prctl };
     allow ipc { shm msg sem };
     allow system { io-uring time };
     allow file procfs { read getattr };
@@ -100,6 +100,7 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "securityfs_not_writable_from_domain", run: self_protection },
     Test { name: "unconfined_tasks_unaffected", run: unconfined_unaffected },
     Test { name: "rejected_load_leaves_policy_enforced", run: rejected_load_keeps_policy },
+    Test { name: "stacked_with_landlock_both_decide", run: with_landlock },
     Test { name: "monitor_mode_allows_what_enforce_denies", run: monitor_mode },
 ];
 
@@ -514,4 +515,26 @@ fn timestamps() -> Outcome {
     expect(&["utime", "/tmp/ro/b"], "errno=EACCES")?;
     // Never reached by a path under this policy: refused (documented fail-closed).
     expect(&["utime", "/tmp/work/unseen"], "errno=EACCES")
+}
+
+fn with_landlock() -> Outcome {
+    let list = fs::read_to_string("/sys/kernel/security/lsm").unwrap_or_default();
+    if !list.split(',').any(|l| l.trim() == "landlock") {
+        // Booted without Landlock (the AppArmor stacking run): nothing to stack with.
+        return Ok(());
+    }
+    // In domain `other`, reading its own binary is allowed by this LSM ...
+    ensure_eq(
+        crate::harness::helper("exec-in", &["other", "/bin/tcp-probe", "read", "/tmp/pin/good"])?,
+        "ok".to_owned(),
+        "read allowed by the policy",
+    )?;
+    // ... and denied once the task also restricts itself with Landlock.
+    ensure_eq(
+        crate::harness::helper("exec-in", &["other", "/bin/tcp-probe", "landlock-read", "/tmp/pin/good"])?,
+        "errno=EACCES".to_owned(),
+        "read under a Landlock ruleset",
+    )?;
+    // And the other way round: with Landlock active, this LSM's denials stand.
+    expect(&["read", "/etc/passwd"], "errno=EACCES")
 }
