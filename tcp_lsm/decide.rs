@@ -12,7 +12,7 @@ use kernel::prelude::*;
 use crate::blob::{self, DomainName};
 use crate::engine::format::{DomainView, PolicyView};
 use crate::engine::mode::Mode;
-use crate::policy;
+use crate::policy::{self, Loaded};
 use crate::state;
 
 /// A confined task, as seen by the decision code. It holds no reference to the policy:
@@ -48,11 +48,6 @@ impl Subject {
         unsafe { Subject::of_cred(blob::current_cred()) }
     }
 
-    /// Generation of the policy in force (0: none loaded).
-    pub(crate) fn generation(&self) -> u64 {
-        policy::with_current(|p| p.map_or(0, |p| p.generation()))
-    }
-
     /// The subject's domain name.
     pub(crate) fn domain(&self) -> &DomainName {
         &self.domain
@@ -62,13 +57,22 @@ impl Subject {
     /// is no policy or it has no domain of that name any more: such a subject is denied
     /// everything). `f` runs under RCU and must not sleep.
     pub(crate) fn with<R>(&self, f: impl FnOnce(Option<(PolicyView<'_>, DomainView<'_>)>) -> R) -> R {
-        policy::with_current(|loaded| match loaded {
-            None => f(None),
-            Some(loaded) => {
-                let view = loaded.view();
-                let domain = view.domain_id_by_name(self.domain.as_bytes()).and_then(|id| view.domain(id));
-                f(domain.map(|d| (view, d)))
-            }
+        self.with_loaded(|found| f(found.map(|(_, p, d)| (p, d))))
+    }
+
+    /// As [`Subject::with`], also giving the loaded policy (for its generation), so that
+    /// everything read in `f` comes from one and the same policy.
+    pub(crate) fn with_loaded<R>(
+        &self,
+        f: impl FnOnce(Option<(&Loaded, PolicyView<'_>, DomainView<'_>)>) -> R,
+    ) -> R {
+        policy::with_current(|loaded| {
+            let found = loaded.and_then(|l| {
+                let view = l.view();
+                let domain = view.domain_id_by_name(self.domain.as_bytes()).and_then(|id| view.domain(id))?;
+                Some((l, view, domain))
+            });
+            f(found)
         })
     }
 

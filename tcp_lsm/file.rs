@@ -12,6 +12,7 @@ use kernel::ffi::{c_int, c_uint, c_ulong};
 use kernel::prelude::*;
 
 use crate::decide::{to_ret, Subject, DENIED};
+use crate::engine::format::{DomainView, PolicyView};
 use crate::engine::perm::bits::file as perm;
 use crate::blob;
 use crate::fspath::{self, PathName};
@@ -28,45 +29,65 @@ const S_IFMT: u32 = 0o170000;
 const S_IFDIR: u32 = 0o040000;
 const S_IFREG: u32 = 0o100000;
 
-/// The policy's answer for `perms` on an object of type `type_id` (0: no type).
-/// Protected types refuse `UNLINK`, `RENAME` and `LINK` to every domain.
-fn check_type(subject: &Subject, type_id: u32, perms: u32) -> Result {
-    subject.check(DENIED, |policy, domain| {
-        let structural = perm::UNLINK | perm::RENAME | perm::LINK;
-        if perms & structural != 0 && policy.type_is_protected(type_id) {
-            return false;
-        }
-        type_id != 0 && domain.file_allows(type_id, perms)
-    })
+/// Whether `domain` may do `perms` on objects of type `type_id` (0: no type). Protected
+/// types refuse `UNLINK`, `RENAME` and `LINK` to every domain.
+fn allows(policy: &PolicyView<'_>, domain: &DomainView<'_>, type_id: u32, perms: u32) -> bool {
+    let structural = perm::UNLINK | perm::RENAME | perm::LINK;
+    if perms & structural != 0 && policy.type_is_protected(type_id) {
+        return false;
+    }
+    type_id != 0 && domain.file_allows(type_id, perms)
 }
 
-/// The type of the object at `name`, remembered in the inode blob of `inode` (if any)
-/// for the hooks that see only the inode.
+/// The policy's answer for a file object, or the need for its path.
+enum Answer {
+    /// Allowed or not by the policy (before the mode applies).
+    Policy(bool),
+    /// The inode has no type remembered for the policy in force and no name was given.
+    NeedPath,
+}
+
+/// Asks the policy about `perms` on an object: by the type of `name` when given (then
+/// remembered in `inode`), else by the type remembered in `inode` for the policy in force.
+/// The type and the decision come from the same policy, read in one RCU section.
 ///
 /// # Safety
 ///
 /// `inode` must be null or a live inode with a blob.
-unsafe fn classify(subject: &Subject, name: &PathName, inode: *const bindings::inode) -> u32 {
-    let _ = subject;
-    let (type_id, generation) = crate::policy::with_current(|p| {
-        p.map_or((0, 0), |p| (p.view().type_for_path(name.as_bytes()), p.generation()))
-    });
-    if !inode.is_null() && generation != 0 {
-        // SAFETY: Guaranteed by the caller.
-        unsafe { (*blob::inode(inode)).store(type_id, generation) };
-    }
-    type_id
+unsafe fn answer(subject: &Subject, inode: *const bindings::inode, name: Option<&PathName>, perms: u32) -> Answer {
+    subject.with_loaded(|found| {
+        let Some((loaded, policy, domain)) = found else { return Answer::Policy(false) };
+        let cache = (!inode.is_null()).then(|| {
+            // SAFETY: Guaranteed by the caller.
+            unsafe { &*blob::inode(inode) }
+        });
+        let type_id = match (name, cache) {
+            (Some(name), cache) => {
+                let type_id = policy.type_for_path(name.as_bytes());
+                if let Some(cache) = cache {
+                    cache.store(type_id, loaded.generation());
+                }
+                type_id
+            }
+            (None, Some(cache)) => match cache.load(loaded.generation()) {
+                Some(type_id) => type_id,
+                None => return Answer::NeedPath,
+            },
+            (None, None) => return Answer::NeedPath,
+        };
+        Answer::Policy(allows(&policy, &domain, type_id, perms))
+    })
 }
 
 /// The policy's answer for `perms` on the object at `name` (`inode`: its inode or null).
 ///
 /// # Safety
 ///
-/// As for [`classify`].
+/// As for [`answer`].
 unsafe fn check_name(subject: &Subject, name: &PathName, inode: *const bindings::inode, perms: u32) -> Result {
     // SAFETY: Guaranteed by the caller.
-    let type_id = unsafe { classify(subject, name, inode) };
-    check_type(subject, type_id, perms)
+    let allowed = matches!(unsafe { answer(subject, inode, Some(name), perms) }, Answer::Policy(true));
+    subject.verdict(allowed, DENIED)
 }
 
 /// The inode of a dentry (null for a negative dentry).
@@ -114,15 +135,9 @@ unsafe fn check_child(dir: *const bindings::path, dentry: *mut bindings::dentry,
 /// `dentry` must be live.
 unsafe fn check_dentry(dentry: *mut bindings::dentry, perms: u32) -> Result {
     let Some(subject) = Subject::current() else { return Ok(()) };
-    // SAFETY: Guaranteed by the caller.
-    let inode = unsafe { inode_of(dentry) };
-    let type_id = if inode.is_null() {
-        0
-    } else {
-        // SAFETY: A positive dentry's inode is live and has a blob.
-        unsafe { (*blob::inode(inode)).load(subject.generation()) }.unwrap_or(0)
-    };
-    check_type(&subject, type_id, perms)
+    // SAFETY: Guaranteed by the caller; a positive dentry's inode is live with a blob.
+    let allowed = matches!(unsafe { answer(&subject, inode_of(dentry), None, perms) }, Answer::Policy(true));
+    subject.verdict(allowed, DENIED)
 }
 
 /// Checks `perms` on an open file.
@@ -376,23 +391,26 @@ pub(crate) unsafe extern "C" fn file_fcntl(file: *mut bindings::file, cmd: c_uin
     to_ret(unsafe { check_file(file, perm::LOCK) })
 }
 
-/// The type of an open regular file for `subject`: remembered in its inode under the
-/// policy in force, or computed from its path (and then remembered).
+/// Checks `perms` on an open regular file: by its inode's remembered type when there is
+/// one for the policy in force (the common case, no path needed), else by its path.
 ///
 /// # Safety
 ///
 /// `file` must be a live open file.
-unsafe fn type_of_file(subject: &Subject, file: *mut bindings::file) -> Result<u32> {
+unsafe fn check_open_file(subject: &Subject, file: *mut bindings::file, perms: u32) -> Result {
     // SAFETY: An open file has an inode with a blob.
     let inode = unsafe { (*file).f_inode };
     // SAFETY: As above.
-    if let Some(type_id) = unsafe { (*blob::inode(inode)).load(subject.generation()) } {
-        return Ok(type_id);
-    }
-    // SAFETY: An open file's path is live.
-    let name = unsafe { fspath::of(&raw const (*file).f_path) }?;
-    // SAFETY: As above.
-    Ok(unsafe { classify(subject, &name, inode) })
+    let allowed = match unsafe { answer(subject, inode, None, perms) } {
+        Answer::Policy(allowed) => allowed,
+        Answer::NeedPath => {
+            // SAFETY: An open file's path is live.
+            let name = unsafe { fspath::of(&raw const (*file).f_path) }?;
+            // SAFETY: As above.
+            matches!(unsafe { answer(subject, inode, Some(&name), perms) }, Answer::Policy(true))
+        }
+    };
+    subject.verdict(allowed, DENIED)
 }
 
 /// Whether an open file is a regular file (the only kind `file_permission` and
@@ -429,10 +447,7 @@ pub(crate) unsafe extern "C" fn file_permission(file: *mut bindings::file, mask:
         return 0;
     }
     // SAFETY: As above.
-    match unsafe { type_of_file(&subject, file) } {
-        Ok(type_id) => to_ret(check_type(&subject, type_id, perms)),
-        Err(e) => e.to_errno(),
-    }
+    to_ret(unsafe { check_open_file(&subject, file, perms) })
 }
 
 /// `file_receive` (descriptors passed over Unix sockets, `pidfd_getfd`): the receiving
@@ -456,10 +471,7 @@ pub(crate) unsafe extern "C" fn file_receive(file: *mut bindings::file) -> c_int
         return 0;
     }
     // SAFETY: As above.
-    match unsafe { type_of_file(&subject, file) } {
-        Ok(type_id) => to_ret(check_type(&subject, type_id, perms)),
-        Err(e) => e.to_errno(),
-    }
+    to_ret(unsafe { check_open_file(&subject, file, perms) })
 }
 
 /// Whether the inode of `dentry` has a protected type under the policy in force (by the

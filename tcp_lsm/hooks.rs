@@ -75,8 +75,8 @@ pub(crate) unsafe extern "C" fn sk_alloc_security(
     // SAFETY: The framework passes the sock being allocated, with its blob.
     unsafe { (*blob::sock(sk)).owner_domain = domain };
     // Recording the owner cannot fail; creation is decided in `socket_create`. Some socks
-    // are allocated in softirq context, where `current` is unrelated: mediation will
-    // record the owner in `socket_post_create` instead.
+    // are allocated in softirq context, where `current` is unrelated: for sockets created
+    // by a task, `socket_post_create` records the owner again, reliably.
     0
 }
 

@@ -85,8 +85,7 @@ pub(crate) unsafe extern "C" fn task_prctl(_option: c_int, _a2: c_ulong, _a3: c_
 }
 
 /// `task_fix_setuid`: `setuid` (the domain itself never changes with the uid).
-pub(crate) unsafe extern "C" fn task_fix_setuid(new: *mut bindings::cred, old: *const bindings::cred, _flags: c_int) -> c_int {
-    let _ = new;
+pub(crate) unsafe extern "C" fn task_fix_setuid(_new: *mut bindings::cred, old: *const bindings::cred, _flags: c_int) -> c_int {
     // SAFETY: The framework passes the live old cred.
     match unsafe { Subject::of_cred(old) } {
         None => 0,
@@ -95,8 +94,7 @@ pub(crate) unsafe extern "C" fn task_fix_setuid(new: *mut bindings::cred, old: *
 }
 
 /// `task_fix_setgid`: `setgid`.
-pub(crate) unsafe extern "C" fn task_fix_setgid(new: *mut bindings::cred, old: *const bindings::cred, _flags: c_int) -> c_int {
-    let _ = new;
+pub(crate) unsafe extern "C" fn task_fix_setgid(_new: *mut bindings::cred, old: *const bindings::cred, _flags: c_int) -> c_int {
     // SAFETY: The framework passes the live old cred.
     match unsafe { Subject::of_cred(old) } {
         None => 0,
