@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/bpf.h>
+#include <linux/io_uring.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -55,6 +56,7 @@
 #endif
 #ifndef __NR_io_uring_setup
 #define __NR_io_uring_setup 425
+#define __NR_io_uring_enter 426
 #endif
 #define LSM_ID_TCP 114
 /* From the 6.12 uapi <linux/lsm.h>, which this machine's libc headers predate. */
@@ -105,6 +107,80 @@ static int read_file(const char *path, char *buf, size_t len)
 	if (n && buf[n - 1] == '\n')
 		buf[n - 1] = 0;
 	return 0;
+}
+
+/*
+ * Submits one request through a fresh io_uring instance and reports its result: the
+ * bypass test for opens and connects made by the kernel on the task's behalf.
+ */
+static int uring_one(void (*prep)(struct io_uring_sqe *, void *), void *arg)
+{
+	struct io_uring_params p;
+	struct io_uring_sqe *sqes, *sqe;
+	struct io_uring_cqe *cqe;
+	unsigned *tail, *mask, *array, *chead, *cmask, idx;
+	size_t sq_sz, cq_sz;
+	char *sq, *cq;
+	int ring;
+
+	memset(&p, 0, sizeof(p));
+	ring = syscall(__NR_io_uring_setup, 4, &p);
+	if (ring < 0) {
+		printf("setup: ");
+		return report(-1);
+	}
+	sq_sz = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+	cq_sz = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	if (p.features & IORING_FEAT_SINGLE_MMAP)
+		sq_sz = cq_sz = sq_sz > cq_sz ? sq_sz : cq_sz;
+	sq = mmap(NULL, sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQ_RING);
+	cq = (p.features & IORING_FEAT_SINGLE_MMAP) ? sq :
+	     mmap(NULL, cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_CQ_RING);
+	sqes = mmap(NULL, p.sq_entries * sizeof(*sqes), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+		    ring, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED) {
+		printf("mmap: ");
+		return report(-1);
+	}
+	tail = (unsigned *)(sq + p.sq_off.tail);
+	mask = (unsigned *)(sq + p.sq_off.ring_mask);
+	array = (unsigned *)(sq + p.sq_off.array);
+	idx = *tail & *mask;
+	sqe = &sqes[idx];
+	memset(sqe, 0, sizeof(*sqe));
+	prep(sqe, arg);
+	array[idx] = idx;
+	__atomic_store_n(tail, *tail + 1, __ATOMIC_RELEASE);
+	if (syscall(__NR_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0) {
+		printf("enter: ");
+		return report(-1);
+	}
+	chead = (unsigned *)(cq + p.cq_off.head);
+	cmask = (unsigned *)(cq + p.cq_off.ring_mask);
+	cqe = (struct io_uring_cqe *)(cq + p.cq_off.cqes) + (*chead & *cmask);
+	if (cqe->res < 0) {
+		errno = -cqe->res;
+		return report(-1);
+	}
+	return report(0);
+}
+
+static void prep_openat(struct io_uring_sqe *sqe, void *path)
+{
+	sqe->opcode = IORING_OP_OPENAT;
+	sqe->fd = AT_FDCWD;
+	sqe->addr = (uint64_t)(uintptr_t)path;
+	sqe->open_flags = O_RDONLY;
+}
+
+static struct sockaddr_in uring_addr;
+
+static void prep_connect(struct io_uring_sqe *sqe, void *fdp)
+{
+	sqe->opcode = IORING_OP_CONNECT;
+	sqe->fd = *(int *)fdp;
+	sqe->addr = (uint64_t)(uintptr_t)&uring_addr;
+	sqe->off = sizeof(uring_addr);
 }
 
 /* lsm_get_self_attr(LSM_ATTR_CURRENT): prints this LSM's entry (the task's domain). */
@@ -402,6 +478,17 @@ int main(int argc, char **argv)
 		attr.value_size = 4;
 		attr.max_entries = 1;
 		return report(syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr)));
+	}
+	if (!strcmp(op, "uring-open") && a)
+		return uring_one(prep_openat, (void *)a);
+	if (!strcmp(op, "uring-connect4") && a && b) {
+		uring_addr = sin4(a, b);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0) {
+			printf("socket: ");
+			return report(-1);
+		}
+		return uring_one(prep_connect, &fd);
 	}
 	if (!strcmp(op, "io-uring")) {
 		char params[120];

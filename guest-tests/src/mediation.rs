@@ -57,6 +57,7 @@ domain other {
     allow process { setuid setgid prctl };
     allow ipc { shm msg sem };
     allow system { io-uring time };
+    allow net create inet tcp;
     allow file procfs { read getattr };
 }
 "#;
@@ -97,6 +98,7 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "system_ops_bpf_io_uring_settime_denied", run: system_ops },
     Test { name: "system_mount_denied_despite_sys_admin", run: mount },
     Test { name: "ipc_and_system_ops_allowed_by_policy", run: allowed_ipc_system },
+    Test { name: "io_uring_open_and_connect_still_checked", run: uring_bypass },
     Test { name: "securityfs_not_writable_from_domain", run: self_protection },
     Test { name: "unconfined_tasks_unaffected", run: unconfined_unaffected },
     Test { name: "rejected_load_leaves_policy_enforced", run: rejected_load_keeps_policy },
@@ -537,4 +539,15 @@ fn with_landlock() -> Outcome {
     )?;
     // And the other way round: with Landlock active, this LSM's denials stand.
     expect(&["read", "/etc/passwd"], "errno=EACCES")
+}
+
+fn uring_bypass() -> Outcome {
+    // Domain `other` may use io_uring; what the kernel does for its requests is still
+    // decided by the domain's rules.
+    let run = |args: &[&str]| -> Result<String, String> {
+        crate::harness::helper("exec-in", &[&["other", "/bin/tcp-probe"][..], args].concat())
+    };
+    ensure_eq(run(&["uring-open", "/tmp/pin/good"])?, "ok".to_owned(), "io_uring open of a readable file")?;
+    ensure_eq(run(&["uring-open", "/etc/passwd"])?, "errno=EACCES".to_owned(), "io_uring open of a denied file")?;
+    ensure_eq(run(&["uring-connect4", "127.0.0.1", "8080"])?, "errno=EACCES".to_owned(), "io_uring connect")
 }
