@@ -46,13 +46,15 @@ guest_tests "guest tests (lsm=landlock,tcp)" --run 'tcp-guest-tests'
 step "guest tests, LSM not selected"
 guest_tests "guest tests (lsm=landlock)" --no-build --lsm landlock --run 'tcp-guest-tests --expect inactive'
 
-step "stacking: AppArmor and the TCP LSM both active (lsm=apparmor,tcp)"
-rc=0; out=$("$BOOT" --no-build --lsm apparmor,tcp --run 'cat /sys/kernel/security/lsm; echo; tcp-guest-tests --suite mediation') || rc=$?
-printf '%s\n' "$out"
-summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' <<<"$out" | tail -n 1 || true)
-if [ "$rc" -ne 0 ] || ! grep -q '^capability,.*apparmor.*,tcp$' <<<"$out" || [ "$(cut -d' ' -f3 <<<"$summary")" != 0 ]; then
-  fail "stacking with AppArmor: exit $rc, ${summary:-no summary}"
-fi
+for major in apparmor selinux; do
+  step "stacking: $major and the TCP LSM both active (lsm=$major,tcp)"
+  rc=0; out=$("$BOOT" --no-build --lsm "$major,tcp" --run 'cat /sys/kernel/security/lsm; echo; tcp-guest-tests --suite mediation') || rc=$?
+  printf '%s\n' "$out"
+  summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' <<<"$out" | tail -n 1 || true)
+  if [ "$rc" -ne 0 ] || ! grep -q "^capability,.*$major.*,tcp\$" <<<"$out" || [ "$(cut -d' ' -f3 <<<"$summary")" != 0 ]; then
+    fail "stacking with $major: exit $rc, ${summary:-no summary}"
+  fi
+done
 
 step "qemu-boot.sh: a failing guest test turns the run red"
 rc=0; out=$("$BOOT" --no-build --run 'tcp-guest-tests --filter lsm_listed --inject-failure') || rc=$?
