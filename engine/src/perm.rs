@@ -240,6 +240,7 @@ pub mod bits {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::unwrap_used, reason = "test code; a panic fails the test")]
 mod tests {
     use super::*;
 

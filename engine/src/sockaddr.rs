@@ -128,6 +128,7 @@ pub fn parse(bytes: &[u8]) -> Result<SockAddr, SockAddrError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::unwrap_used, reason = "test code; a panic fails the test")]
 mod tests {
     use super::*;
 

@@ -9,6 +9,9 @@
 //! `--expect inactive` runs the tests for a kernel booted without `tcp` in `lsm=`;
 //! `--inject-failure` adds a test that always fails, to prove the pipeline turns red.
 
+// A test program: an index out of range fails the test that made it, as it should.
+#![allow(clippy::indexing_slicing, reason = "test code; a panic fails the test")]
+
 mod bench;
 mod harness;
 mod helpers;
