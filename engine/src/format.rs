@@ -19,7 +19,7 @@ use super::perm;
 use super::sha256::{Sha256, DIGEST_LEN};
 use super::types::{
     Behaviour, Decision, FileRule, Heartbeat, HeartbeatAction, NetFamily, PathMatch, Protocol,
-    Response, Settings,
+    Response, Settings, unmap_ipv4,
 };
 
 /// First 8 bytes of every blob.
@@ -1415,16 +1415,10 @@ impl<'a> DomainView<'a> {
         port: u16,
         unix_path: &[u8],
     ) -> bool {
-        let mut addr = *addr;
-        let mut family = family;
-        if family == NetFamily::Inet6 && addr.get(..12) == Some(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff][..]) {
-            family = NetFamily::Inet;
-            let v4: [u8; 4] = array_at(&addr, 12);
-            addr = [0; 16];
-            if let Some(dst) = addr.get_mut(..4) {
-                dst.copy_from_slice(&v4);
-            }
-        }
+        let (family, addr) = match unmap_ipv4(addr) {
+            Some(v4) if family == NetFamily::Inet6 => (NetFamily::Inet, v4),
+            _ => (family, *addr),
+        };
         let (start, end) = self.net_range();
         let (mut allowed, mut denied) = (0u32, 0u32);
         for i in start..end {

@@ -6,7 +6,7 @@
 //! port u16, flowinfo u32, addr [16], scope u32 (24 bytes at least); `sockaddr_un` =
 //! family u16, path up to 108 bytes (abstract names start with a NUL byte).
 
-use super::types::NetFamily;
+use super::types::{unmap_ipv4, NetFamily};
 
 /// `AF_UNSPEC`.
 pub const AF_UNSPEC: u16 = 0;
@@ -87,11 +87,7 @@ pub fn parse(bytes: &[u8]) -> Result<SockAddr, SockAddrError> {
             }
             let port = u16::from_be_bytes(array(bytes, 2).ok_or(SockAddrError::TooShort)?);
             let v6: [u8; 16] = array(bytes, 8).ok_or(SockAddrError::TooShort)?;
-            if v6.get(..12) == Some(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff][..]) {
-                let mut addr = [0u8; 16];
-                addr.get_mut(..4)
-                    .ok_or(SockAddrError::TooShort)?
-                    .copy_from_slice(v6.get(12..).ok_or(SockAddrError::TooShort)?);
+            if let Some(addr) = unmap_ipv4(&v6) {
                 return Ok(SockAddr::Ip { family: NetFamily::Inet, addr, port });
             }
             Ok(SockAddr::Ip { family: NetFamily::Inet6, addr: v6, port })

@@ -206,3 +206,15 @@ pub struct Behaviour {
     /// The response.
     pub response: Response,
 }
+
+/// The IPv4 address inside an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`), laid out as
+/// rules store IPv4 (first 4 bytes, rest zero); `None` for any other address. Used
+/// wherever an address is matched, so a mapped address cannot dodge an IPv4 rule.
+pub fn unmap_ipv4(addr: &[u8; 16]) -> Option<[u8; 16]> {
+    if addr.get(..12)? != [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff] {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    out.get_mut(..4)?.copy_from_slice(addr.get(12..)?);
+    Some(out)
+}
