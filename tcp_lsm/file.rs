@@ -162,7 +162,7 @@ pub(crate) unsafe extern "C" fn file_open(file: *mut bindings::file) -> c_int {
         perms |= if imode & S_IFMT == S_IFDIR { perm::READDIR } else { perm::READ };
     }
     if fmode & FMODE_WRITE != 0 {
-        perms |= if flags & bindings::O_APPEND != 0 { perm::APPEND } else { perm::WRITE };
+        perms |= write_perm(flags);
     }
     if perms == 0 {
         // O_PATH-like opens carry no access; getattr and friends are checked on use.
@@ -424,25 +424,31 @@ unsafe fn is_regular(file: *mut bindings::file) -> bool {
     unsafe { u32::from((*(*file).f_inode).i_mode) & S_IFMT == S_IFREG }
 }
 
-/// `file_permission`: every read and write of a regular file is checked again, so a
-/// descriptor opened before a task entered its domain (or before a policy reload) gives
-/// no more than the domain may have. The inode's remembered type keeps this cheap.
-pub(crate) unsafe extern "C" fn file_permission(file: *mut bindings::file, mask: c_int) -> c_int {
+/// The permission a write needs on a file opened with `flags`.
+fn write_perm(flags: u32) -> u32 {
+    if flags & bindings::O_APPEND != 0 {
+        perm::APPEND
+    } else {
+        perm::WRITE
+    }
+}
+
+/// Checks an access to an already open regular file for the current task; `perms` gives
+/// the permissions needed from the file's `f_mode` and `f_flags` (0: nothing to check).
+/// Unconfined tasks return at once; other files than regular ones (pipes, sockets,
+/// terminals) have no path type and are left alone.
+///
+/// # Safety
+///
+/// `file` must be a live open file.
+unsafe fn revalidate(file: *mut bindings::file, perms: impl FnOnce(u32, u32) -> u32) -> c_int {
     let Some(subject) = Subject::current() else { return 0 };
-    // SAFETY: The VFS passes an open file.
+    // SAFETY: Guaranteed by the caller.
     if !unsafe { is_regular(file) } {
         return 0;
     }
-    let mask = mask as u32;
     // SAFETY: As above.
-    let (flags, fmode) = unsafe { ((*file).f_flags, (*file).f_mode) };
-    let mut perms = 0;
-    if mask & bindings::MAY_READ != 0 {
-        perms |= if fmode & FMODE_EXEC != 0 { perm::EXECUTE } else { perm::READ };
-    }
-    if mask & bindings::MAY_WRITE != 0 {
-        perms |= if flags & bindings::O_APPEND != 0 { perm::APPEND } else { perm::WRITE };
-    }
+    let perms = perms(unsafe { (*file).f_mode }, unsafe { (*file).f_flags });
     if perms == 0 {
         return 0;
     }
@@ -450,28 +456,42 @@ pub(crate) unsafe extern "C" fn file_permission(file: *mut bindings::file, mask:
     to_ret(unsafe { check_open_file(&subject, file, perms) })
 }
 
+/// `file_permission`: every read and write of a regular file is checked again, so a
+/// descriptor opened before a task entered its domain (or before a policy reload) gives
+/// no more than the domain may have. The inode's remembered type keeps this cheap.
+pub(crate) unsafe extern "C" fn file_permission(file: *mut bindings::file, mask: c_int) -> c_int {
+    let mask = mask as u32;
+    // SAFETY: The VFS passes an open file.
+    unsafe {
+        revalidate(file, |fmode, flags| {
+            let mut perms = 0;
+            if mask & bindings::MAY_READ != 0 {
+                perms |= if fmode & FMODE_EXEC != 0 { perm::EXECUTE } else { perm::READ };
+            }
+            if mask & bindings::MAY_WRITE != 0 {
+                perms |= write_perm(flags);
+            }
+            perms
+        })
+    }
+}
+
 /// `file_receive` (descriptors passed over Unix sockets, `pidfd_getfd`): the receiving
 /// domain needs the access the descriptor carries on the file's type.
 pub(crate) unsafe extern "C" fn file_receive(file: *mut bindings::file) -> c_int {
-    let Some(subject) = Subject::current() else { return 0 };
     // SAFETY: The caller holds a reference to the file.
-    if !unsafe { is_regular(file) } {
-        return 0;
+    unsafe {
+        revalidate(file, |fmode, flags| {
+            let mut perms = 0;
+            if fmode & FMODE_READ != 0 {
+                perms |= perm::READ;
+            }
+            if fmode & FMODE_WRITE != 0 {
+                perms |= write_perm(flags);
+            }
+            perms
+        })
     }
-    // SAFETY: As above.
-    let (flags, fmode) = unsafe { ((*file).f_flags, (*file).f_mode) };
-    let mut perms = 0;
-    if fmode & FMODE_READ != 0 {
-        perms |= perm::READ;
-    }
-    if fmode & FMODE_WRITE != 0 {
-        perms |= if flags & bindings::O_APPEND != 0 { perm::APPEND } else { perm::WRITE };
-    }
-    if perms == 0 {
-        return 0;
-    }
-    // SAFETY: As above.
-    to_ret(unsafe { check_open_file(&subject, file, perms) })
 }
 
 /// Whether the inode of `dentry` has a protected type under the policy in force (by the

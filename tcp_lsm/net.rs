@@ -69,6 +69,22 @@ pub(crate) unsafe extern "C" fn socket_create(family: c_int, sock_type: c_int, _
 /// `sock` must be a live socket and `addr` point to `addrlen` readable bytes (or be null).
 unsafe fn check_addr(sock: *mut bindings::socket, addr: *const u8, addrlen: c_int, ops: u32) -> Result {
     let Some(subject) = Subject::current() else { return Ok(()) };
+    // SAFETY: Guaranteed by the caller.
+    unsafe { check_addr_for(&subject, sock, addr, addrlen, ops) }
+}
+
+/// [`check_addr`] for a subject already known to be confined.
+///
+/// # Safety
+///
+/// As for [`check_addr`].
+unsafe fn check_addr_for(
+    subject: &Subject,
+    sock: *mut bindings::socket,
+    addr: *const u8,
+    addrlen: c_int,
+    ops: u32,
+) -> Result {
     let len = usize::try_from(addrlen).unwrap_or(0);
     if addr.is_null() || len == 0 {
         return subject.verdict(false, DENIED);
@@ -116,15 +132,13 @@ pub(crate) unsafe extern "C" fn socket_bind(
 ///
 /// `sock` must be a live socket.
 unsafe fn check_local(sock: *mut bindings::socket, ops: u32) -> Result {
-    if Subject::current().is_none() {
-        return Ok(());
-    }
+    let Some(subject) = Subject::current() else { return Ok(()) };
     // Room and alignment for any `struct sockaddr_storage`.
     let mut storage = [0u64; 16];
     // SAFETY: `sock` is live; `storage` holds 128 writable, aligned bytes.
     let len = unsafe { bindings::kernel_getsockname(sock, storage.as_mut_ptr().cast()) };
     // SAFETY: `getname` wrote `len` bytes (at most 128) of an address into `storage`.
-    unsafe { check_addr(sock, storage.as_ptr().cast(), len.clamp(0, 128), ops) }
+    unsafe { check_addr_for(&subject, sock, storage.as_ptr().cast(), len.clamp(0, 128), ops) }
 }
 
 /// `socket_listen`: `listen` at the bound address.

@@ -68,12 +68,23 @@ pub(crate) unsafe extern "C" fn task_kill(
     to_ret(subject.check(EPERM, |_, d| scope_allows(d.signal(), subject.domain(), &target)))
 }
 
-/// Checks a process operation bit for the current task.
-fn process_op(bit: u32) -> Result {
-    match Subject::current() {
+/// Checks a process operation bit for the subject of `cred`.
+///
+/// # Safety
+///
+/// `cred` must be a live cred with a blob.
+unsafe fn process_op_of(cred: *const bindings::cred, bit: u32) -> Result {
+    // SAFETY: Guaranteed by the caller.
+    match unsafe { Subject::of_cred(cred) } {
         None => Ok(()),
         Some(s) => s.check(EPERM, |_, d| d.process() & bit != 0),
     }
+}
+
+/// Checks a process operation bit for the current task.
+fn process_op(bit: u32) -> Result {
+    // SAFETY: The current cred is live and has a blob.
+    unsafe { process_op_of(blob::current_cred(), bit) }
 }
 
 /// `task_prctl`. Returns `-ENOSYS` to let the prctl proceed: 0 would mean "handled".
@@ -87,19 +98,13 @@ pub(crate) unsafe extern "C" fn task_prctl(_option: c_int, _a2: c_ulong, _a3: c_
 /// `task_fix_setuid`: `setuid` (the domain itself never changes with the uid).
 pub(crate) unsafe extern "C" fn task_fix_setuid(_new: *mut bindings::cred, old: *const bindings::cred, _flags: c_int) -> c_int {
     // SAFETY: The framework passes the live old cred.
-    match unsafe { Subject::of_cred(old) } {
-        None => 0,
-        Some(s) => to_ret(s.check(EPERM, |_, d| d.process() & process::SETUID != 0)),
-    }
+    to_ret(unsafe { process_op_of(old, process::SETUID) })
 }
 
 /// `task_fix_setgid`: `setgid`.
 pub(crate) unsafe extern "C" fn task_fix_setgid(_new: *mut bindings::cred, old: *const bindings::cred, _flags: c_int) -> c_int {
     // SAFETY: The framework passes the live old cred.
-    match unsafe { Subject::of_cred(old) } {
-        None => 0,
-        Some(s) => to_ret(s.check(EPERM, |_, d| d.process() & process::SETGID != 0)),
-    }
+    to_ret(unsafe { process_op_of(old, process::SETGID) })
 }
 
 /// `task_setnice`.
@@ -267,10 +272,7 @@ pub(crate) fn ipc_create(bit: u32) -> c_int {
 /// `task_fix_setgroups`: `setgid`.
 pub(crate) unsafe extern "C" fn task_fix_setgroups(_new: *mut bindings::cred, old: *const bindings::cred) -> c_int {
     // SAFETY: The framework passes the live old cred.
-    match unsafe { Subject::of_cred(old) } {
-        None => 0,
-        Some(s) => to_ret(s.check(EPERM, |_, d| d.process() & process::SETGID != 0)),
-    }
+    to_ret(unsafe { process_op_of(old, process::SETGID) })
 }
 
 /// `task_prlimit` (reading or changing another task's limits): `rlimit`.
@@ -280,10 +282,7 @@ pub(crate) unsafe extern "C" fn task_prlimit(
     _flags: c_uint,
 ) -> c_int {
     // SAFETY: The framework passes the caller's live cred.
-    match unsafe { Subject::of_cred(cred) } {
-        None => 0,
-        Some(s) => to_ret(s.check(EPERM, |_, d| d.process() & process::RLIMIT != 0)),
-    }
+    to_ret(unsafe { process_op_of(cred, process::RLIMIT) })
 }
 
 /// `sb_mount` (mount, remount, bind, move, propagation changes): `mount`.
