@@ -133,11 +133,12 @@ impl Securityfs {
     /// Switches the global mode.
     pub fn set_mode(&self, mode: Mode) -> Result<(), Error> {
         self.ensure_active()?;
-        self.write_whole("mode", mode.name().as_bytes())
+        self.write_whole("mode", mode.name().as_bytes(), mode.name())
     }
 
-    /// Writes `value` to file `name` in a single write, mapping errors to their meaning.
-    fn write_whole(&self, name: &str, value: &[u8]) -> Result<(), Error> {
+    /// Writes `value` to file `name` in a single write, mapping errors to their meaning;
+    /// `shown` is how errors name the value.
+    fn write_whole(&self, name: &str, value: &[u8], shown: &str) -> Result<(), Error> {
         let path = self.file(name);
         let mut file = match fs::OpenOptions::new().write(true).open(&path) {
             Ok(file) => file,
@@ -150,15 +151,11 @@ impl Securityfs {
             Ok(n) if n == value.len() => Ok(()),
             Ok(n) => Err(Error::Rejected {
                 path,
-                value: String::from_utf8_lossy(value).into_owned(),
+                value: shown.to_owned(),
                 source: io::Error::new(io::ErrorKind::WriteZero, format!("short write of {n} bytes")),
             }),
             Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Err(Error::NotPermitted { path }),
-            Err(source) => Err(Error::Rejected {
-                path,
-                value: String::from_utf8_lossy(value).into_owned(),
-                source,
-            }),
+            Err(source) => Err(Error::Rejected { path, value: shown.to_owned(), source }),
         }
     }
 }
@@ -197,7 +194,7 @@ impl Securityfs {
     /// Loads a policy blob; returns the new generation.
     pub fn load_policy(&self, blob: &[u8]) -> Result<u64, Error> {
         self.ensure_active()?;
-        self.write_whole("policy", blob).map_err(|e| match e {
+        self.write_whole("policy", blob, "policy blob").map_err(|e| match e {
             Error::Rejected { path, source, .. } => Error::PolicyRejected {
                 path,
                 reason: rejection_reason(&source),
