@@ -4,6 +4,11 @@
 //! and sends to an explicit destination checked against the domain's network rules
 //! (CIDR and port range; IPv4-mapped IPv6 addresses are matched as IPv4; Unix sockets by
 //! path or `@abstract` name). Raw and packet sockets are never created by a domain.
+//!
+//! A socket that a domain did not create itself (inherited across the exec into the
+//! domain, or received over a Unix socket) is usable only towards a peer the domain may
+//! connect to: otherwise a connection set up by an unconfined parent would carry data
+//! anywhere.
 
 use kernel::bindings;
 use kernel::ffi::c_int;
@@ -153,20 +158,129 @@ pub(crate) unsafe extern "C" fn socket_accept(sock: *mut bindings::socket, _news
     to_ret(unsafe { check_local(sock, op::ACCEPT) })
 }
 
+/// Owner key of sockets the kernel creates for itself (`sock_create_kern`): never equal
+/// to a domain key (odd) or to the unconfined one (0).
+const KERNEL_SOCKET: u64 = 2;
+
+/// Checks the use of `sock` by `subject` when the socket was created outside the
+/// subject's domain: a connected socket needs `connect` towards its peer. Unconnected
+/// sockets need nothing more (their sends name a destination, checked in
+/// `socket_sendmsg`, and accepts are checked in `socket_accept`), nor do Unix sockets
+/// whose peer has no name (socket pairs and unbound clients: local channels like pipes).
+///
+/// # Safety
+///
+/// `sock` must be a live socket.
+unsafe fn check_foreign_for(subject: &Subject, sock: *mut bindings::socket) -> Result {
+    // SAFETY: Guaranteed by the caller.
+    let sk = unsafe { (*sock).sk };
+    if sk.is_null() {
+        return Ok(());
+    }
+    // SAFETY: A live sock has its blob.
+    let owner = unsafe { (*crate::blob::sock(sk)).owner_domain };
+    if owner == subject.domain().key() || owner == KERNEL_SOCKET {
+        // Its own socket (decided when it was created and connected), or a kernel socket
+        // used on the task's behalf (e.g. by a network filesystem).
+        return Ok(());
+    }
+    let mut storage = [0u64; 16];
+    // SAFETY: `sock` is live; `storage` holds 128 writable, aligned bytes. No hook of the
+    // socket layer holds the socket lock that `getname` may take.
+    let len = unsafe { bindings::kernel_getpeername(sock, storage.as_mut_ptr().cast()) };
+    if len < 0 {
+        return Ok(());
+    }
+    let len = len.clamp(0, 128);
+    // SAFETY: `getname` wrote `len` (at most 128) bytes of an address into `storage`.
+    let bytes = unsafe { core::slice::from_raw_parts(storage.as_ptr().cast::<u8>(), len as usize) };
+    if matches!(sockaddr::parse(bytes), Ok(a @ SockAddr::Unix { .. }) if a.unix_name().is_empty()) {
+        return Ok(());
+    }
+    // SAFETY: `bytes` is the peer's address, `len` bytes long.
+    unsafe { check_addr_for(subject, sock, bytes.as_ptr(), len, op::CONNECT) }
+}
+
+/// [`check_foreign_for`] for the current task (nothing to check when unconfined).
+///
+/// # Safety
+///
+/// `sock` must be a live socket.
+unsafe fn check_foreign(sock: *mut bindings::socket) -> c_int {
+    let Some(subject) = Subject::current() else { return 0 };
+    // SAFETY: Guaranteed by the caller.
+    to_ret(unsafe { check_foreign_for(&subject, sock) })
+}
+
 /// `socket_sendmsg`: a send with an explicit destination (unconnected datagrams, TCP
-/// Fast Open) needs `send` towards it; connected sends were checked at connect.
+/// Fast Open) needs `send` towards it; other sends on a socket from outside the domain
+/// need `connect` towards its peer; sends on the domain's own connected sockets were
+/// decided at connect.
 pub(crate) unsafe extern "C" fn socket_sendmsg(
     sock: *mut bindings::socket,
     msg: *mut bindings::msghdr,
     _size: c_int,
 ) -> c_int {
+    let Some(subject) = Subject::current() else { return 0 };
     // SAFETY: The socket layer passes a live msghdr whose name, if any, is a kernel copy.
     let (name, namelen) = unsafe { ((*msg).msg_name, (*msg).msg_namelen) };
     if name.is_null() || namelen <= 0 {
-        return 0;
+        // SAFETY: The socket layer passes a live socket.
+        return to_ret(unsafe { check_foreign_for(&subject, sock) });
     }
     // SAFETY: As above.
-    to_ret(unsafe { check_addr(sock, name.cast(), namelen, op::SEND) })
+    to_ret(unsafe { check_addr_for(&subject, sock, name.cast(), namelen, op::SEND) })
+}
+
+/// `socket_recvmsg`: receiving on a socket from outside the domain (see
+/// [`check_foreign_for`]).
+pub(crate) unsafe extern "C" fn socket_recvmsg(
+    sock: *mut bindings::socket,
+    _msg: *mut bindings::msghdr,
+    _size: c_int,
+    _flags: c_int,
+) -> c_int {
+    // SAFETY: The socket layer passes a live socket.
+    unsafe { check_foreign(sock) }
+}
+
+/// `unix_stream_connect`: the server end of a new Unix stream connection is allocated by
+/// the connecting task; it belongs to the listener's domain, like accepted TCP sockets.
+/// Runs under the listener's state lock: a copy only. The connection itself was decided
+/// in `socket_connect` with the address, so this returns 0.
+pub(crate) unsafe extern "C" fn unix_stream_connect(
+    _sock: *mut bindings::sock,
+    other: *mut bindings::sock,
+    newsk: *mut bindings::sock,
+) -> c_int {
+    // SAFETY: The Unix socket code passes the live listener and the new sock, both with
+    // blobs, and holds the listener's state lock.
+    unsafe { (*crate::blob::sock(newsk)).owner_domain = (*crate::blob::sock(other)).owner_domain };
+    0
+}
+
+/// `socket_getsockname`: as [`socket_recvmsg`].
+pub(crate) unsafe extern "C" fn socket_getsockname(sock: *mut bindings::socket) -> c_int {
+    // SAFETY: The socket layer passes a live socket.
+    unsafe { check_foreign(sock) }
+}
+
+/// `socket_getpeername`: as [`socket_recvmsg`].
+pub(crate) unsafe extern "C" fn socket_getpeername(sock: *mut bindings::socket) -> c_int {
+    // SAFETY: The socket layer passes a live socket.
+    unsafe { check_foreign(sock) }
+}
+
+/// `socket_setsockopt`: as [`socket_recvmsg`].
+pub(crate) unsafe extern "C" fn socket_setsockopt(sock: *mut bindings::socket, _level: c_int, _optname: c_int) -> c_int {
+    // SAFETY: The socket layer passes a live socket.
+    unsafe { check_foreign(sock) }
+}
+
+/// `socket_shutdown`: as [`socket_recvmsg`].
+pub(crate) unsafe extern "C" fn socket_shutdown(sock: *mut bindings::socket, _how: c_int) -> c_int {
+    // SAFETY: The socket layer passes a live socket.
+    unsafe { check_foreign(sock) }
 }
 
 /// `socket_post_create`: records the creating domain in the new socket (here, unlike in
@@ -183,7 +297,7 @@ pub(crate) unsafe extern "C" fn socket_post_create(
     if sk.is_null() {
         return 0;
     }
-    let owner = if kern != 0 { 0 } else { crate::blob::current_domain().key() };
+    let owner = if kern != 0 { KERNEL_SOCKET } else { crate::blob::current_domain().key() };
     // SAFETY: A live sock has its blob.
     unsafe { (*crate::blob::sock(sk)).owner_domain = owner };
     // Recording the owner cannot fail; creation was decided in `socket_create`.

@@ -88,7 +88,7 @@ macro_rules! hook {
 }
 
 /// Number of hooks this LSM registers.
-const HOOK_COUNT: usize = 92;
+const HOOK_COUNT: usize = 101;
 
 /// The hook list. `security_add_hooks()` stores the id pointer in each entry and the
 /// static-call slots keep pointers to the entries, so it must live forever.
@@ -150,8 +150,15 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     hook!(socket_accept, net::socket_accept),
     hook!(socket_sendmsg, net::socket_sendmsg),
     hook!(socket_post_create, net::socket_post_create),
+    hook!(socket_recvmsg, net::socket_recvmsg),
+    hook!(socket_getsockname, net::socket_getsockname),
+    hook!(socket_getpeername, net::socket_getpeername),
+    hook!(socket_setsockopt, net::socket_setsockopt),
+    hook!(socket_shutdown, net::socket_shutdown),
+    hook!(unix_stream_connect, net::unix_stream_connect),
     // Capabilities and processes.
     hook!(capable, task::capable),
+    hook!(mmap_addr, task::mmap_addr),
     hook!(ptrace_access_check, task::ptrace_access_check),
     hook!(ptrace_traceme, task::ptrace_traceme),
     hook!(task_kill, task::task_kill),
@@ -165,6 +172,8 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     hook!(task_setrlimit, task::task_setrlimit),
     hook!(task_setscheduler, task::task_setscheduler),
     hook!(task_setpgid, task::task_setpgid),
+    hook!(task_getpgid, task::task_getpgid),
+    hook!(task_getsid, task::task_getsid),
     hook!(task_fix_setgroups, task::task_fix_setgroups),
     hook!(task_prlimit, task::task_prlimit),
     // System operations.

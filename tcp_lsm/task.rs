@@ -30,6 +30,21 @@ pub(crate) unsafe extern "C" fn capable(
     to_ret(subject.check(EPERM, |_, d| !never && d.capable(cap)))
 }
 
+/// `mmap_addr`: mapping below `mmap_min_addr` takes CAP_SYS_RAWIO, which commoncap checks
+/// without asking the LSMs (`cap_mmap_addr`): refused here to every domain, as the
+/// capability is never granted to one.
+pub(crate) unsafe extern "C" fn mmap_addr(addr: c_ulong) -> c_int {
+    // SAFETY: A plain read of a sysctl-tunable word (`vm.mmap_min_addr`), as commoncap does.
+    let min = unsafe { bindings::dac_mmap_min_addr };
+    if addr >= min {
+        return 0;
+    }
+    match Subject::current() {
+        None => 0,
+        Some(s) => to_ret(s.verdict(false, EPERM)),
+    }
+}
+
 /// Whether `scope` bits allow acting on a task of domain `target` from domain `own`.
 fn scope_allows(bits: u32, own: &DomainName, target: &DomainName) -> bool {
     bits & scope::ANY != 0 || (bits & scope::SAME_DOMAIN != 0 && own == target)
@@ -66,6 +81,31 @@ pub(crate) unsafe extern "C" fn task_kill(
     // SAFETY: The signal code keeps `p` alive.
     let target = unsafe { blob::task_domain(p) };
     to_ret(subject.check(EPERM, |_, d| scope_allows(d.signal(), subject.domain(), &target)))
+}
+
+/// Checks that the current task may see a process attribute of `p`: within the domain's
+/// signal scope (the tasks whose process groups and sessions it may signal).
+///
+/// # Safety
+///
+/// `p` must be a live task.
+unsafe fn task_query(p: *mut bindings::task_struct) -> c_int {
+    let Some(subject) = Subject::current() else { return 0 };
+    // SAFETY: Guaranteed by the caller.
+    let target = unsafe { blob::task_domain(p) };
+    to_ret(subject.check(EPERM, |_, d| scope_allows(d.signal(), subject.domain(), &target)))
+}
+
+/// `task_getpgid` (`getpgid(2)` of another process): within the signal scope.
+pub(crate) unsafe extern "C" fn task_getpgid(p: *mut bindings::task_struct) -> c_int {
+    // SAFETY: The caller holds the RCU read lock that keeps `p` alive.
+    unsafe { task_query(p) }
+}
+
+/// `task_getsid` (`getsid(2)` of another process): within the signal scope.
+pub(crate) unsafe extern "C" fn task_getsid(p: *mut bindings::task_struct) -> c_int {
+    // SAFETY: The caller holds the RCU read lock that keeps `p` alive.
+    unsafe { task_query(p) }
 }
 
 /// Checks a process operation bit for the subject of `cred`.

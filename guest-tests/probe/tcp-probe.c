@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/bpf.h>
 #include <linux/io_uring.h>
 #include <netinet/in.h>
@@ -53,6 +54,9 @@
 #ifndef __NR_landlock_create_ruleset
 #define __NR_landlock_create_ruleset 444
 #define __NR_landlock_restrict_self 446
+#endif
+#ifndef __NR_move_mount
+#define __NR_move_mount 429
 #endif
 #ifndef __NR_io_uring_setup
 #define __NR_io_uring_setup 425
@@ -204,6 +208,114 @@ static int print_self_attr(void)
 	return 0;
 }
 
+static volatile sig_atomic_t got_sigio;
+
+static void on_sigio(int sig)
+{
+	(void)sig;
+	got_sigio = 1;
+}
+
+/*
+ * Makes a pipe whose SIGIO goes to pid (F_SETOWN), then writes to it. For pid = self it
+ * reports whether the signal arrived; for another task the caller checks that task.
+ */
+static int sigio_to(pid_t pid)
+{
+	int p[2];
+
+	signal(SIGIO, on_sigio);
+	if (pipe(p) || fcntl(p[0], F_SETOWN, pid) || fcntl(p[0], F_SETFL, O_ASYNC | O_NONBLOCK)) {
+		printf("setup: ");
+		return report(-1);
+	}
+	if (write(p[1], "x", 1) != 1)
+		return report(-1);
+	usleep(100000);
+	if (pid != getpid()) {
+		printf("sent\n");
+		return 0;
+	}
+	printf(got_sigio ? "ok\n" : "not-delivered\n");
+	return 0;
+}
+
+/*
+ * Passes descriptor fd to itself over a Unix socket pair (SCM_RIGHTS) and reports whether
+ * it arrived: "ok", or "refused" when the kernel dropped it (MSG_CTRUNC).
+ */
+static int pass_fd(int fd)
+{
+	char data = 'x', cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv)) {
+		printf("socketpair: ");
+		return report(-1);
+	}
+	memset(cbuf, 0, sizeof(cbuf));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (sendmsg(sv[0], &msg, 0) < 0) {
+		printf("sendmsg: ");
+		return report(-1);
+	}
+	memset(cbuf, 0, sizeof(cbuf));
+	msg.msg_controllen = sizeof(cbuf);
+	if (recvmsg(sv[1], &msg, 0) < 0) {
+		printf("recvmsg: ");
+		return report(-1);
+	}
+	c = CMSG_FIRSTHDR(&msg);
+	if ((msg.msg_flags & MSG_CTRUNC) || !c || c->cmsg_type != SCM_RIGHTS) {
+		printf("refused\n");
+		return 0;
+	}
+	return report(0);
+}
+
+/* The SysV IPC operations on existing objects (ids or keys from ipc-make). */
+static int ipc_op(const char *op, const char *arg)
+{
+	int id = atoi(arg);
+	struct { long mtype; char mtext[1]; } m = { 1, { 'x' } };
+	struct sembuf sop = { .sem_num = 0, .sem_op = 1, .sem_flg = IPC_NOWAIT };
+	struct msqid_ds mds;
+	struct shmid_ds sds;
+	void *at;
+
+	if (!strcmp(op, "msgsnd"))
+		return report(msgsnd(id, &m, 1, IPC_NOWAIT));
+	if (!strcmp(op, "msgrcv"))
+		return report(msgrcv(id, &m, 1, 0, IPC_NOWAIT));
+	if (!strcmp(op, "msgctl"))
+		return report(msgctl(id, IPC_STAT, &mds));
+	if (!strcmp(op, "shmat")) {
+		at = shmat(id, NULL, SHM_RDONLY);
+		return report(at == (void *)-1 ? -1 : shmdt(at));
+	}
+	if (!strcmp(op, "shmctl"))
+		return report(shmctl(id, IPC_STAT, &sds));
+	if (!strcmp(op, "semop"))
+		return report(semop(id, &sop, 1));
+	if (!strcmp(op, "semctl"))
+		return report(semctl(id, 0, GETVAL));
+	if (!strcmp(op, "msgget-key"))
+		return report(msgget((key_t)id, 0));
+	if (!strcmp(op, "shmget-key"))
+		return report(shmget((key_t)id, 0, 0));
+	if (!strcmp(op, "semget-key"))
+		return report(semget((key_t)id, 0, 0));
+	return usage();
+}
+
 int main(int argc, char **argv)
 {
 	const char *op = argc > 1 ? argv[1] : "";
@@ -302,6 +414,12 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(op, "mmap-anon-exec"))
 		return report(mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? -1 : 0);
+	if (!strcmp(op, "mmap-low")) {
+		/* Page 0, below vm.mmap_min_addr (4096 here): needs CAP_SYS_RAWIO. */
+		void *p = mmap(NULL, 4096, PROT_READ,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+		return report(p == MAP_FAILED ? -1 : munmap(p, 4096));
+	}
 	if (!strcmp(op, "mmap-anon-rw"))
 		return report(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? -1 : 0);
 	if (!strcmp(op, "mprotect-exec")) {
@@ -490,10 +608,12 @@ int main(int argc, char **argv)
 		}
 		return uring_one(prep_connect, &fd);
 	}
-	if (!strcmp(op, "io-uring")) {
-		char params[120];
-		memset(params, 0, sizeof(params));
-		return report(syscall(__NR_io_uring_setup, 4, params));
+	if (!strcmp(op, "io-uring") || !strcmp(op, "io-uring-sqpoll")) {
+		struct io_uring_params p;
+		memset(&p, 0, sizeof(p));
+		if (!strcmp(op, "io-uring-sqpoll"))
+			p.flags = IORING_SETUP_SQPOLL;
+		return report(syscall(__NR_io_uring_setup, 4, &p));
 	}
 	if (!strcmp(op, "attr-current")) {
 		char buf[128];
@@ -531,6 +651,52 @@ int main(int argc, char **argv)
 			exit(print_self_attr());
 		waitpid(pid, &status, 0);
 		return 0;
+	}
+	if (!strcmp(op, "ipc-make") && a) {
+		/* A message queue, a shared memory segment and a semaphore set with key a. */
+		key_t key = (key_t)atoi(a);
+		int q = msgget(key, IPC_CREAT | 0666), m = shmget(key, 4096, IPC_CREAT | 0666),
+		    s = semget(key, 1, IPC_CREAT | 0666);
+
+		if (q < 0 || m < 0 || s < 0)
+			return report(-1);
+		printf("%d %d %d\n", q, m, s);
+		return 0;
+	}
+	if (a && (!strncmp(op, "msg", 3) || !strncmp(op, "shm", 3) || !strncmp(op, "sem", 3)))
+		return ipc_op(op, a);
+	if (!strcmp(op, "setgroups")) {
+		gid_t g = 0;
+		return report(setgroups(1, &g));
+	}
+	if (!strcmp(op, "prlimit") && a) {
+		struct rlimit r;
+		return report(prlimit(atoi(a), RLIMIT_NOFILE, NULL, &r));
+	}
+	if (!strcmp(op, "getpgid") && a)
+		return report(getpgid(!strcmp(a, "self") ? getpid() : atoi(a)));
+	if (!strcmp(op, "getsid") && a)
+		return report(getsid(!strcmp(a, "self") ? getpid() : atoi(a)));
+	if (!strcmp(op, "umount") && a)
+		return report(umount2(a, 0));
+	if (!strcmp(op, "move-mount") && a && b)
+		return report(syscall(__NR_move_mount, AT_FDCWD, a, AT_FDCWD, b, 0));
+	if (!strcmp(op, "pivot-root") && a && b)
+		return report(syscall(__NR_pivot_root, a, b));
+	if (!strcmp(op, "sigio") && a)
+		return sigio_to(!strcmp(a, "self") ? getpid() : atoi(a));
+	if (!strcmp(op, "pass-fd") && a)
+		return pass_fd(atoi(a));
+	if (!strcmp(op, "send-fd") && a)
+		return report(send(atoi(a), "x", 1, MSG_NOSIGNAL));
+	if (!strcmp(op, "recv-fd") && a) {
+		char c;
+		return report(recv(atoi(a), &c, 1, MSG_DONTWAIT));
+	}
+	if (!strcmp(op, "peername-fd") && a) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		return report(getpeername(atoi(a), (struct sockaddr *)&ss, &len));
 	}
 	return usage();
 }

@@ -54,11 +54,18 @@ domain other {
     allow file probe_bin { read execute mmap getattr };
     allow file pinned { read execute mmap getattr };
     allow capability { setuid setgid sys_time };
-    allow process { setuid setgid prctl };
+    allow process { setuid setgid prctl rlimit };
     allow ipc { shm msg sem };
     allow system { io-uring time };
     allow net create inet tcp;
     allow file procfs { read getattr };
+}
+
+domain mounter {
+    allow file probe_bin { read execute mmap getattr };
+    allow file procfs { read getattr };
+    allow capability { sys_admin setgid };
+    allow system mount;
 }
 "#;
 
@@ -104,6 +111,12 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "rejected_load_leaves_policy_enforced", run: rejected_load_keeps_policy },
     Test { name: "stacked_with_landlock_both_decide", run: with_landlock },
     Test { name: "monitor_mode_allows_what_enforce_denies", run: monitor_mode },
+    Test { name: "ipc_operations_on_existing_objects_by_policy", run: ipc_existing },
+    Test { name: "process_setgroups_prlimit_getpgid_getsid_by_policy", run: process_queries },
+    Test { name: "system_umount_move_mount_pivot_root_by_policy", run: mount_ops },
+    Test { name: "signals_sigio_to_tasks_outside_domain_dropped", run: sigio },
+    Test { name: "file_descriptors_received_over_unix_sockets_checked", run: received_fds },
+    Test { name: "net_sockets_from_outside_domain_checked_at_use", run: foreign_sockets },
 ];
 
 /// Runs `tcp-probe ARGS` (which enters the `agent` domain) and returns its report.
@@ -308,6 +321,9 @@ fn net_bind_unix() -> Outcome {
 }
 
 fn capabilities() -> Outcome {
+    // Page 0 takes CAP_SYS_RAWIO, which commoncap checks on its own (mmap_addr).
+    ensure_eq(probe_unconfined(&["mmap-low"])?, "ok".to_owned(), "unconfined mapping of page 0")?;
+    expect(&["mmap-low"], "errno=EPERM")?;
     expect(&["chown", "/tmp/work/a"], "ok")?;
     expect(&["sethostname"], "ok")?;
     expect(&["settime"], "errno=EPERM")
@@ -344,6 +360,8 @@ fn ipc() -> Outcome {
 fn system_ops() -> Outcome {
     expect(&["bpf"], "errno=EPERM")?;
     expect(&["io-uring"], "errno=EPERM")?;
+    // The SQPOLL thread is refused (uring_sqpoll) before the ring exists.
+    expect(&["io-uring-sqpoll"], "errno=EPERM")?;
     expect(&["settime"], "errno=EPERM")
 }
 
@@ -482,6 +500,7 @@ fn allowed_ipc_system() -> Outcome {
         ("msgget", "ok"),
         ("semget", "ok"),
         ("io-uring", "ok"),
+        ("io-uring-sqpoll", "ok"),
         ("settime", "ok"),
         ("bpf", "errno=EPERM"), // CAP_BPF is never granted to a domain.
     ] {
@@ -550,4 +569,156 @@ fn uring_bypass() -> Outcome {
     ensure_eq(run(&["uring-open", "/tmp/pin/good"])?, "ok".to_owned(), "io_uring open of a readable file")?;
     ensure_eq(run(&["uring-open", "/etc/passwd"])?, "errno=EACCES".to_owned(), "io_uring open of a denied file")?;
     ensure_eq(run(&["uring-connect4", "127.0.0.1", "8080"])?, "errno=EACCES".to_owned(), "io_uring connect")
+}
+
+/// Runs the probe in domain `domain` (through `lsm_set_self_attr`) and returns its report.
+fn probe_in(domain: &str, args: &[&str]) -> Result<String, String> {
+    crate::harness::helper("exec-in", &[&[domain, "/bin/tcp-probe"][..], args].concat())
+}
+
+/// Runs the unconfined copy of the probe: the control that shows an operation works when
+/// this LSM does not stand in the way.
+fn probe_unconfined(args: &[&str]) -> Result<String, String> {
+    let out = Command::new("/tmp/tcp-probe-unconfined")
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run the unconfined probe: {e}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn ipc_existing() -> Outcome {
+    // Objects created by an unconfined task; a domain reaches them by id or by key.
+    let ids = probe_unconfined(&["ipc-make", "4242"])?;
+    let ids: Vec<&str> = ids.split_whitespace().collect();
+    let [msq, shm, sem] = ids[..] else { return Err(format!("ipc-make printed {ids:?}")) };
+    let cases = [
+        ("msgsnd", msq),
+        ("msgctl", msq),
+        ("shmat", shm),
+        ("shmctl", shm),
+        ("semop", sem),
+        ("semctl", sem),
+        ("msgget-key", "4242"),
+        ("shmget-key", "4242"),
+        ("semget-key", "4242"),
+    ];
+    for (op, arg) in cases {
+        expect(&[op, arg], "errno=EACCES")?;
+        ensure_eq(probe_in("other", &[op, arg])?, "ok".to_owned(), &format!("{op} in domain other"))?;
+    }
+    // `other` sent a message; `agent` does not see it (the hook filters each message, so
+    // the queue looks empty), `other` receives it.
+    expect(&["msgrcv", msq], "errno=ENOMSG")?;
+    ensure_eq(probe_in("other", &["msgrcv", msq])?, "ok".to_owned(), "msgrcv in domain other")
+}
+
+fn process_queries() -> Outcome {
+    // setgroups: `agent` lacks CAP_SETGID; `mounter` holds it but has no `setgid`
+    // process rule; `other` has both.
+    expect(&["setgroups"], "errno=EPERM")?;
+    ensure_eq(probe_in("mounter", &["setgroups"])?, "errno=EPERM".to_owned(), "setgroups in domain mounter")?;
+    ensure_eq(probe_in("other", &["setgroups"])?, "ok".to_owned(), "setgroups in domain other")?;
+    let mut child = sleeper()?;
+    let pid = child.id().to_string();
+    let result = (|| {
+        expect(&["prlimit", &pid], "errno=EPERM")?;
+        ensure_eq(probe_in("other", &["prlimit", &pid])?, "ok".to_owned(), "prlimit in domain other")?;
+        // Process group and session of a task outside the signal scope (same-domain).
+        expect(&["getpgid", &pid], "errno=EPERM")?;
+        expect(&["getsid", &pid], "errno=EPERM")?;
+        expect(&["getpgid", "self"], "ok")?;
+        expect(&["getsid", "self"], "ok")?;
+        ensure_eq(probe_unconfined(&["getsid", &pid])?, "ok".to_owned(), "unconfined getsid")
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+fn mount_ops() -> Outcome {
+    for dir in ["/tmp/work/m1", "/tmp/work/m2"] {
+        fs::create_dir_all(dir).map_err(|e| format!("mkdir {dir}: {e}"))?;
+    }
+    let (code, _, err) = crate::harness::run("/bin/busybox", &["mount", "-t", "tmpfs", "none", "/tmp/work/m1"])?;
+    ensure_eq(code, 0, &format!("mount tmpfs: {err}"))?;
+    fs::create_dir_all("/tmp/work/m1/old").map_err(|e| e.to_string())?;
+    // `agent` holds sys_admin, so each refusal here is this LSM's `mount` rule.
+    expect(&["umount", "/tmp/work/m1"], "errno=EPERM")?;
+    expect(&["move-mount", "/tmp/work/m1", "/tmp/work/m2"], "errno=EPERM")?;
+    expect(&["pivot-root", "/tmp/work/m1", "/tmp/work/m1/old"], "errno=EPERM")?;
+    // `mounter` may: the mount moves, pivot_root gets past this LSM to the kernel's own
+    // check (the initramfs root cannot be pivoted away: EINVAL), and the umount works.
+    let run = |args: &[&str]| probe_in("mounter", args);
+    ensure_eq(run(&["move-mount", "/tmp/work/m1", "/tmp/work/m2"])?, "ok".to_owned(), "move_mount in mounter")?;
+    ensure_eq(run(&["pivot-root", "/tmp/work/m2", "/tmp/work/m2/old"])?, "errno=EINVAL".to_owned(), "pivot_root in mounter")?;
+    ensure_eq(run(&["umount", "/tmp/work/m2"])?, "ok".to_owned(), "umount in mounter")
+}
+
+fn sigio() -> Outcome {
+    // A domain with `signal same-domain` gets its own SIGIO ...
+    expect(&["sigio", "self"], "ok")?;
+    // ... but cannot aim one (default action: terminate) at a task outside the domain.
+    let mut child = sleeper()?;
+    let pid = child.id().to_string();
+    let confined = expect(&["sigio", &pid], "sent").and_then(|()| {
+        let alive = child.try_wait().map_err(|e| e.to_string())?.is_none();
+        ensure(alive, "SIGIO from the domain reached a task outside it")
+    });
+    // The control: the same program unconfined does kill it.
+    let control = probe_unconfined(&["sigio", &pid]).and_then(|_| {
+        let status = child.wait().map_err(|e| e.to_string())?;
+        ensure(!status.success(), "the unconfined SIGIO did not reach the sleeper")
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    confined.and(control)
+}
+
+fn received_fds() -> Outcome {
+    let open = |path: &str| fs::File::open(path).map_err(|e| format!("{path}: {e}"));
+    write("/tmp/work/passed", "passed\n")?;
+    ensure_eq(probe_with_stdin(open("/tmp/work/passed")?, &["pass-fd", "0"])?, "ok".to_owned(), "pass a readable file")?;
+    ensure_eq(probe_with_stdin(open("/etc/passwd")?, &["pass-fd", "0"])?, "refused".to_owned(), "pass an unreadable file")?;
+    let out = Command::new("/tmp/tcp-probe-unconfined")
+        .args(["pass-fd", "0"])
+        .stdin(Stdio::from(open("/etc/passwd")?))
+        .output()
+        .map_err(|e| e.to_string())?;
+    ensure_eq(String::from_utf8_lossy(&out.stdout).trim().to_owned(), "ok".to_owned(), "unconfined control")
+}
+
+fn foreign_sockets() -> Outcome {
+    use std::net::{TcpListener, TcpStream};
+    use std::os::fd::OwnedFd;
+    use std::os::unix::net::UnixStream;
+    // Connections made by the unconfined runner and handed to the domain as stdin.
+    let with_socket = |fd: OwnedFd, args: &[&str]| -> Result<String, String> {
+        let out = Command::new("/bin/tcp-probe")
+            .args(args)
+            .stdin(Stdio::from(fd))
+            .output()
+            .map_err(|e| format!("cannot run tcp-probe: {e}"))?;
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    };
+    // Port 8080 is one `agent` may connect to; 8090 is not.
+    let allowed = TcpListener::bind("127.0.0.1:8080").map_err(|e| format!("listen 8080: {e}"))?;
+    let denied = TcpListener::bind("127.0.0.1:8090").map_err(|e| format!("listen 8090: {e}"))?;
+    let connect = |port: u16| -> Result<OwnedFd, String> {
+        Ok(TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect {port}: {e}"))?.into())
+    };
+    for (op, ok_want) in [("send-fd", "ok"), ("recv-fd", "errno=EAGAIN"), ("peername-fd", "ok")] {
+        ensure_eq(with_socket(connect(8080)?, &[op, "0"])?, ok_want.to_owned(), &format!("{op} on a connection to 8080"))?;
+        ensure_eq(with_socket(connect(8090)?, &[op, "0"])?, "errno=EACCES".to_owned(), &format!("{op} on a connection to 8090"))?;
+    }
+    // A socket pair is a local channel, like a pipe.
+    let (mine, _theirs) = UnixStream::pair().map_err(|e| e.to_string())?;
+    ensure_eq(with_socket(mine.into(), &["send-fd", "0"])?, "ok".to_owned(), "send on a socket pair")?;
+    // The control: unconfined, the connection to 8090 works.
+    let out = Command::new("/tmp/tcp-probe-unconfined")
+        .args(["send-fd", "0"])
+        .stdin(Stdio::from(connect(8090)?))
+        .output()
+        .map_err(|e| e.to_string())?;
+    drop((allowed, denied));
+    ensure_eq(String::from_utf8_lossy(&out.stdout).trim().to_owned(), "ok".to_owned(), "unconfined send on 8090")
 }
