@@ -13,11 +13,14 @@
 extern crate alloc;
 
 pub mod abi;
+pub mod event;
 pub mod format;
 pub mod mode;
 pub mod perm;
+pub mod ring;
 pub mod sha256;
 pub mod sockaddr;
+pub mod stats;
 pub mod types;
 
 #[cfg(feature = "alloc")]
