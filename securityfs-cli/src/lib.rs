@@ -2,12 +2,19 @@
 //!
 //! Every operation checks first that the LSM is active, so that a user on a kernel without
 //! it gets one clear error instead of a missing-file message.
+//!
+//! [`monitor`] and [`filter`] hold the logic of `tcp-monitor`.
+
+pub mod filter;
+pub mod monitor;
 
 use std::fs;
 use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
+use nix::fcntl::OFlag;
 use tcp_lsm_engine::abi;
 use tcp_lsm_engine::mode::Mode;
 
@@ -35,6 +42,28 @@ pub enum Error {
     NotPermitted {
         /// The file that refused the write.
         path: PathBuf,
+    },
+    /// The caller lacks the privilege to read a root-only file.
+    #[error("permission denied reading {path}: it needs CAP_MAC_ADMIN (run as root)")]
+    ReadNotPermitted {
+        /// The file that refused to open.
+        path: PathBuf,
+    },
+    /// The LSM is active but does not provide the file (a kernel older than this tool).
+    #[error("{path} does not exist although the tcp LSM is active: the running kernel's tcp LSM does not provide it")]
+    Missing {
+        /// The missing file.
+        path: PathBuf,
+    },
+    /// A line of the `stats` file is not `NAME VALUE`.
+    #[error("{path}: line {line} is not \"NAME VALUE\" with a decimal value: {content:?}")]
+    MalformedStats {
+        /// The stats file.
+        path: PathBuf,
+        /// Line number, from 1.
+        line: usize,
+        /// The line.
+        content: String,
     },
     /// The kernel refused a value.
     #[error("the kernel rejected {value:?} for {path}: {source}")]
@@ -206,6 +235,68 @@ impl Securityfs {
     }
 }
 
+impl Securityfs {
+    /// Opens the `events` file for reading, non-blocking (a read fails with `EAGAIN` when
+    /// no event is queued). Needs root. A missing file is explained: securityfs not
+    /// mounted, the LSM inactive, or a kernel without the file.
+    pub fn open_events(&self) -> Result<fs::File, Error> {
+        let path = self.file("events");
+        fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(OFlag::O_NONBLOCK.bits())
+            .open(&path)
+            .map_err(|source| match source.kind() {
+                io::ErrorKind::NotFound => match self.ensure_active() {
+                    Err(e) => e,
+                    Ok(()) => Error::Missing { path },
+                },
+                io::ErrorKind::PermissionDenied => Error::ReadNotPermitted { path },
+                _ => Error::Io { path, source },
+            })
+    }
+
+    /// The LSM's counters (the `stats` file), as (name, value) in the kernel's order.
+    pub fn stats(&self) -> Result<Vec<(String, u64)>, Error> {
+        let text = self.read("stats")?;
+        parse_stats(&text).map_err(|bad| Error::MalformedStats {
+            path: self.file("stats"),
+            line: bad.line,
+            content: bad.content,
+        })
+    }
+}
+
+/// A line of the `stats` file that is not `NAME VALUE`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MalformedLine {
+    /// Line number, from 1.
+    pub line: usize,
+    /// The line.
+    pub content: String,
+}
+
+/// Parses the `stats` file: one `NAME VALUE` line per counter (a name without white space,
+/// one space, a decimal `u64`). Empty lines are ignored.
+pub fn parse_stats(text: &str) -> Result<Vec<(String, u64)>, MalformedLine> {
+    let mut counters = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let bad = || MalformedLine { line: index + 1, content: line.to_owned() };
+        let (name, value) = line.split_once(' ').ok_or_else(bad)?;
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            return Err(bad());
+        }
+        if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        let value = value.parse().map_err(|_| bad())?;
+        counters.push((name.to_owned(), value));
+    }
+    Ok(counters)
+}
+
 /// What the kernel's errno for a rejected policy means (docs/securityfs.md).
 pub fn rejection_reason(err: &io::Error) -> &'static str {
     match err.raw_os_error().map(Errno::from_raw) {
@@ -286,6 +377,72 @@ mod tests {
         let sfs = Securityfs::new("/nonexistent/tcp", "/nonexistent/lsm");
         let err = sfs.version().expect_err("must fail");
         assert!(matches!(err, Error::NoSecurityfs { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn parses_stats_as_the_engine_writes_them() {
+        use tcp_lsm_engine::perm::Class;
+        use tcp_lsm_engine::stats::{Counter, Stats, Verdict};
+        let stats: Stats<2> = Stats::new();
+        stats.decision(0, Class::Net, Verdict::Denied);
+        stats.decision(1, Class::Net, Verdict::Denied);
+        stats.add(1, Counter::EventsDropped, u64::MAX);
+        let mut text = String::new();
+        stats.write(&mut text).expect("write");
+        let counters = parse_stats(&text).expect("parse");
+        assert_eq!(counters.len(), tcp_lsm_engine::stats::COUNT);
+        assert_eq!(counters.first(), Some(&("decision.file.allowed".to_owned(), 0)));
+        assert!(counters.contains(&("decision.net.denied".to_owned(), 2)));
+        assert!(counters.contains(&("events.dropped".to_owned(), u64::MAX)));
+        assert_eq!(counters.last().map(|(n, _)| n.as_str()), Some("audit.dropped"));
+        assert_eq!(parse_stats(""), Ok(vec![]));
+        assert_eq!(parse_stats("a 1\n\nb 2"), Ok(vec![("a".into(), 1), ("b".into(), 2)]));
+    }
+
+    #[test]
+    fn malformed_stats_lines_are_named() {
+        for (text, line, content) in [
+            ("a 1\nb\n", 2, "b"),
+            ("a x\n", 1, "a x"),
+            ("a -1\n", 1, "a -1"),
+            ("a +1\n", 1, "a +1"),
+            ("a 1 2\n", 1, "a 1 2"),
+            ("a  1\n", 1, "a  1"),
+            (" 1\n", 1, " 1"),
+            ("a \n", 1, "a "),
+            ("a 18446744073709551616\n", 1, "a 18446744073709551616"),
+            ("a\t1\n", 1, "a\t1"),
+        ] {
+            assert_eq!(parse_stats(text), Err(MalformedLine { line, content: content.into() }), "{text:?}");
+        }
+        let (_tmp, sfs) = fake("tcp");
+        fs::write(sfs.file("stats"), "cache.hits 1\ncache.misses many\n").expect("write");
+        let err = sfs.stats().expect_err("must fail");
+        assert!(matches!(err, Error::MalformedStats { line: 2, .. }), "{err:?}");
+        assert!(err.to_string().contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn reads_stats() {
+        let (_tmp, sfs) = fake("tcp");
+        fs::write(sfs.file("stats"), "cache.hits 10\ncache.misses 3\n").expect("write");
+        assert_eq!(sfs.stats().expect("stats"), vec![("cache.hits".into(), 10), ("cache.misses".into(), 3)]);
+    }
+
+    #[test]
+    fn events_open_errors_are_explained() {
+        let (_tmp, sfs) = fake("tcp");
+        let err = sfs.open_events().expect_err("no events file");
+        assert!(matches!(err, Error::Missing { .. }), "{err:?}");
+        let (_tmp, sfs) = fake("capability");
+        let err = sfs.open_events().expect_err("inactive");
+        assert!(matches!(err, Error::Inactive { .. }), "{err:?}");
+        let sfs = Securityfs::new("/nonexistent/tcp", "/nonexistent/lsm");
+        let err = sfs.open_events().expect_err("no securityfs");
+        assert!(matches!(err, Error::NoSecurityfs { .. }), "{err:?}");
+        let (_tmp, sfs) = fake("tcp");
+        fs::write(sfs.file("events"), "lost=1\n").expect("write");
+        assert!(sfs.open_events().is_ok());
     }
 
     #[test]

@@ -60,6 +60,12 @@ enum Command {
     Delete(RuleArgs),
     /// Print the loaded policy as text.
     Show,
+    /// Print the LSM's counters (decisions per class, cache, policy loads, events, audit).
+    Stats {
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// One rule in the command-line form of the policy language (docs/policy-language.md).
@@ -150,6 +156,23 @@ fn edit(sfs: &Securityfs, args: &RuleArgs, add: bool) -> Result<(), Failure> {
     load_blob(sfs, &blob)
 }
 
+/// The counters as a table: names left-aligned, values right-aligned.
+fn stats_table(counters: &[(String, u64)]) -> String {
+    let name_width = counters.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let value_width = counters.iter().map(|(_, v)| v.to_string().len()).max().unwrap_or(0);
+    counters
+        .iter()
+        .map(|(name, value)| format!("{name:<name_width$}  {value:>value_width$}\n"))
+        .collect()
+}
+
+/// The counters as one JSON object, in the kernel's order.
+fn stats_json(counters: &[(String, u64)]) -> String {
+    let map: serde_json::Map<String, serde_json::Value> =
+        counters.iter().map(|(name, value)| (name.clone(), (*value).into())).collect();
+    serde_json::Value::Object(map).to_string()
+}
+
 fn try_main(cli: Cli) -> Result<(), Failure> {
     let sfs = Securityfs::new(&cli.securityfs, &cli.lsm_list);
     let mut out = std::io::stdout().lock();
@@ -209,6 +232,14 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             let policy = loaded_policy(&sfs)?;
             write!(out, "{}", decompile(&policy))?;
         }
+        Command::Stats { json } => {
+            let counters = sfs.stats()?;
+            if json {
+                writeln!(out, "{}", stats_json(&counters))?;
+            } else {
+                write!(out, "{}", stats_table(&counters))?;
+            }
+        }
     }
     Ok(())
 }
@@ -222,5 +253,26 @@ fn main() -> ExitCode {
             eprintln!("tcp-policy: error: {msg}");
             ExitCode::from(1)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counters() -> Vec<(String, u64)> {
+        vec![("decision.file.allowed".into(), 12345), ("cache.hits".into(), 7)]
+    }
+
+    #[test]
+    fn stats_table_is_aligned() {
+        assert_eq!(stats_table(&counters()), "decision.file.allowed  12345\ncache.hits                 7\n");
+        assert_eq!(stats_table(&[]), "");
+    }
+
+    #[test]
+    fn stats_json_keeps_the_order() {
+        assert_eq!(stats_json(&counters()), r#"{"decision.file.allowed":12345,"cache.hits":7}"#);
+        assert_eq!(stats_json(&[]), "{}");
     }
 }
