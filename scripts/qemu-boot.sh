@@ -76,7 +76,7 @@ chmod 0755 "$root"
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,add}
 chmod 1777 "$root/tmp"
 cp /bin/busybox "$root/bin/busybox"
-for b in tcp-policy tcp-guest-tests; do cp "$GUEST_BIN/$b" "$root/bin/$b"; done
+for b in tcp-policy tcp-monitor tcp-guest-tests; do cp "$GUEST_BIN/$b" "$root/bin/$b"; done
 cp "$BUILD/tcp-probe" "$root/bin/tcp-probe"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The decision: who is asking (a confined subject), what the policy in force says, and
-//! what the mode makes of it. Every check hook goes through [`Subject::check`].
+//! what the mode makes of it. Every check hook goes through [`Subject::verdict`] (or
+//! [`Subject::check`]), which counts the decision and reports denials: in enforce mode
+//! the operation is refused, counted, queued as an event and audited; in alert mode it
+//! is allowed, counted, queued and audited; in monitor mode it is allowed and counted.
 //!
 //! Unconfined tasks take the fast path: [`Subject::of_cred`] returns `None` after one
 //! load of the cred blob, with no policy lookup.
@@ -10,10 +13,51 @@ use kernel::error::code::EACCES;
 use kernel::prelude::*;
 
 use crate::blob::{self, DomainName};
+use crate::engine::event::{Event, Outcome, Text};
 use crate::engine::format::{DomainView, PolicyView};
 use crate::engine::mode::Mode;
+use crate::engine::perm::Class;
+use crate::engine::sockaddr::SockAddr;
+use crate::engine::stats::Verdict;
 use crate::policy::{self, Loaded};
-use crate::state;
+use crate::{report, state};
+
+/// What a decision is about, for the counters, events and audit records.
+pub(crate) struct Ask<'a> {
+    /// The hook that decides.
+    pub(crate) op: &'static str,
+    /// The class of the permissions.
+    pub(crate) class: Class,
+    /// The permissions asked for (capabilities: bit `cap`).
+    pub(crate) perms: u64,
+    /// The object.
+    pub(crate) object: Object<'a>,
+}
+
+impl<'a> Ask<'a> {
+    /// A question about `perms` of `class` on `object`, from hook `op`.
+    pub(crate) fn new(op: &'static str, class: Class, perms: u64, object: Object<'a>) -> Self {
+        Ask { op, class, perms, object }
+    }
+}
+
+/// The object of a decision, as events name it.
+pub(crate) enum Object<'a> {
+    /// Nothing more than the permission (process and system operations).
+    None,
+    /// A file by its absolute path.
+    Path(&'a [u8]),
+    /// A file by the type remembered for its inode (`type:NAME`).
+    Type(u32),
+    /// An inode that no path rule has classified under the policy in force.
+    Unclassified,
+    /// A socket address.
+    Addr(&'a SockAddr),
+    /// A task of the given domain (`task:DOMAIN`, `task:unconfined`).
+    Task(&'a DomainName),
+    /// A fixed description.
+    Text(&'static str),
+}
 
 /// A confined task, as seen by the decision code. It holds no reference to the policy:
 /// each query reads the policy in force under RCU, without a reference count, so hooks
@@ -81,26 +125,82 @@ impl Subject {
         self.with(|v| v.and_then(|(_, d)| d.mode())).unwrap_or_else(state::mode)
     }
 
-    /// Applies the mode to a policy answer: `Ok` when allowed, or when the mode only
-    /// monitors or alerts; `Err(errno)` when enforcing a denial.
-    pub(crate) fn verdict(&self, allowed: bool, errno: Error) -> Result {
+    /// Applies the mode to a policy answer and reports it: `Ok` when allowed, or when
+    /// the mode only monitors or alerts; `Err(errno)` when enforcing a denial.
+    pub(crate) fn verdict(&self, allowed: bool, errno: Error, ask: &Ask<'_>) -> Result {
         if allowed {
+            report::count_decision(ask.class, Verdict::Allowed);
             return Ok(());
         }
-        match self.mode() {
-            Mode::Enforce => Err(errno),
-            Mode::Alert | Mode::Monitor => Ok(()),
+        let mode = self.mode();
+        let (verdict, outcome) = match mode {
+            Mode::Enforce => (Verdict::Denied, Outcome::Deny),
+            Mode::Alert | Mode::Monitor => (Verdict::WouldDeny, Outcome::Allow),
+        };
+        report::count_decision(ask.class, verdict);
+        if mode != Mode::Monitor {
+            self.report(ask, mode, outcome, errno);
         }
+        match outcome {
+            Outcome::Deny => Err(errno),
+            Outcome::Allow => Ok(()),
+        }
+    }
+
+    /// Queues and audits a denial.
+    fn report(&self, ask: &Ask<'_>, mode: Mode, outcome: Outcome, errno: Error) {
+        let mut e = Event {
+            seq: 0,
+            time_ns: 0,
+            op: Text::new(ask.op.as_bytes()),
+            class: ask.class,
+            perms: ask.perms,
+            outcome,
+            mode,
+            domain: Text::new(self.domain.as_bytes()),
+            object: Text::default(),
+            pid: 0,
+            comm: Text::default(),
+            errno: u16::try_from(-errno.to_errno()).unwrap_or(0),
+        };
+        // Formatting into a `Text` cannot fail: it cuts instead.
+        let o = &mut e.object;
+        let _ = match &ask.object {
+            Object::None => Ok(()),
+            Object::Path(p) => {
+                o.push(p);
+                Ok(())
+            }
+            Object::Type(id) => {
+                let id = *id;
+                self.with(|v| match v.and_then(|(p, _)| p.type_name(id)) {
+                    Some(name) => core::fmt::Write::write_fmt(o, format_args!("type:{name}")),
+                    None => core::fmt::Write::write_fmt(o, format_args!("type:#{id}")),
+                })
+            }
+            Object::Unclassified => core::fmt::Write::write_str(o, "inode:unclassified"),
+            Object::Addr(a) => a.write(o),
+            Object::Task(d) if d.is_confined() => {
+                o.push(b"task:");
+                o.push(d.as_bytes());
+                Ok(())
+            }
+            Object::Task(_) => core::fmt::Write::write_str(o, "task:unconfined"),
+            Object::Text(t) => core::fmt::Write::write_str(o, t),
+        };
+        report::stamp(&mut e);
+        report::denial(&mut e);
     }
 
     /// Asks the policy: `allows` gets the policy and the subject's domain.
     pub(crate) fn check(
         &self,
         errno: Error,
+        ask: &Ask<'_>,
         allows: impl FnOnce(&PolicyView<'_>, &DomainView<'_>) -> bool,
     ) -> Result {
         let allowed = self.with(|v| v.is_some_and(|(p, d)| allows(&p, &d)));
-        self.verdict(allowed, errno)
+        self.verdict(allowed, errno, ask)
     }
 }
 

@@ -11,7 +11,8 @@ use kernel::error::code::EACCES;
 use kernel::ffi::{c_int, c_uint, c_ulong};
 use kernel::prelude::*;
 
-use crate::decide::{to_ret, Subject, DENIED};
+use crate::decide::{to_ret, Ask, Object, Subject, DENIED};
+use crate::engine::perm::Class;
 use crate::engine::format::{DomainView, PolicyView};
 use crate::engine::perm::bits::file as perm;
 use crate::blob;
@@ -41,8 +42,8 @@ fn allows(policy: &PolicyView<'_>, domain: &DomainView<'_>, type_id: u32, perms:
 
 /// The policy's answer for a file object, or the need for its path.
 enum Answer {
-    /// Allowed or not by the policy (before the mode applies).
-    Policy(bool),
+    /// Allowed or not by the policy (before the mode applies), and the object's type.
+    Policy(bool, u32),
     /// The inode has no type remembered for the policy in force and no name was given.
     NeedPath,
 }
@@ -56,7 +57,7 @@ enum Answer {
 /// `inode` must be null or a live inode with a blob.
 unsafe fn answer(subject: &Subject, inode: *const bindings::inode, name: Option<&PathName>, perms: u32) -> Answer {
     subject.with_loaded(|found| {
-        let Some((loaded, policy, domain)) = found else { return Answer::Policy(false) };
+        let Some((loaded, policy, domain)) = found else { return Answer::Policy(false, 0) };
         let cache = (!inode.is_null()).then(|| {
             // SAFETY: Guaranteed by the caller.
             unsafe { &*blob::inode(inode) }
@@ -75,7 +76,7 @@ unsafe fn answer(subject: &Subject, inode: *const bindings::inode, name: Option<
             },
             (None, None) => return Answer::NeedPath,
         };
-        Answer::Policy(allows(&policy, &domain, type_id, perms))
+        Answer::Policy(allows(&policy, &domain, type_id, perms), type_id)
     })
 }
 
@@ -84,10 +85,21 @@ unsafe fn answer(subject: &Subject, inode: *const bindings::inode, name: Option<
 /// # Safety
 ///
 /// As for [`answer`].
-unsafe fn check_name(subject: &Subject, name: &PathName, inode: *const bindings::inode, perms: u32) -> Result {
+unsafe fn check_name(
+    op: &'static str,
+    subject: &Subject,
+    name: &PathName,
+    inode: *const bindings::inode,
+    perms: u32,
+) -> Result {
     // SAFETY: Guaranteed by the caller.
-    let allowed = matches!(unsafe { answer(subject, inode, Some(name), perms) }, Answer::Policy(true));
-    subject.verdict(allowed, DENIED)
+    let allowed = matches!(unsafe { answer(subject, inode, Some(name), perms) }, Answer::Policy(true, _));
+    subject.verdict(allowed, DENIED, &ask(op, perms, Object::Path(name.as_bytes())))
+}
+
+/// A question about file permissions `perms`.
+fn ask<'a>(op: &'static str, perms: u32, object: Object<'a>) -> Ask<'a> {
+    Ask::new(op, Class::File, u64::from(perms), object)
 }
 
 /// The inode of a dentry (null for a negative dentry).
@@ -105,12 +117,12 @@ unsafe fn inode_of(dentry: *const bindings::dentry) -> *const bindings::inode {
 /// # Safety
 ///
 /// `path` must be a live `struct path`.
-unsafe fn check_path(path: *const bindings::path, perms: u32) -> Result {
+unsafe fn check_path(op: &'static str, path: *const bindings::path, perms: u32) -> Result {
     let Some(subject) = Subject::current() else { return Ok(()) };
     // SAFETY: Guaranteed by the caller.
     let name = unsafe { fspath::of(path) }?;
     // SAFETY: A live path holds its dentry.
-    unsafe { check_name(&subject, &name, inode_of((*path).dentry), perms) }
+    unsafe { check_name(op, &subject, &name, inode_of((*path).dentry), perms) }
 }
 
 /// Checks `perms` on the child `dentry` of the directory `dir`.
@@ -118,12 +130,12 @@ unsafe fn check_path(path: *const bindings::path, perms: u32) -> Result {
 /// # Safety
 ///
 /// `dir` and `dentry` must be live, `dentry` on `dir`'s mount.
-unsafe fn check_child(dir: *const bindings::path, dentry: *mut bindings::dentry, perms: u32) -> Result {
+unsafe fn check_child(op: &'static str, dir: *const bindings::path, dentry: *mut bindings::dentry, perms: u32) -> Result {
     let Some(subject) = Subject::current() else { return Ok(()) };
     // SAFETY: Guaranteed by the caller.
     let name = unsafe { fspath::of_child(dir, dentry) }?;
     // SAFETY: The child dentry is live.
-    unsafe { check_name(&subject, &name, inode_of(dentry), perms) }
+    unsafe { check_name(op, &subject, &name, inode_of(dentry), perms) }
 }
 
 /// Checks `perms` on an object known only by its dentry, by the type remembered in its
@@ -133,11 +145,14 @@ unsafe fn check_child(dir: *const bindings::path, dentry: *mut bindings::dentry,
 /// # Safety
 ///
 /// `dentry` must be live.
-unsafe fn check_dentry(dentry: *mut bindings::dentry, perms: u32) -> Result {
+unsafe fn check_dentry(op: &'static str, dentry: *mut bindings::dentry, perms: u32) -> Result {
     let Some(subject) = Subject::current() else { return Ok(()) };
     // SAFETY: Guaranteed by the caller; a positive dentry's inode is live with a blob.
-    let allowed = matches!(unsafe { answer(&subject, inode_of(dentry), None, perms) }, Answer::Policy(true));
-    subject.verdict(allowed, DENIED)
+    let (allowed, object) = match unsafe { answer(&subject, inode_of(dentry), None, perms) } {
+        Answer::Policy(allowed, type_id) => (allowed, Object::Type(type_id)),
+        Answer::NeedPath => (false, Object::Unclassified),
+    };
+    subject.verdict(allowed, DENIED, &ask(op, perms, object))
 }
 
 /// Checks `perms` on an open file.
@@ -145,9 +160,9 @@ unsafe fn check_dentry(dentry: *mut bindings::dentry, perms: u32) -> Result {
 /// # Safety
 ///
 /// `file` must be a live open file.
-unsafe fn check_file(file: *mut bindings::file, perms: u32) -> Result {
+unsafe fn check_file(op: &'static str, file: *mut bindings::file, perms: u32) -> Result {
     // SAFETY: An open file's path is live.
-    unsafe { check_path(&raw const (*file).f_path, perms) }
+    unsafe { check_path(op, &raw const (*file).f_path, perms) }
 }
 
 /// `file_open`: read, write or append on the file's type (readdir for directories,
@@ -169,14 +184,14 @@ pub(crate) unsafe extern "C" fn file_open(file: *mut bindings::file) -> c_int {
         return 0;
     }
     // SAFETY: The file being opened is live.
-    to_ret(unsafe { check_file(file, perms) })
+    to_ret(unsafe { check_file("file_open", file, perms) })
 }
 
 /// `bprm_check_security`: a domain may only execute files of types it may execute. Runs
 /// for the script and again for its interpreter.
 pub(crate) unsafe extern "C" fn bprm_check_security(bprm: *mut bindings::linux_binprm) -> c_int {
     // SAFETY: The exec path passes a live bprm whose `file` is open.
-    to_ret(unsafe { check_file((*bprm).file, perm::EXECUTE) })
+    to_ret(unsafe { check_file("bprm_check_security", (*bprm).file, perm::EXECUTE) })
 }
 
 /// `mmap_file`: executable mappings need `execute` on the file's type; anonymous
@@ -192,11 +207,12 @@ pub(crate) unsafe extern "C" fn mmap_file(
     }
     let Some(subject) = Subject::current() else { return 0 };
     if file.is_null() || prot & PROT_WRITE != 0 {
-        return to_ret(subject.verdict(false, EACCES));
+        let what = if file.is_null() { "anonymous executable mapping" } else { "writable executable mapping" };
+        return to_ret(subject.verdict(false, EACCES, &ask("mmap_file", perm::EXECUTE, Object::Text(what))));
     }
     drop(subject);
     // SAFETY: A mapped file is live and its path set.
-    to_ret(unsafe { check_file(file, perm::EXECUTE) })
+    to_ret(unsafe { check_file("mmap_file", file, perm::EXECUTE) })
 }
 
 /// `file_mprotect`: making memory executable needs a file mapping of an executable type
@@ -213,17 +229,18 @@ pub(crate) unsafe extern "C" fn file_mprotect(
     // SAFETY: mprotect holds the mmap lock; the vma and its flags are stable.
     let (file, vm_flags) = unsafe { ((*vma).vm_file, (*vma).__bindgen_anon_2.vm_flags) };
     if file.is_null() || prot & PROT_WRITE != 0 || vm_flags & (bindings::VM_WRITE as c_ulong) != 0 {
-        return to_ret(subject.verdict(false, EACCES));
+        let what = if file.is_null() { "anonymous memory made executable" } else { "writable memory made executable" };
+        return to_ret(subject.verdict(false, EACCES, &ask("file_mprotect", perm::EXECUTE, Object::Text(what))));
     }
     drop(subject);
     // SAFETY: The vma holds a reference to its file.
-    to_ret(unsafe { check_file(file, perm::EXECUTE) })
+    to_ret(unsafe { check_file("file_mprotect", file, perm::EXECUTE) })
 }
 
 /// `path_unlink`.
 pub(crate) unsafe extern "C" fn path_unlink(dir: *const bindings::path, dentry: *mut bindings::dentry) -> c_int {
     // SAFETY: The VFS passes the locked parent and the victim.
-    to_ret(unsafe { check_child(dir, dentry, perm::UNLINK) })
+    to_ret(unsafe { check_child("path_unlink", dir, dentry, perm::UNLINK) })
 }
 
 /// `path_mkdir`.
@@ -233,13 +250,13 @@ pub(crate) unsafe extern "C" fn path_mkdir(
     _mode: bindings::umode_t,
 ) -> c_int {
     // SAFETY: The VFS passes the locked parent and the new dentry.
-    to_ret(unsafe { check_child(dir, dentry, perm::MKDIR) })
+    to_ret(unsafe { check_child("path_mkdir", dir, dentry, perm::MKDIR) })
 }
 
 /// `path_rmdir`.
 pub(crate) unsafe extern "C" fn path_rmdir(dir: *const bindings::path, dentry: *mut bindings::dentry) -> c_int {
     // SAFETY: The VFS passes the locked parent and the victim.
-    to_ret(unsafe { check_child(dir, dentry, perm::RMDIR) })
+    to_ret(unsafe { check_child("path_rmdir", dir, dentry, perm::RMDIR) })
 }
 
 /// `path_mknod`: regular files (`open(O_CREAT)` comes here too) need `create`, device
@@ -253,7 +270,7 @@ pub(crate) unsafe extern "C" fn path_mknod(
     let kind = u32::from(mode) & S_IFMT;
     let perms = if kind == 0 || kind == S_IFREG { perm::CREATE } else { perm::MKNOD };
     // SAFETY: The VFS passes the locked parent and the new dentry.
-    to_ret(unsafe { check_child(dir, dentry, perms) })
+    to_ret(unsafe { check_child("path_mknod", dir, dentry, perms) })
 }
 
 /// `path_symlink`: `symlink` on the new link's path.
@@ -263,7 +280,7 @@ pub(crate) unsafe extern "C" fn path_symlink(
     _old_name: *const kernel::ffi::c_char,
 ) -> c_int {
     // SAFETY: The VFS passes the locked parent and the new dentry.
-    to_ret(unsafe { check_child(dir, dentry, perm::SYMLINK) })
+    to_ret(unsafe { check_child("path_symlink", dir, dentry, perm::SYMLINK) })
 }
 
 /// `path_link`: `link` on the existing file's type (never a protected one) and `create`
@@ -274,9 +291,9 @@ pub(crate) unsafe extern "C" fn path_link(
     new_dentry: *mut bindings::dentry,
 ) -> c_int {
     // SAFETY: Hard links stay within one mount, so the old dentry is on `new_dir`'s mount.
-    let old = unsafe { check_child(new_dir, old_dentry, perm::LINK) };
+    let old = unsafe { check_child("path_link", new_dir, old_dentry, perm::LINK) };
     // SAFETY: The VFS passes the locked parent and the new dentry.
-    to_ret(old.and_then(|()| unsafe { check_child(new_dir, new_dentry, perm::CREATE | perm::LINK) }))
+    to_ret(old.and_then(|()| unsafe { check_child("path_link", new_dir, new_dentry, perm::CREATE | perm::LINK) }))
 }
 
 /// `path_rename`: `rename` on both the old and the new name (a protected type at either
@@ -290,21 +307,21 @@ pub(crate) unsafe extern "C" fn path_rename(
     _flags: c_uint,
 ) -> c_int {
     // SAFETY: The VFS passes both locked parents and their children.
-    let old = unsafe { check_child(old_dir, old_dentry, perm::RENAME) };
+    let old = unsafe { check_child("path_rename", old_dir, old_dentry, perm::RENAME) };
     // SAFETY: As above.
-    to_ret(old.and_then(|()| unsafe { check_child(new_dir, new_dentry, perm::RENAME) }))
+    to_ret(old.and_then(|()| unsafe { check_child("path_rename", new_dir, new_dentry, perm::RENAME) }))
 }
 
 /// `path_truncate`: `write`.
 pub(crate) unsafe extern "C" fn path_truncate(path: *const bindings::path) -> c_int {
     // SAFETY: The VFS passes a live path.
-    to_ret(unsafe { check_path(path, perm::WRITE) })
+    to_ret(unsafe { check_path("path_truncate", path, perm::WRITE) })
 }
 
 /// `path_chmod`: `setattr`.
 pub(crate) unsafe extern "C" fn path_chmod(path: *const bindings::path, _mode: bindings::umode_t) -> c_int {
     // SAFETY: The VFS passes a live path.
-    to_ret(unsafe { check_path(path, perm::SETATTR) })
+    to_ret(unsafe { check_path("path_chmod", path, perm::SETATTR) })
 }
 
 /// `path_chown`: `setattr`.
@@ -314,13 +331,13 @@ pub(crate) unsafe extern "C" fn path_chown(
     _gid: bindings::kgid_t,
 ) -> c_int {
     // SAFETY: The VFS passes a live path.
-    to_ret(unsafe { check_path(path, perm::SETATTR) })
+    to_ret(unsafe { check_path("path_chown", path, perm::SETATTR) })
 }
 
 /// `inode_getattr` (`stat(2)` and friends): `getattr`.
 pub(crate) unsafe extern "C" fn inode_getattr(path: *const bindings::path) -> c_int {
     // SAFETY: The VFS passes a live path.
-    to_ret(unsafe { check_path(path, perm::GETATTR) })
+    to_ret(unsafe { check_path("inode_getattr", path, perm::GETATTR) })
 }
 
 /// `inode_setxattr`: `xattr` on the type remembered for the inode.
@@ -333,7 +350,7 @@ pub(crate) unsafe extern "C" fn inode_setxattr(
     _flags: c_int,
 ) -> c_int {
     // SAFETY: The VFS passes a live dentry.
-    to_ret(unsafe { check_dentry(dentry, perm::XATTR) })
+    to_ret(unsafe { check_dentry("inode_setxattr", dentry, perm::XATTR) })
 }
 
 /// `inode_removexattr`: `xattr`.
@@ -343,25 +360,25 @@ pub(crate) unsafe extern "C" fn inode_removexattr(
     _name: *const kernel::ffi::c_char,
 ) -> c_int {
     // SAFETY: The VFS passes a live dentry.
-    to_ret(unsafe { check_dentry(dentry, perm::XATTR) })
+    to_ret(unsafe { check_dentry("inode_removexattr", dentry, perm::XATTR) })
 }
 
 /// `inode_getxattr`: reading an attribute is `getattr`.
 pub(crate) unsafe extern "C" fn inode_getxattr(dentry: *mut bindings::dentry, _name: *const kernel::ffi::c_char) -> c_int {
     // SAFETY: The VFS passes a live dentry.
-    to_ret(unsafe { check_dentry(dentry, perm::GETATTR) })
+    to_ret(unsafe { check_dentry("inode_getxattr", dentry, perm::GETATTR) })
 }
 
 /// `inode_listxattr`: `getattr`.
 pub(crate) unsafe extern "C" fn inode_listxattr(dentry: *mut bindings::dentry) -> c_int {
     // SAFETY: The VFS passes a live dentry.
-    to_ret(unsafe { check_dentry(dentry, perm::GETATTR) })
+    to_ret(unsafe { check_dentry("inode_listxattr", dentry, perm::GETATTR) })
 }
 
 /// `file_ioctl`: `ioctl` on the file's type.
 pub(crate) unsafe extern "C" fn file_ioctl(file: *mut bindings::file, _cmd: c_uint, _arg: c_ulong) -> c_int {
     // SAFETY: The VFS passes an open file.
-    to_ret(unsafe { check_file(file, perm::IOCTL) })
+    to_ret(unsafe { check_file("file_ioctl", file, perm::IOCTL) })
 }
 
 /// `file_ioctl_compat`: as `file_ioctl`, for 32-bit callers.
@@ -373,7 +390,7 @@ pub(crate) unsafe extern "C" fn file_ioctl_compat(file: *mut bindings::file, cmd
 /// `file_lock` (`flock(2)`): `lock`.
 pub(crate) unsafe extern "C" fn file_lock(file: *mut bindings::file, _cmd: c_uint) -> c_int {
     // SAFETY: The VFS passes an open file.
-    to_ret(unsafe { check_file(file, perm::LOCK) })
+    to_ret(unsafe { check_file("file_lock", file, perm::LOCK) })
 }
 
 /// `fcntl` commands that take record locks (`F_SETLK`, `F_SETLKW`, `F_OFD_SETLK`,
@@ -388,7 +405,7 @@ pub(crate) unsafe extern "C" fn file_fcntl(file: *mut bindings::file, cmd: c_uin
         return 0;
     }
     // SAFETY: The VFS passes an open file.
-    to_ret(unsafe { check_file(file, perm::LOCK) })
+    to_ret(unsafe { check_file("file_fcntl", file, perm::LOCK) })
 }
 
 /// Checks `perms` on an open regular file: by its inode's remembered type when there is
@@ -397,20 +414,21 @@ pub(crate) unsafe extern "C" fn file_fcntl(file: *mut bindings::file, cmd: c_uin
 /// # Safety
 ///
 /// `file` must be a live open file.
-unsafe fn check_open_file(subject: &Subject, file: *mut bindings::file, perms: u32) -> Result {
+unsafe fn check_open_file(op: &'static str, subject: &Subject, file: *mut bindings::file, perms: u32) -> Result {
     // SAFETY: An open file has an inode with a blob.
     let inode = unsafe { (*file).f_inode };
     // SAFETY: As above.
-    let allowed = match unsafe { answer(subject, inode, None, perms) } {
-        Answer::Policy(allowed) => allowed,
-        Answer::NeedPath => {
+    match unsafe { answer(subject, inode, None, perms) } {
+        Answer::Policy(true, _) => subject.verdict(true, DENIED, &ask(op, perms, Object::None)),
+        // Denied, or not classified yet: decide (again) by the path, which the report
+        // names.
+        _ => {
             // SAFETY: An open file's path is live.
             let name = unsafe { fspath::of(&raw const (*file).f_path) }?;
             // SAFETY: As above.
-            matches!(unsafe { answer(subject, inode, Some(&name), perms) }, Answer::Policy(true))
+            unsafe { check_name(op, subject, &name, inode, perms) }
         }
-    };
-    subject.verdict(allowed, DENIED)
+    }
 }
 
 /// Whether an open file is a regular file (the only kind `file_permission` and
@@ -441,7 +459,7 @@ fn write_perm(flags: u32) -> u32 {
 /// # Safety
 ///
 /// `file` must be a live open file.
-unsafe fn revalidate(file: *mut bindings::file, perms: impl FnOnce(u32, u32) -> u32) -> c_int {
+unsafe fn revalidate(op: &'static str, file: *mut bindings::file, perms: impl FnOnce(u32, u32) -> u32) -> c_int {
     let Some(subject) = Subject::current() else { return 0 };
     // SAFETY: Guaranteed by the caller.
     if !unsafe { is_regular(file) } {
@@ -453,7 +471,7 @@ unsafe fn revalidate(file: *mut bindings::file, perms: impl FnOnce(u32, u32) -> 
         return 0;
     }
     // SAFETY: As above.
-    to_ret(unsafe { check_open_file(&subject, file, perms) })
+    to_ret(unsafe { check_open_file(op, &subject, file, perms) })
 }
 
 /// `file_permission`: every read and write of a regular file is checked again, so a
@@ -463,7 +481,7 @@ pub(crate) unsafe extern "C" fn file_permission(file: *mut bindings::file, mask:
     let mask = mask as u32;
     // SAFETY: The VFS passes an open file.
     unsafe {
-        revalidate(file, |fmode, flags| {
+        revalidate("file_permission", file, |fmode, flags| {
             let mut perms = 0;
             if mask & bindings::MAY_READ != 0 {
                 perms |= if fmode & FMODE_EXEC != 0 { perm::EXECUTE } else { perm::READ };
@@ -481,7 +499,7 @@ pub(crate) unsafe extern "C" fn file_permission(file: *mut bindings::file, mask:
 pub(crate) unsafe extern "C" fn file_receive(file: *mut bindings::file) -> c_int {
     // SAFETY: The caller holds a reference to the file.
     unsafe {
-        revalidate(file, |fmode, flags| {
+        revalidate("file_receive", file, |fmode, flags| {
             let mut perms = 0;
             if fmode & FMODE_READ != 0 {
                 perms |= perm::READ;
@@ -522,11 +540,11 @@ unsafe fn is_protected(dentry: *const bindings::dentry) -> bool {
 /// # Safety
 ///
 /// Every dentry must be live.
-unsafe fn refuse_protected(dentries: &[*const bindings::dentry]) -> c_int {
+unsafe fn refuse_protected(op: &'static str, perms: u32, dentries: &[*const bindings::dentry]) -> c_int {
     let Some(subject) = Subject::current() else { return 0 };
     // SAFETY: Guaranteed by the caller.
     if dentries.iter().any(|&d| unsafe { is_protected(d) }) {
-        return to_ret(subject.verdict(false, EACCES));
+        return to_ret(subject.verdict(false, EACCES, &ask(op, perms, Object::Text("protected"))));
     }
     // Not protected: the permission itself was decided by the matching `path_*` hook.
     0
@@ -535,13 +553,13 @@ unsafe fn refuse_protected(dentries: &[*const bindings::dentry]) -> c_int {
 /// `inode_unlink`: protected objects are never unlinked.
 pub(crate) unsafe extern "C" fn inode_unlink(_dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
     // SAFETY: The VFS passes the victim's live dentry.
-    unsafe { refuse_protected(&[dentry]) }
+    unsafe { refuse_protected("inode_unlink", perm::UNLINK, &[dentry]) }
 }
 
 /// `inode_rmdir`: protected directories are never removed.
 pub(crate) unsafe extern "C" fn inode_rmdir(_dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
     // SAFETY: The VFS passes the victim's live dentry.
-    unsafe { refuse_protected(&[dentry]) }
+    unsafe { refuse_protected("inode_rmdir", perm::RMDIR, &[dentry]) }
 }
 
 /// `inode_link`: protected objects get no new names.
@@ -551,7 +569,7 @@ pub(crate) unsafe extern "C" fn inode_link(
     _new_dentry: *mut bindings::dentry,
 ) -> c_int {
     // SAFETY: The VFS passes the live source dentry.
-    unsafe { refuse_protected(&[old_dentry]) }
+    unsafe { refuse_protected("inode_link", perm::LINK, &[old_dentry]) }
 }
 
 /// `inode_rename`: protected objects are neither moved nor replaced.
@@ -562,7 +580,7 @@ pub(crate) unsafe extern "C" fn inode_rename(
     new_dentry: *mut bindings::dentry,
 ) -> c_int {
     // SAFETY: The VFS passes both live dentries (the target may be negative).
-    unsafe { refuse_protected(&[old_dentry, new_dentry]) }
+    unsafe { refuse_protected("inode_rename", perm::RENAME, &[old_dentry, new_dentry]) }
 }
 
 /// `iattr.ia_valid` bits (`include/linux/fs.h`).
@@ -597,5 +615,5 @@ pub(crate) unsafe extern "C" fn inode_setattr(
         perms |= perm::WRITE;
     }
     // SAFETY: The VFS passes a live dentry.
-    to_ret(unsafe { check_dentry(dentry, perms) })
+    to_ret(unsafe { check_dentry("inode_setattr", dentry, perms) })
 }

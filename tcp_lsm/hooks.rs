@@ -94,9 +94,9 @@ pub(crate) unsafe extern "C" fn sk_clone_security(
 /// # Safety
 ///
 /// `perm` must be an IPC object being allocated, with its blob.
-unsafe fn ipc_alloc(perm: *mut bindings::kern_ipc_perm, kind: u32) -> c_int {
+unsafe fn ipc_alloc(hook: &'static str, perm: *mut bindings::kern_ipc_perm, kind: u32) -> c_int {
     // Creation is decided here: the `*_associate` hooks only see existing keys.
-    let rc = crate::task::ipc_create(kind);
+    let rc = crate::task::ipc_create(hook, kind);
     if rc != 0 {
         return rc;
     }
@@ -111,17 +111,17 @@ pub(crate) unsafe extern "C" fn msg_queue_alloc_security(
     perm: *mut bindings::kern_ipc_perm,
 ) -> c_int {
     // SAFETY: The framework passes the message queue being allocated.
-    unsafe { ipc_alloc(perm, crate::engine::perm::bits::ipc::MSG) }
+    unsafe { ipc_alloc("msg_queue_alloc_security", perm, crate::engine::perm::bits::ipc::MSG) }
 }
 
 /// `shm_alloc_security`: see [`ipc_alloc`].
 pub(crate) unsafe extern "C" fn shm_alloc_security(perm: *mut bindings::kern_ipc_perm) -> c_int {
     // SAFETY: The framework passes the shared memory segment being allocated.
-    unsafe { ipc_alloc(perm, crate::engine::perm::bits::ipc::SHM) }
+    unsafe { ipc_alloc("shm_alloc_security", perm, crate::engine::perm::bits::ipc::SHM) }
 }
 
 /// `sem_alloc_security`: see [`ipc_alloc`].
 pub(crate) unsafe extern "C" fn sem_alloc_security(perm: *mut bindings::kern_ipc_perm) -> c_int {
     // SAFETY: The framework passes the semaphore set being allocated.
-    unsafe { ipc_alloc(perm, crate::engine::perm::bits::ipc::SEM) }
+    unsafe { ipc_alloc("sem_alloc_security", perm, crate::engine::perm::bits::ipc::SEM) }
 }

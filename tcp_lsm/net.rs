@@ -14,7 +14,8 @@ use kernel::bindings;
 use kernel::ffi::c_int;
 use kernel::prelude::*;
 
-use crate::decide::{to_ret, Subject, DENIED};
+use crate::decide::{to_ret, Ask, Object, Subject, DENIED};
+use crate::engine::perm::Class;
 use crate::engine::perm::bits::net as op;
 use crate::engine::sockaddr::{self, SockAddr};
 use crate::engine::types::{NetFamily, Protocol};
@@ -54,10 +55,20 @@ pub(crate) unsafe extern "C" fn socket_create(family: c_int, sock_type: c_int, _
     let Some(subject) = Subject::current() else { return 0 };
     let raw = sock_type & SOCK_TYPE_MASK == SOCK_RAW || family == AF_PACKET;
     let (Some(family), false) = (family_of(family), raw) else {
-        return to_ret(subject.verdict(false, DENIED));
+        let what = if raw { "raw or packet socket" } else { "socket family outside the policy" };
+        return to_ret(subject.verdict(false, DENIED, &ask("socket_create", op::CREATE, Object::Text(what))));
     };
     let protocol = protocol_of(sock_type);
-    to_ret(subject.check(DENIED, |_, domain| {
+    let what = match (family, protocol) {
+        (NetFamily::Unix, _) => "unix socket",
+        (NetFamily::Inet, Protocol::Tcp) => "inet tcp socket",
+        (NetFamily::Inet, Protocol::Udp) => "inet udp socket",
+        (NetFamily::Inet6, Protocol::Tcp) => "inet6 tcp socket",
+        (NetFamily::Inet6, Protocol::Udp) => "inet6 udp socket",
+        (NetFamily::Inet, _) => "inet socket",
+        (NetFamily::Inet6, _) => "inet6 socket",
+    };
+    to_ret(subject.check(DENIED, &ask("socket_create", op::CREATE, Object::Text(what)), |_, domain| {
         (0..domain.net_rule_count()).filter_map(|i| domain.net_rule(i)).any(|r| {
             r.decision == crate::engine::types::Decision::Allow
                 && r.ops & op::CREATE != 0
@@ -67,15 +78,20 @@ pub(crate) unsafe extern "C" fn socket_create(family: c_int, sock_type: c_int, _
     }))
 }
 
+/// A question about network operations `ops`.
+fn ask<'a>(hook: &'static str, ops: u32, object: Object<'a>) -> Ask<'a> {
+    Ask::new(hook, Class::Net, u64::from(ops), object)
+}
+
 /// Checks operation `ops` of `sock` towards or at `addr` (`addrlen` bytes).
 ///
 /// # Safety
 ///
 /// `sock` must be a live socket and `addr` point to `addrlen` readable bytes (or be null).
-unsafe fn check_addr(sock: *mut bindings::socket, addr: *const u8, addrlen: c_int, ops: u32) -> Result {
+unsafe fn check_addr(hook: &'static str, sock: *mut bindings::socket, addr: *const u8, addrlen: c_int, ops: u32) -> Result {
     let Some(subject) = Subject::current() else { return Ok(()) };
     // SAFETY: Guaranteed by the caller.
-    unsafe { check_addr_for(&subject, sock, addr, addrlen, ops) }
+    unsafe { check_addr_for(hook, &subject, sock, addr, addrlen, ops) }
 }
 
 /// [`check_addr`] for a subject already known to be confined.
@@ -84,6 +100,7 @@ unsafe fn check_addr(sock: *mut bindings::socket, addr: *const u8, addrlen: c_in
 ///
 /// As for [`check_addr`].
 unsafe fn check_addr_for(
+    hook: &'static str,
     subject: &Subject,
     sock: *mut bindings::socket,
     addr: *const u8,
@@ -92,22 +109,27 @@ unsafe fn check_addr_for(
 ) -> Result {
     let len = usize::try_from(addrlen).unwrap_or(0);
     if addr.is_null() || len == 0 {
-        return subject.verdict(false, DENIED);
+        return subject.verdict(false, DENIED, &ask(hook, ops, Object::Text("no address")));
     }
     // SAFETY: Guaranteed by the caller: the address is a kernel copy of `addrlen` bytes.
     let bytes = unsafe { core::slice::from_raw_parts(addr, len) };
     // SAFETY: `sock` is live.
     let protocol = protocol_of(c_int::from(unsafe { (*sock).type_ }));
-    match sockaddr::parse(bytes) {
+    let parsed = sockaddr::parse(bytes);
+    let what = match &parsed {
+        Ok(a) => ask(hook, ops, Object::Addr(a)),
+        Err(_) => ask(hook, ops, Object::Text("malformed address")),
+    };
+    match parsed {
         // Dissolving a datagram association reaches nobody.
         Ok(SockAddr::Unspec) if ops == op::CONNECT => Ok(()),
         Ok(SockAddr::Ip { family, addr, port }) => {
-            subject.check(DENIED, |_, d| d.net_allows(ops, family, protocol, &addr, port, b""))
+            subject.check(DENIED, &what, |_, d| d.net_allows(ops, family, protocol, &addr, port, b""))
         }
-        Ok(a @ SockAddr::Unix { .. }) => subject.check(DENIED, |_, d| {
+        Ok(a @ SockAddr::Unix { .. }) => subject.check(DENIED, &what, |_, d| {
             d.net_allows(ops, NetFamily::Unix, Protocol::Any, &[0; 16], 0, a.unix_name())
         }),
-        _ => subject.verdict(false, DENIED),
+        _ => subject.verdict(false, DENIED, &what),
     }
 }
 
@@ -118,7 +140,7 @@ pub(crate) unsafe extern "C" fn socket_connect(
     addrlen: c_int,
 ) -> c_int {
     // SAFETY: The socket layer passes a kernel copy of the address.
-    to_ret(unsafe { check_addr(sock, address.cast(), addrlen, op::CONNECT) })
+    to_ret(unsafe { check_addr("socket_connect", sock, address.cast(), addrlen, op::CONNECT) })
 }
 
 /// `socket_bind`.
@@ -128,7 +150,7 @@ pub(crate) unsafe extern "C" fn socket_bind(
     addrlen: c_int,
 ) -> c_int {
     // SAFETY: The socket layer passes a kernel copy of the address.
-    to_ret(unsafe { check_addr(sock, address.cast(), addrlen, op::BIND) })
+    to_ret(unsafe { check_addr("socket_bind", sock, address.cast(), addrlen, op::BIND) })
 }
 
 /// Checks `ops` at the socket's own (bound) address, for listen and accept.
@@ -136,26 +158,26 @@ pub(crate) unsafe extern "C" fn socket_bind(
 /// # Safety
 ///
 /// `sock` must be a live socket.
-unsafe fn check_local(sock: *mut bindings::socket, ops: u32) -> Result {
+unsafe fn check_local(hook: &'static str, sock: *mut bindings::socket, ops: u32) -> Result {
     let Some(subject) = Subject::current() else { return Ok(()) };
     // Room and alignment for any `struct sockaddr_storage`.
     let mut storage = [0u64; 16];
     // SAFETY: `sock` is live; `storage` holds 128 writable, aligned bytes.
     let len = unsafe { bindings::kernel_getsockname(sock, storage.as_mut_ptr().cast()) };
     // SAFETY: `getname` wrote `len` bytes (at most 128) of an address into `storage`.
-    unsafe { check_addr_for(&subject, sock, storage.as_ptr().cast(), len.clamp(0, 128), ops) }
+    unsafe { check_addr_for(hook, &subject, sock, storage.as_ptr().cast(), len.clamp(0, 128), ops) }
 }
 
 /// `socket_listen`: `listen` at the bound address.
 pub(crate) unsafe extern "C" fn socket_listen(sock: *mut bindings::socket, _backlog: c_int) -> c_int {
     // SAFETY: The socket layer passes a live socket.
-    to_ret(unsafe { check_local(sock, op::LISTEN) })
+    to_ret(unsafe { check_local("socket_listen", sock, op::LISTEN) })
 }
 
 /// `socket_accept`: `accept` at the listening socket's address.
 pub(crate) unsafe extern "C" fn socket_accept(sock: *mut bindings::socket, _newsock: *mut bindings::socket) -> c_int {
     // SAFETY: The socket layer passes a live socket.
-    to_ret(unsafe { check_local(sock, op::ACCEPT) })
+    to_ret(unsafe { check_local("socket_accept", sock, op::ACCEPT) })
 }
 
 /// Owner key of sockets the kernel creates for itself (`sock_create_kern`): never equal
@@ -171,7 +193,7 @@ const KERNEL_SOCKET: u64 = 2;
 /// # Safety
 ///
 /// `sock` must be a live socket.
-unsafe fn check_foreign_for(subject: &Subject, sock: *mut bindings::socket) -> Result {
+unsafe fn check_foreign_for(hook: &'static str, subject: &Subject, sock: *mut bindings::socket) -> Result {
     // SAFETY: Guaranteed by the caller.
     let sk = unsafe { (*sock).sk };
     if sk.is_null() {
@@ -198,7 +220,7 @@ unsafe fn check_foreign_for(subject: &Subject, sock: *mut bindings::socket) -> R
         return Ok(());
     }
     // SAFETY: `bytes` is the peer's address, `len` bytes long.
-    unsafe { check_addr_for(subject, sock, bytes.as_ptr(), len, op::CONNECT) }
+    unsafe { check_addr_for(hook, subject, sock, bytes.as_ptr(), len, op::CONNECT) }
 }
 
 /// [`check_foreign_for`] for the current task (nothing to check when unconfined).
@@ -206,10 +228,10 @@ unsafe fn check_foreign_for(subject: &Subject, sock: *mut bindings::socket) -> R
 /// # Safety
 ///
 /// `sock` must be a live socket.
-unsafe fn check_foreign(sock: *mut bindings::socket) -> c_int {
+unsafe fn check_foreign(hook: &'static str, sock: *mut bindings::socket) -> c_int {
     let Some(subject) = Subject::current() else { return 0 };
     // SAFETY: Guaranteed by the caller.
-    to_ret(unsafe { check_foreign_for(&subject, sock) })
+    to_ret(unsafe { check_foreign_for(hook, &subject, sock) })
 }
 
 /// `socket_sendmsg`: a send with an explicit destination (unconnected datagrams, TCP
@@ -226,10 +248,10 @@ pub(crate) unsafe extern "C" fn socket_sendmsg(
     let (name, namelen) = unsafe { ((*msg).msg_name, (*msg).msg_namelen) };
     if name.is_null() || namelen <= 0 {
         // SAFETY: The socket layer passes a live socket.
-        return to_ret(unsafe { check_foreign_for(&subject, sock) });
+        return to_ret(unsafe { check_foreign_for("socket_sendmsg", &subject, sock) });
     }
     // SAFETY: As above.
-    to_ret(unsafe { check_addr_for(&subject, sock, name.cast(), namelen, op::SEND) })
+    to_ret(unsafe { check_addr_for("socket_sendmsg", &subject, sock, name.cast(), namelen, op::SEND) })
 }
 
 /// `socket_recvmsg`: receiving on a socket from outside the domain (see
@@ -241,7 +263,7 @@ pub(crate) unsafe extern "C" fn socket_recvmsg(
     _flags: c_int,
 ) -> c_int {
     // SAFETY: The socket layer passes a live socket.
-    unsafe { check_foreign(sock) }
+    unsafe { check_foreign("socket_recvmsg", sock) }
 }
 
 /// `unix_stream_connect`: the server end of a new Unix stream connection is allocated by
@@ -262,25 +284,25 @@ pub(crate) unsafe extern "C" fn unix_stream_connect(
 /// `socket_getsockname`: as [`socket_recvmsg`].
 pub(crate) unsafe extern "C" fn socket_getsockname(sock: *mut bindings::socket) -> c_int {
     // SAFETY: The socket layer passes a live socket.
-    unsafe { check_foreign(sock) }
+    unsafe { check_foreign("socket_getsockname", sock) }
 }
 
 /// `socket_getpeername`: as [`socket_recvmsg`].
 pub(crate) unsafe extern "C" fn socket_getpeername(sock: *mut bindings::socket) -> c_int {
     // SAFETY: The socket layer passes a live socket.
-    unsafe { check_foreign(sock) }
+    unsafe { check_foreign("socket_getpeername", sock) }
 }
 
 /// `socket_setsockopt`: as [`socket_recvmsg`].
 pub(crate) unsafe extern "C" fn socket_setsockopt(sock: *mut bindings::socket, _level: c_int, _optname: c_int) -> c_int {
     // SAFETY: The socket layer passes a live socket.
-    unsafe { check_foreign(sock) }
+    unsafe { check_foreign("socket_setsockopt", sock) }
 }
 
 /// `socket_shutdown`: as [`socket_recvmsg`].
 pub(crate) unsafe extern "C" fn socket_shutdown(sock: *mut bindings::socket, _how: c_int) -> c_int {
     // SAFETY: The socket layer passes a live socket.
-    unsafe { check_foreign(sock) }
+    unsafe { check_foreign("socket_shutdown", sock) }
 }
 
 /// `socket_post_create`: records the creating domain in the new socket (here, unlike in

@@ -10,6 +10,8 @@
 //! | `generation`  | 0444 | generation, 0 before any load | refused                            |
 //! | `policy_hash` | 0444 | SHA-256 of the blob, or none  | refused                            |
 //!
+//! `control.rs` adds `events`, `stats`, `enforce`, `anomaly_threshold` and `hardware/`.
+//!
 //! Opening a writable file for writing needs CAP_MAC_ADMIN, checked at open with the
 //! opener's credentials (`-EPERM` otherwise); an open file keeps the opener's right.
 //! The ABI is documented in docs/securityfs.md.
@@ -32,17 +34,17 @@ use crate::policy::{self, Loaded};
 use crate::state;
 
 /// A small formatting buffer on the stack; output past its end is cut off, never written.
-struct StackBuf<const N: usize> {
+pub(crate) struct StackBuf<const N: usize> {
     bytes: [u8; N],
     len: usize,
 }
 
 impl<const N: usize> StackBuf<N> {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self { bytes: [0; N], len: 0 }
     }
 
-    fn as_bytes(&self) -> &[u8] {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         self.bytes.get(..self.len).unwrap_or(&[])
     }
 }
@@ -62,7 +64,7 @@ impl<const N: usize> Write for StackBuf<N> {
 /// # Safety
 ///
 /// `buf`, `count` and `ppos` must be the arguments of a `read` file operation.
-unsafe fn read_text(buf: *mut c_char, count: usize, ppos: *mut bindings::loff_t, text: &[u8]) -> isize {
+pub(crate) unsafe fn read_text(buf: *mut c_char, count: usize, ppos: *mut bindings::loff_t, text: &[u8]) -> isize {
     // SAFETY: `buf`/`count`/`ppos` come from the VFS read path (guaranteed by the caller);
     // `text` is a valid kernel buffer of `text.len()` bytes.
     unsafe {
@@ -77,7 +79,7 @@ unsafe fn read_text(buf: *mut c_char, count: usize, ppos: *mut bindings::loff_t,
 }
 
 /// Negative errno as a `read`/`write` return value.
-fn errno(err: kernel::error::Error) -> isize {
+pub(crate) fn errno(err: kernel::error::Error) -> isize {
     err.to_errno() as isize
 }
 
@@ -101,7 +103,7 @@ unsafe extern "C" fn version_read(
 /// # Safety
 ///
 /// `file` must be the file being opened.
-unsafe fn check_writer(file: *mut bindings::file) -> Result {
+pub(crate) unsafe fn check_writer(file: *mut bindings::file) -> Result {
     // SAFETY: Guaranteed by the caller.
     if unsafe { opened_for_write(file) } {
         // Self-protection: no confined task writes here, whatever its capabilities.
@@ -392,6 +394,7 @@ unsafe extern "C" fn policy_write(
     let result = match staging.write_chunk(buf, count, pos) {
         Ok(loaded) => {
             if let Some(generation) = loaded {
+                crate::report::count(crate::engine::stats::Counter::PolicyLoads);
                 pr_info!("policy loaded: generation {}\n", generation);
             }
             // SAFETY: As above. `count` bytes were accepted, far below `loff_t::MAX`.
@@ -399,6 +402,10 @@ unsafe extern "C" fn policy_write(
             count as isize
         }
         Err(e) => {
+            if !staging.failed {
+                // The first refusal ends this blob: one rejected load.
+                crate::report::count(crate::engine::stats::Counter::PolicyRejected);
+            }
             staging.failed = true;
             staging.bytes = KVVec::new();
             errno(e)
@@ -410,13 +417,13 @@ unsafe extern "C" fn policy_write(
 
 /// Wrapper making a `file_operations` table shareable; it is never written.
 #[repr(transparent)]
-struct FileOps(bindings::file_operations);
+pub(crate) struct FileOps(pub(crate) bindings::file_operations);
 
 // SAFETY: The tables are immutable and hold only function pointers.
 unsafe impl Sync for FileOps {}
 
 /// A `file_operations` with every member empty.
-const NO_FOPS: bindings::file_operations = {
+pub(crate) const NO_FOPS: bindings::file_operations = {
     // SAFETY: `file_operations` is a C struct of nullable pointers and integers, for which
     // all-zero is the valid "no operation" value.
     unsafe { core::mem::zeroed() }
@@ -458,17 +465,16 @@ static POLICY_FOPS: FileOps = FileOps(bindings::file_operations {
 });
 
 /// Creates one file under `dir`.
-fn create_file(name: &core::ffi::CStr, mode: u16, dir: *mut bindings::dentry, fops: &'static FileOps) -> Result {
-    // SAFETY: `name` is NUL-terminated, `dir` a live securityfs directory, `fops` static.
-    let dentry = unsafe {
-        bindings::securityfs_create_file(
-            name.as_ptr().cast(),
-            mode,
-            dir,
-            core::ptr::null_mut(),
-            &fops.0,
-        )
-    };
+pub(crate) fn create_file(
+    name: &core::ffi::CStr,
+    mode: u16,
+    dir: *mut bindings::dentry,
+    fops: &'static FileOps,
+    private: *mut c_void,
+) -> Result {
+    // SAFETY: `name` is NUL-terminated, `dir` a live securityfs directory, `fops` static;
+    // `private` (the inode's `i_private`) is null or points to a static.
+    let dentry = unsafe { bindings::securityfs_create_file(name.as_ptr().cast(), mode, dir, private, &fops.0) };
     kernel::error::from_err_ptr(dentry).map(|_| ())
 }
 
@@ -477,11 +483,13 @@ pub(crate) fn create() -> Result {
     // SAFETY: The name is NUL-terminated; a null parent means the securityfs root.
     let dir = unsafe { bindings::securityfs_create_dir(c"tcp".as_ptr().cast(), core::ptr::null_mut()) };
     let dir = kernel::error::from_err_ptr(dir)?;
-    let files = create_file(c"version", 0o444, dir, &VERSION_FOPS)
-        .and_then(|()| create_file(c"mode", 0o644, dir, &MODE_FOPS))
-        .and_then(|()| create_file(c"policy", 0o600, dir, &POLICY_FOPS))
-        .and_then(|()| create_file(c"generation", 0o444, dir, &GENERATION_FOPS))
-        .and_then(|()| create_file(c"policy_hash", 0o444, dir, &POLICY_HASH_FOPS));
+    let none = core::ptr::null_mut();
+    let files = create_file(c"version", 0o444, dir, &VERSION_FOPS, none)
+        .and_then(|()| create_file(c"mode", 0o644, dir, &MODE_FOPS, none))
+        .and_then(|()| create_file(c"policy", 0o600, dir, &POLICY_FOPS, none))
+        .and_then(|()| create_file(c"generation", 0o444, dir, &GENERATION_FOPS, none))
+        .and_then(|()| create_file(c"policy_hash", 0o444, dir, &POLICY_HASH_FOPS, none))
+        .and_then(|()| crate::control::create(dir));
     if files.is_err() {
         // SAFETY: `dir` was created above and nothing else refers to it yet.
         unsafe { bindings::securityfs_recursive_remove(dir) };

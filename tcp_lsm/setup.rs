@@ -69,7 +69,8 @@ static mut TCP_LSM_INFO: bindings::lsm_info = bindings::lsm_info {
     name: c"tcp".as_ptr().cast(),
     order: bindings::lsm_order_LSM_ORDER_MUTABLE,
     flags: 0,
-    enabled: core::ptr::null_mut(),
+    // `tcp_lsm.enabled=0` on the command line turns this to 0 before `security_init()`.
+    enabled: crate::control::ENABLED.as_ptr(),
     init: Some(tcp_lsm_init),
     blobs: &raw mut BLOB_SIZES,
 };
@@ -208,6 +209,8 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
 /// Called once by `security_init()` when `tcp` is among the selected LSMs.
 #[link_section = ".init.text"]
 unsafe extern "C" fn tcp_lsm_init() -> c_int {
+    // Before any hook can report an event.
+    crate::report::WAITERS.init();
     // SAFETY: Called once, single-threaded, during `security_init()`: nothing else touches
     // HOOKS, and LSM_ID is a static that outlives the hooks.
     unsafe {
@@ -219,9 +222,10 @@ unsafe extern "C" fn tcp_lsm_init() -> c_int {
     };
     state::set_active();
     pr_info!(
-        "LSM initialised (policy ABI {}, mode {})\n",
+        "LSM initialised (policy ABI {}, mode {}, audit {})\n",
         engine::abi::POLICY_ABI_VERSION,
-        state::mode().name()
+        state::mode().name(),
+        if crate::report::audit_enabled() { "on" } else { "off" }
     );
     0
 }

@@ -12,7 +12,9 @@ use kernel::ffi::{c_char, c_int, c_long, c_uint, c_ulong};
 use kernel::prelude::*;
 
 use crate::blob::{self, DomainName};
-use crate::decide::{to_ret, Subject, DENIED};
+use crate::decide::{to_ret, Ask, Object, Subject, DENIED};
+use crate::engine::format::DomainView;
+use crate::engine::perm::Class;
 use crate::engine::perm::bits::{ipc, process, scope, system, NEVER_GRANTED_CAPS};
 
 /// `capable`: a domain has only the capabilities its policy lists, and never those in
@@ -26,8 +28,10 @@ pub(crate) unsafe extern "C" fn capable(
     // SAFETY: The framework passes the live cred being checked.
     let Some(subject) = (unsafe { Subject::of_cred(cred) }) else { return 0 };
     let Ok(cap) = u32::try_from(cap) else { return EPERM.to_errno() };
-    let never = cap >= 64 || NEVER_GRANTED_CAPS & (1u64 << cap) != 0;
-    to_ret(subject.check(EPERM, |_, d| !never && d.capable(cap)))
+    let bit = 1u64.checked_shl(cap).unwrap_or(0);
+    let never = bit == 0 || NEVER_GRANTED_CAPS & bit != 0;
+    let ask = Ask::new("capable", Class::Capability, bit, Object::None);
+    to_ret(subject.check(EPERM, &ask, |_, d| !never && d.capable(cap)))
 }
 
 /// `mmap_addr`: mapping below `mmap_min_addr` takes CAP_SYS_RAWIO, which commoncap checks
@@ -41,13 +45,33 @@ pub(crate) unsafe extern "C" fn mmap_addr(addr: c_ulong) -> c_int {
     }
     match Subject::current() {
         None => 0,
-        Some(s) => to_ret(s.verdict(false, EPERM)),
+        Some(s) => {
+            let ask = Ask::new("mmap_addr", Class::Capability, 1 << CAP_SYS_RAWIO, Object::Text("below mmap_min_addr"));
+            to_ret(s.verdict(false, EPERM, &ask))
+        }
     }
 }
+
+/// `CAP_SYS_RAWIO`.
+const CAP_SYS_RAWIO: u32 = 17;
 
 /// Whether `scope` bits allow acting on a task of domain `target` from domain `own`.
 fn scope_allows(bits: u32, own: &DomainName, target: &DomainName) -> bool {
     bits & scope::ANY != 0 || (bits & scope::SAME_DOMAIN != 0 && own == target)
+}
+
+/// Checks that `subject` may act on a task of domain `target` under the scope of `class`
+/// (`signal` or `ptrace`) that `scope_of` reads from its domain.
+fn scope_check(
+    hook: &'static str,
+    class: Class,
+    subject: &Subject,
+    target: &DomainName,
+    scope_of: impl FnOnce(&DomainView<'_>) -> u32,
+) -> c_int {
+    let needed = if subject.domain() == target { scope::SAME_DOMAIN } else { scope::ANY };
+    let ask = Ask::new(hook, class, u64::from(needed), Object::Task(target));
+    to_ret(subject.check(EPERM, &ask, |_, d| scope_allows(scope_of(d), subject.domain(), target)))
 }
 
 /// `ptrace_access_check`: a domain traces only what its ptrace scope allows.
@@ -55,7 +79,7 @@ pub(crate) unsafe extern "C" fn ptrace_access_check(child: *mut bindings::task_s
     let Some(subject) = Subject::current() else { return 0 };
     // SAFETY: The ptrace code holds a reference on `child`.
     let target = unsafe { blob::task_domain(child) };
-    to_ret(subject.check(EPERM, |_, d| scope_allows(d.ptrace(), subject.domain(), &target)))
+    scope_check("ptrace_access_check", Class::Ptrace, &subject, &target, |d| d.ptrace())
 }
 
 /// `ptrace_traceme`: the tracer (`parent`) must be allowed to trace the caller.
@@ -65,7 +89,7 @@ pub(crate) unsafe extern "C" fn ptrace_traceme(parent: *mut bindings::task_struc
     // read under RCU.
     let Some(tracer) = (unsafe { Subject::of_cred((*parent).real_cred) }) else { return 0 };
     let me = blob::current_domain();
-    to_ret(tracer.check(EPERM, |_, d| scope_allows(d.ptrace(), tracer.domain(), &me)))
+    scope_check("ptrace_traceme", Class::Ptrace, &tracer, &me, |d| d.ptrace())
 }
 
 /// `task_kill`: a domain signals only what its signal scope allows.
@@ -80,7 +104,7 @@ pub(crate) unsafe extern "C" fn task_kill(
     let Some(subject) = (unsafe { Subject::of_cred(sender) }) else { return 0 };
     // SAFETY: The signal code keeps `p` alive.
     let target = unsafe { blob::task_domain(p) };
-    to_ret(subject.check(EPERM, |_, d| scope_allows(d.signal(), subject.domain(), &target)))
+    scope_check("task_kill", Class::Signal, &subject, &target, |d| d.signal())
 }
 
 /// Checks that the current task may see a process attribute of `p`: within the domain's
@@ -89,23 +113,23 @@ pub(crate) unsafe extern "C" fn task_kill(
 /// # Safety
 ///
 /// `p` must be a live task.
-unsafe fn task_query(p: *mut bindings::task_struct) -> c_int {
+unsafe fn task_query(hook: &'static str, p: *mut bindings::task_struct) -> c_int {
     let Some(subject) = Subject::current() else { return 0 };
     // SAFETY: Guaranteed by the caller.
     let target = unsafe { blob::task_domain(p) };
-    to_ret(subject.check(EPERM, |_, d| scope_allows(d.signal(), subject.domain(), &target)))
+    scope_check(hook, Class::Signal, &subject, &target, |d| d.signal())
 }
 
 /// `task_getpgid` (`getpgid(2)` of another process): within the signal scope.
 pub(crate) unsafe extern "C" fn task_getpgid(p: *mut bindings::task_struct) -> c_int {
     // SAFETY: The caller holds the RCU read lock that keeps `p` alive.
-    unsafe { task_query(p) }
+    unsafe { task_query("task_getpgid", p) }
 }
 
 /// `task_getsid` (`getsid(2)` of another process): within the signal scope.
 pub(crate) unsafe extern "C" fn task_getsid(p: *mut bindings::task_struct) -> c_int {
     // SAFETY: The caller holds the RCU read lock that keeps `p` alive.
-    unsafe { task_query(p) }
+    unsafe { task_query("task_getsid", p) }
 }
 
 /// Checks a process operation bit for the subject of `cred`.
@@ -113,23 +137,25 @@ pub(crate) unsafe extern "C" fn task_getsid(p: *mut bindings::task_struct) -> c_
 /// # Safety
 ///
 /// `cred` must be a live cred with a blob.
-unsafe fn process_op_of(cred: *const bindings::cred, bit: u32) -> Result {
+unsafe fn process_op_of(hook: &'static str, cred: *const bindings::cred, bit: u32) -> Result {
     // SAFETY: Guaranteed by the caller.
     match unsafe { Subject::of_cred(cred) } {
         None => Ok(()),
-        Some(s) => s.check(EPERM, |_, d| d.process() & bit != 0),
+        Some(s) => s.check(EPERM, &Ask::new(hook, Class::Process, u64::from(bit), Object::None), |_, d| {
+            d.process() & bit != 0
+        }),
     }
 }
 
 /// Checks a process operation bit for the current task.
-fn process_op(bit: u32) -> Result {
+fn process_op(hook: &'static str, bit: u32) -> Result {
     // SAFETY: The current cred is live and has a blob.
-    unsafe { process_op_of(blob::current_cred(), bit) }
+    unsafe { process_op_of(hook, blob::current_cred(), bit) }
 }
 
 /// `task_prctl`. Returns `-ENOSYS` to let the prctl proceed: 0 would mean "handled".
 pub(crate) unsafe extern "C" fn task_prctl(_option: c_int, _a2: c_ulong, _a3: c_ulong, _a4: c_ulong, _a5: c_ulong) -> c_int {
-    match process_op(process::PRCTL) {
+    match process_op("task_prctl", process::PRCTL) {
         Ok(()) => crate::decide::errno(bindings::ENOSYS).to_errno(),
         Err(e) => e.to_errno(),
     }
@@ -138,23 +164,23 @@ pub(crate) unsafe extern "C" fn task_prctl(_option: c_int, _a2: c_ulong, _a3: c_
 /// `task_fix_setuid`: `setuid` (the domain itself never changes with the uid).
 pub(crate) unsafe extern "C" fn task_fix_setuid(_new: *mut bindings::cred, old: *const bindings::cred, _flags: c_int) -> c_int {
     // SAFETY: The framework passes the live old cred.
-    to_ret(unsafe { process_op_of(old, process::SETUID) })
+    to_ret(unsafe { process_op_of("task_fix_setuid", old, process::SETUID) })
 }
 
 /// `task_fix_setgid`: `setgid`.
 pub(crate) unsafe extern "C" fn task_fix_setgid(_new: *mut bindings::cred, old: *const bindings::cred, _flags: c_int) -> c_int {
     // SAFETY: The framework passes the live old cred.
-    to_ret(unsafe { process_op_of(old, process::SETGID) })
+    to_ret(unsafe { process_op_of("task_fix_setgid", old, process::SETGID) })
 }
 
 /// `task_setnice`.
 pub(crate) unsafe extern "C" fn task_setnice(_p: *mut bindings::task_struct, _nice: c_int) -> c_int {
-    to_ret(process_op(process::NICE))
+    to_ret(process_op("task_setnice", process::NICE))
 }
 
 /// `task_setioprio`.
 pub(crate) unsafe extern "C" fn task_setioprio(_p: *mut bindings::task_struct, _ioprio: c_int) -> c_int {
-    to_ret(process_op(process::IOPRIO))
+    to_ret(process_op("task_setioprio", process::IOPRIO))
 }
 
 /// `task_setrlimit`.
@@ -163,35 +189,37 @@ pub(crate) unsafe extern "C" fn task_setrlimit(
     _resource: c_uint,
     _new: *mut bindings::rlimit,
 ) -> c_int {
-    to_ret(process_op(process::RLIMIT))
+    to_ret(process_op("task_setrlimit", process::RLIMIT))
 }
 
 /// `task_setscheduler`.
 pub(crate) unsafe extern "C" fn task_setscheduler(_p: *mut bindings::task_struct) -> c_int {
-    to_ret(process_op(process::SCHEDULER))
+    to_ret(process_op("task_setscheduler", process::SCHEDULER))
 }
 
 /// `task_setpgid`.
 pub(crate) unsafe extern "C" fn task_setpgid(_p: *mut bindings::task_struct, _pgid: bindings::pid_t) -> c_int {
-    to_ret(process_op(process::SETPGID))
+    to_ret(process_op("task_setpgid", process::SETPGID))
 }
 
 /// Checks a system operation bit for the current task.
-fn system_op(bit: u32) -> c_int {
+fn system_op(hook: &'static str, bit: u32) -> c_int {
     match Subject::current() {
         None => 0,
-        Some(s) => to_ret(s.check(EPERM, |_, d| d.system() & bit != 0)),
+        Some(s) => to_ret(s.check(EPERM, &Ask::new(hook, Class::System, u64::from(bit), Object::None), |_, d| {
+            d.system() & bit != 0
+        })),
     }
 }
 
 /// `kernel_module_request`.
 pub(crate) unsafe extern "C" fn kernel_module_request(_name: *mut c_char) -> c_int {
-    system_op(system::MODULE_REQUEST)
+    system_op("kernel_module_request", system::MODULE_REQUEST)
 }
 
 /// `kernel_load_data` (module, kexec image, firmware or policy blobs from memory).
 pub(crate) unsafe extern "C" fn kernel_load_data(_id: bindings::kernel_load_data_id, _contents: bool) -> c_int {
-    system_op(system::MODULE_LOAD)
+    system_op("kernel_load_data", system::MODULE_LOAD)
 }
 
 /// `kernel_read_file` (modules, kexec images, firmware read from files).
@@ -200,32 +228,32 @@ pub(crate) unsafe extern "C" fn kernel_read_file(
     _id: bindings::kernel_read_file_id,
     _contents: bool,
 ) -> c_int {
-    system_op(system::KERNEL_READ_FILE)
+    system_op("kernel_read_file", system::KERNEL_READ_FILE)
 }
 
 /// `bpf`: every `bpf(2)` command.
 pub(crate) unsafe extern "C" fn bpf(_cmd: c_int, _attr: *mut bindings::bpf_attr, _size: c_uint) -> c_int {
-    system_op(system::BPF)
+    system_op("bpf", system::BPF)
 }
 
 /// `settime`.
 pub(crate) unsafe extern "C" fn settime(_ts: *const bindings::timespec64, _tz: *const bindings::timezone) -> c_int {
-    system_op(system::TIME)
+    system_op("settime", system::TIME)
 }
 
 /// `uring_override_creds`: io_uring running requests with other creds.
 pub(crate) unsafe extern "C" fn uring_override_creds(_new: *const bindings::cred) -> c_int {
-    system_op(system::IO_URING)
+    system_op("uring_override_creds", system::IO_URING)
 }
 
 /// `uring_sqpoll`.
 pub(crate) unsafe extern "C" fn uring_sqpoll() -> c_int {
-    system_op(system::IO_URING)
+    system_op("uring_sqpoll", system::IO_URING)
 }
 
 /// `uring_cmd`.
 pub(crate) unsafe extern "C" fn uring_cmd(_cmd: *mut bindings::io_uring_cmd) -> c_int {
-    system_op(system::IO_URING)
+    system_op("uring_cmd", system::IO_URING)
 }
 
 /// `inode_init_security_anon`: refuses to create an io_uring instance (`[io_uring]`
@@ -243,20 +271,22 @@ pub(crate) unsafe extern "C" fn inode_init_security_anon(
     if name != b"[io_uring]" {
         return 0;
     }
-    system_op(system::IO_URING)
+    system_op("inode_init_security_anon", system::IO_URING)
 }
 
 /// Checks a SysV IPC bit for the current task.
-fn ipc_op(bit: u32) -> c_int {
+fn ipc_op(hook: &'static str, bit: u32) -> c_int {
     match Subject::current() {
         None => 0,
-        Some(s) => to_ret(s.check(DENIED, |_, d| d.ipc() & bit != 0)),
+        Some(s) => to_ret(s.check(DENIED, &Ask::new(hook, Class::Ipc, u64::from(bit), Object::None), |_, d| {
+            d.ipc() & bit != 0
+        })),
     }
 }
 
 /// `msg_queue_associate` (msgget of an existing queue).
 pub(crate) unsafe extern "C" fn msg_queue_associate(_perm: *mut bindings::kern_ipc_perm, _flg: c_int) -> c_int {
-    ipc_op(ipc::MSG)
+    ipc_op("msg_queue_associate", ipc::MSG)
 }
 
 /// `msg_queue_msgsnd`.
@@ -265,7 +295,7 @@ pub(crate) unsafe extern "C" fn msg_queue_msgsnd(
     _msg: *mut bindings::msg_msg,
     _flg: c_int,
 ) -> c_int {
-    ipc_op(ipc::MSG)
+    ipc_op("msg_queue_msgsnd", ipc::MSG)
 }
 
 /// `msg_queue_msgrcv`.
@@ -276,22 +306,22 @@ pub(crate) unsafe extern "C" fn msg_queue_msgrcv(
     _type: c_long,
     _mode: c_int,
 ) -> c_int {
-    ipc_op(ipc::MSG)
+    ipc_op("msg_queue_msgrcv", ipc::MSG)
 }
 
 /// `shm_associate` (shmget of an existing segment).
 pub(crate) unsafe extern "C" fn shm_associate(_perm: *mut bindings::kern_ipc_perm, _flg: c_int) -> c_int {
-    ipc_op(ipc::SHM)
+    ipc_op("shm_associate", ipc::SHM)
 }
 
 /// `shm_shmat`.
 pub(crate) unsafe extern "C" fn shm_shmat(_perm: *mut bindings::kern_ipc_perm, _addr: *mut c_char, _flg: c_int) -> c_int {
-    ipc_op(ipc::SHM)
+    ipc_op("shm_shmat", ipc::SHM)
 }
 
 /// `sem_associate` (semget of an existing set).
 pub(crate) unsafe extern "C" fn sem_associate(_perm: *mut bindings::kern_ipc_perm, _flg: c_int) -> c_int {
-    ipc_op(ipc::SEM)
+    ipc_op("sem_associate", ipc::SEM)
 }
 
 /// `sem_semop`.
@@ -301,18 +331,18 @@ pub(crate) unsafe extern "C" fn sem_semop(
     _nsops: c_uint,
     _alter: c_int,
 ) -> c_int {
-    ipc_op(ipc::SEM)
+    ipc_op("sem_semop", ipc::SEM)
 }
 
 /// Creation of a SysV object of kind `bit` (from the `*_alloc_security` hooks).
-pub(crate) fn ipc_create(bit: u32) -> c_int {
-    ipc_op(bit)
+pub(crate) fn ipc_create(hook: &'static str, bit: u32) -> c_int {
+    ipc_op(hook, bit)
 }
 
 /// `task_fix_setgroups`: `setgid`.
 pub(crate) unsafe extern "C" fn task_fix_setgroups(_new: *mut bindings::cred, old: *const bindings::cred) -> c_int {
     // SAFETY: The framework passes the live old cred.
-    to_ret(unsafe { process_op_of(old, process::SETGID) })
+    to_ret(unsafe { process_op_of("task_fix_setgroups", old, process::SETGID) })
 }
 
 /// `task_prlimit` (reading or changing another task's limits): `rlimit`.
@@ -322,7 +352,7 @@ pub(crate) unsafe extern "C" fn task_prlimit(
     _flags: c_uint,
 ) -> c_int {
     // SAFETY: The framework passes the caller's live cred.
-    to_ret(unsafe { process_op_of(cred, process::RLIMIT) })
+    to_ret(unsafe { process_op_of("task_prlimit", cred, process::RLIMIT) })
 }
 
 /// `sb_mount` (mount, remount, bind, move, propagation changes): `mount`.
@@ -333,47 +363,47 @@ pub(crate) unsafe extern "C" fn sb_mount(
     _flags: c_ulong,
     _data: *mut kernel::ffi::c_void,
 ) -> c_int {
-    system_op(system::MOUNT)
+    system_op("sb_mount", system::MOUNT)
 }
 
 /// `sb_umount`: `mount`.
 pub(crate) unsafe extern "C" fn sb_umount(_mnt: *mut bindings::vfsmount, _flags: c_int) -> c_int {
-    system_op(system::MOUNT)
+    system_op("sb_umount", system::MOUNT)
 }
 
 /// `sb_pivotroot`: `mount`.
 pub(crate) unsafe extern "C" fn sb_pivotroot(_old: *const bindings::path, _new: *const bindings::path) -> c_int {
-    system_op(system::MOUNT)
+    system_op("sb_pivotroot", system::MOUNT)
 }
 
 /// `move_mount`: `mount`.
 pub(crate) unsafe extern "C" fn move_mount(_from: *const bindings::path, _to: *const bindings::path) -> c_int {
-    system_op(system::MOUNT)
+    system_op("move_mount", system::MOUNT)
 }
 
 /// `bpf_map` (a descriptor for a BPF map, e.g. from a pinned path): `bpf`.
 pub(crate) unsafe extern "C" fn bpf_map(_map: *mut bindings::bpf_map, _fmode: bindings::fmode_t) -> c_int {
-    system_op(system::BPF)
+    system_op("bpf_map", system::BPF)
 }
 
 /// `bpf_prog` (a descriptor for a BPF program): `bpf`.
 pub(crate) unsafe extern "C" fn bpf_prog(_prog: *mut bindings::bpf_prog) -> c_int {
-    system_op(system::BPF)
+    system_op("bpf_prog", system::BPF)
 }
 
 /// `msg_queue_msgctl` (`perm` is null for the info commands): `msg`.
 pub(crate) unsafe extern "C" fn msg_queue_msgctl(_perm: *mut bindings::kern_ipc_perm, _cmd: c_int) -> c_int {
-    ipc_op(ipc::MSG)
+    ipc_op("msg_queue_msgctl", ipc::MSG)
 }
 
 /// `shm_shmctl` (`perm` may be null): `shm`.
 pub(crate) unsafe extern "C" fn shm_shmctl(_perm: *mut bindings::kern_ipc_perm, _cmd: c_int) -> c_int {
-    ipc_op(ipc::SHM)
+    ipc_op("shm_shmctl", ipc::SHM)
 }
 
 /// `sem_semctl` (`perm` may be null): `sem`.
 pub(crate) unsafe extern "C" fn sem_semctl(_perm: *mut bindings::kern_ipc_perm, _cmd: c_int) -> c_int {
-    ipc_op(ipc::SEM)
+    ipc_op("sem_semctl", ipc::SEM)
 }
 
 /// `file_set_fowner`: remembers the domain of the task that becomes the file's owner, on
@@ -397,5 +427,5 @@ pub(crate) unsafe extern "C" fn file_send_sigiotask(
     let Some(subject) = Subject::of_domain(owner) else { return 0 };
     // SAFETY: The signal code keeps `tsk` alive.
     let target = unsafe { blob::task_domain(tsk) };
-    to_ret(subject.check(EPERM, |_, d| scope_allows(d.signal(), subject.domain(), &target)))
+    scope_check("file_send_sigiotask", Class::Signal, &subject, &target, |d| d.signal())
 }

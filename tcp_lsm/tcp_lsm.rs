@@ -12,6 +12,7 @@
 const __LOG_PREFIX: &[u8] = b"tcp\0";
 
 mod blob;
+mod control;
 mod decide;
 mod exec;
 mod file;
@@ -19,6 +20,7 @@ mod fspath;
 mod hooks;
 mod net;
 mod policy;
+mod report;
 mod securityfs;
 mod setup;
 mod state;
@@ -29,10 +31,13 @@ mod engine {
     #![forbid(unsafe_code)]
     #![allow(dead_code, unreachable_pub)] // Userspace uses more of the engine than the kernel.
     pub(crate) mod abi;
+    pub(crate) mod event;
     pub(crate) mod format;
     pub(crate) mod mode;
     pub(crate) mod perm;
+    pub(crate) mod ring;
     pub(crate) mod sha256;
     pub(crate) mod sockaddr;
+    pub(crate) mod stats;
     pub(crate) mod types;
 }

@@ -46,6 +46,42 @@ pub enum SockAddr {
 }
 
 impl SockAddr {
+    /// Writes the address as events show it: `1.2.3.4:80`, `[2001:db8:0:0:0:0:0:1]:443`,
+    /// a Unix path or `@name` (bytes outside printable ASCII as `\xHH`), `unspec`, or
+    /// `family:N`.
+    pub fn write(&self, out: &mut impl core::fmt::Write) -> core::fmt::Result {
+        match self {
+            SockAddr::Unspec => out.write_str("unspec"),
+            SockAddr::Ip { family: NetFamily::Inet, addr, port } => {
+                let [a, b, c, d, ..] = *addr;
+                write!(out, "{a}.{b}.{c}.{d}:{port}")
+            }
+            SockAddr::Ip { addr, port, .. } => {
+                out.write_char('[')?;
+                for (i, pair) in addr.chunks(2).enumerate() {
+                    let group = pair.iter().fold(0u16, |g, &b| g << 8 | u16::from(b));
+                    write!(out, "{}{group:x}", if i == 0 { "" } else { ":" })?;
+                }
+                write!(out, "]:{port}")
+            }
+            SockAddr::Unix { .. } => {
+                let name = self.unix_name();
+                if name.is_empty() {
+                    return out.write_str("unix:unnamed");
+                }
+                for &b in name {
+                    if (0x20..0x7f).contains(&b) {
+                        out.write_char(char::from(b))?;
+                    } else {
+                        write!(out, "\\x{b:02x}")?;
+                    }
+                }
+                Ok(())
+            }
+            SockAddr::Other(family) => write!(out, "family:{family}"),
+        }
+    }
+
     /// The Unix name as bytes, empty for other addresses.
     pub fn unix_name(&self) -> &[u8] {
         match self {
@@ -126,7 +162,29 @@ pub fn parse(bytes: &[u8]) -> Result<SockAddr, SockAddrError> {
 #[cfg(test)]
 #[allow(clippy::indexing_slicing, clippy::unwrap_used, reason = "test code; a panic fails the test")]
 mod tests {
+    extern crate std;
     use super::*;
+
+    fn shown(a: &SockAddr) -> std::string::String {
+        let mut s = std::string::String::new();
+        a.write(&mut s).unwrap();
+        s
+    }
+
+    #[test]
+    fn addresses_are_written_for_events() {
+        assert_eq!(shown(&parse(&sin(8080, [127, 0, 0, 1])).unwrap()), "127.0.0.1:8080");
+        let mut v6 = [0u8; 16];
+        v6[0] = 0x20;
+        v6[1] = 0x01;
+        v6[15] = 1;
+        assert_eq!(
+            shown(&SockAddr::Ip { family: NetFamily::Inet6, addr: v6, port: 443 }),
+            "[2001:0:0:0:0:0:0:1]:443"
+        );
+        assert_eq!(shown(&SockAddr::Other(16)), "family:16");
+        assert_eq!(shown(&SockAddr::Unspec), "unspec");
+    }
 
     fn sin(port: u16, a: [u8; 4]) -> [u8; 16] {
         let mut b = [0u8; 16];
