@@ -21,7 +21,9 @@ use crate::fspath::{self, PathName};
 /// `fmode_t` bits (`include/linux/fs.h`; bindgen cannot evaluate their casts).
 const FMODE_READ: u32 = 1 << 0;
 const FMODE_WRITE: u32 = 1 << 1;
-const FMODE_EXEC: u32 = 1 << 5;
+/// `__FMODE_EXEC`: the opens of exec carry it in `f_flags`, not in `f_mode`
+/// (`OPEN_FMODE()` does not copy it).
+const FMODE_EXEC_FLAG: u32 = 1 << 5;
 /// `PROT_*` (`include/uapi/asm-generic/mman-common.h`).
 const PROT_WRITE: c_ulong = 0x2;
 const PROT_EXEC: c_ulong = 0x4;
@@ -171,7 +173,7 @@ pub(crate) unsafe extern "C" fn file_open(file: *mut bindings::file) -> c_int {
     // SAFETY: The VFS passes the file being opened; its inode and path are set.
     let (fmode, flags, imode) = unsafe { ((*file).f_mode, (*file).f_flags, u32::from((*(*file).f_inode).i_mode)) };
     let mut perms = 0;
-    if fmode & FMODE_EXEC != 0 {
+    if flags & FMODE_EXEC_FLAG != 0 {
         perms |= perm::EXECUTE;
     } else if fmode & FMODE_READ != 0 {
         perms |= if imode & S_IFMT == S_IFDIR { perm::READDIR } else { perm::READ };
@@ -335,7 +337,15 @@ pub(crate) unsafe extern "C" fn path_chown(
 }
 
 /// `inode_getattr` (`stat(2)` and friends): `getattr`.
+///
+/// Objects on the kernel's internal mounts (pipes, sockets, anonymous inodes, memfds) are
+/// left alone: no path rule can name them and a descriptor to them was already decided
+/// on; `fstat` on them (which every `printf` to a pipe does) reveals nothing more.
 pub(crate) unsafe extern "C" fn inode_getattr(path: *const bindings::path) -> c_int {
+    // SAFETY: The VFS passes a live path, whose mount is live.
+    if unsafe { (*(*path).mnt).mnt_flags } & bindings::MNT_INTERNAL as c_int != 0 {
+        return 0;
+    }
     // SAFETY: The VFS passes a live path.
     to_ret(unsafe { check_path("inode_getattr", path, perm::GETATTR) })
 }
@@ -481,10 +491,10 @@ pub(crate) unsafe extern "C" fn file_permission(file: *mut bindings::file, mask:
     let mask = mask as u32;
     // SAFETY: The VFS passes an open file.
     unsafe {
-        revalidate("file_permission", file, |fmode, flags| {
+        revalidate("file_permission", file, |_fmode, flags| {
             let mut perms = 0;
             if mask & bindings::MAY_READ != 0 {
-                perms |= if fmode & FMODE_EXEC != 0 { perm::EXECUTE } else { perm::READ };
+                perms |= if flags & FMODE_EXEC_FLAG != 0 { perm::EXECUTE } else { perm::READ };
             }
             if mask & bindings::MAY_WRITE != 0 {
                 perms |= write_perm(flags);

@@ -16,7 +16,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/audit.h>
 #include <linux/bpf.h>
+#include <linux/netlink.h>
 #include <linux/io_uring.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -314,6 +316,103 @@ static int ipc_op(const char *op, const char *arg)
 	if (!strcmp(op, "semget-key"))
 		return report(semget((key_t)id, 0, 0));
 	return usage();
+}
+
+/* Sends one AUDIT_SET request; 0 or -1. */
+static int audit_set(int fd, uint32_t mask, uint32_t pid)
+{
+	struct {
+		struct nlmsghdr n;
+		struct audit_status s;
+	} req;
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+
+	memset(&req, 0, sizeof(req));
+	req.n.nlmsg_len = NLMSG_LENGTH(sizeof(struct audit_status));
+	req.n.nlmsg_type = AUDIT_SET;
+	req.n.nlmsg_flags = NLM_F_REQUEST;
+	req.s.mask = mask;
+	req.s.pid = pid;
+	req.s.enabled = 1;
+	return sendto(fd, &req, req.n.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0 ? -1 : 0;
+}
+
+/*
+ * Acts as the audit daemon for `seconds`: prints "ready", then the text of every record of
+ * type `type` received, then "audit-lost=N" (the audit subsystem's own loss counter).
+ */
+/* Prints the records of `type` in one datagram; returns the AUDIT_GET loss count in it, or -1. */
+static long audit_print(char *buf, ssize_t n, int type)
+{
+	long lost = -1;
+
+	for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+		if (h->nlmsg_type == AUDIT_GET && h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct audit_status)))
+			lost = ((struct audit_status *)NLMSG_DATA(h))->lost;
+		else if (h->nlmsg_type == type) {
+			/* Audit's length quirk: a record's nlmsg_len counts its payload only
+			 * (see kauditd_send_multicast_skb()); one record per datagram. */
+			ssize_t len = n - NLMSG_HDRLEN < h->nlmsg_len ? n - NLMSG_HDRLEN : h->nlmsg_len;
+
+			printf("%.*s\n", (int)len, (char *)NLMSG_DATA(h));
+			return lost;
+		}
+	}
+	return lost;
+}
+
+/* Asks for the audit status and prints `label=lost` (records arriving meanwhile too). */
+static void audit_lost(int fd, int type, const char *label, char *buf, size_t size)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct nlmsghdr get = { .nlmsg_len = NLMSG_LENGTH(0), .nlmsg_type = AUDIT_GET,
+				.nlmsg_flags = NLM_F_REQUEST };
+
+	sendto(fd, &get, get.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel));
+	for (int tries = 0; tries < 20; tries++) {
+		ssize_t n = recv(fd, buf, size, 0);
+		long lost = n > 0 ? audit_print(buf, n, type) : -1;
+
+		if (lost >= 0) {
+			printf("%s=%ld\n", label, lost);
+			return;
+		}
+	}
+	printf("%s=?\n", label);
+}
+
+/*
+ * Acts as the audit daemon for `seconds`: prints "audit-lost-start=N" and "ready", the
+ * text of every record of type `type` received, then "audit-lost-end=N" (N: the audit
+ * subsystem's own loss counter).
+ */
+static int audit_collect(int seconds, int type)
+{
+	static char buf[1 << 16];
+	int fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT);
+	int size = 8 << 20;
+	struct timeval tick = { .tv_usec = 200000 };
+	time_t end;
+
+	if (fd < 0 || audit_set(fd, AUDIT_STATUS_ENABLED | AUDIT_STATUS_PID, getpid())) {
+		printf("audit: ");
+		return report(-1);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tick, sizeof(tick));
+	audit_lost(fd, type, "audit-lost-start", buf, sizeof(buf));
+	printf("ready\n");
+	fflush(stdout);
+	end = time(NULL) + seconds;
+	while (time(NULL) < end) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n > 0)
+			audit_print(buf, n, type);
+	}
+	audit_lost(fd, type, "audit-lost-end", buf, sizeof(buf));
+	audit_set(fd, AUDIT_STATUS_PID, 0);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -698,5 +797,21 @@ int main(int argc, char **argv)
 		socklen_t len = sizeof(ss);
 		return report(getpeername(atoi(a), (struct sockaddr *)&ss, &len));
 	}
+	if (!strcmp(op, "flood") && a && b) {
+		/* a opens of b: the denial flood of the accounting tests. */
+		int n = atoi(a), denied = 0;
+
+		for (int i = 0; i < n; i++) {
+			fd = open(b, O_RDONLY);
+			if (fd < 0)
+				denied++;
+			else
+				close(fd);
+		}
+		printf("denied=%d\n", denied);
+		return 0;
+	}
+	if (!strcmp(op, "audit-collect") && a && b)
+		return audit_collect(atoi(a), atoi(b));
 	return usage();
 }

@@ -17,13 +17,14 @@ mod harness;
 mod helpers;
 mod mediation;
 mod policy;
+mod reporting;
 mod securityfs;
 
 use std::process::ExitCode;
 
 use harness::Test;
 
-const USAGE: &str = "usage: tcp-guest-tests [--expect active|inactive] [--suite securityfs|policy|mediation] [--filter TEXT] [--inject-failure]";
+const USAGE: &str = "usage: tcp-guest-tests [--expect active|inactive] [--suite securityfs|policy|mediation|reporting] [--filter TEXT] [--inject-failure]";
 
 fn injected_failure() -> harness::Outcome {
     Err("deliberate failure requested with --inject-failure".to_owned())
@@ -61,7 +62,7 @@ fn main() -> ExitCode {
             },
             "--inject-failure" => inject = true,
             "--suite" => match it.next().map(String::as_str) {
-                Some(name @ ("securityfs" | "policy" | "mediation")) => suite = Some(name.to_owned()),
+                Some(name @ ("securityfs" | "policy" | "mediation" | "reporting")) => suite = Some(name.to_owned()),
                 _ => return usage(),
             },
             _ => return usage(),
@@ -72,7 +73,8 @@ fn main() -> ExitCode {
         (true, Some("securityfs")) => &[securityfs::ACTIVE],
         (true, Some("policy")) => &[policy::ACTIVE],
         (true, Some("mediation")) => &[mediation::ACTIVE],
-        (true, _) => &[securityfs::ACTIVE, policy::ACTIVE, mediation::ACTIVE],
+        (true, Some("reporting")) => &[reporting::ACTIVE],
+        (true, _) => &[securityfs::ACTIVE, policy::ACTIVE, mediation::ACTIVE, reporting::ACTIVE],
     };
     let mut tests: Vec<&Test> = suites
         .iter()

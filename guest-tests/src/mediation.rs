@@ -61,6 +61,19 @@ domain other {
     allow file procfs { read getattr };
 }
 
+# Progressive roll-out: this domain only alerts, whatever the global mode.
+domain rollout {
+    mode alert;
+    allow file probe_bin { read execute mmap getattr };
+    allow file procfs { read getattr };
+}
+
+# Executes the probe without being allowed to read it.
+domain runner {
+    allow file probe_bin { execute mmap getattr };
+    allow file procfs { read getattr };
+}
+
 domain mounter {
     allow file probe_bin { read execute mmap getattr };
     allow file procfs { read getattr };
@@ -120,7 +133,7 @@ pub const ACTIVE: &[Test] = &[
 ];
 
 /// Runs `tcp-probe ARGS` (which enters the `agent` domain) and returns its report.
-fn probe(args: &[&str]) -> Result<String, String> {
+pub(crate) fn probe(args: &[&str]) -> Result<String, String> {
     let out = Command::new("/bin/tcp-probe")
         .args(args)
         .output()
@@ -133,7 +146,7 @@ fn probe(args: &[&str]) -> Result<String, String> {
 }
 
 /// Asserts that `tcp-probe ARGS` reports `want`.
-fn expect(args: &[&str], want: &str) -> Outcome {
+pub(crate) fn expect(args: &[&str], want: &str) -> Outcome {
     ensure_eq(probe(args)?, want.to_owned(), &format!("tcp-probe {}", args.join(" ")))
 }
 
@@ -141,7 +154,7 @@ fn write(path: &str, content: &str) -> Outcome {
     fs::write(path, content).map_err(|e| format!("write {path}: {e}"))
 }
 
-fn setup() -> Outcome {
+pub(crate) fn setup() -> Outcome {
     // An unconfined copy of the probe (no transition names this path).
     fs::copy("/bin/tcp-probe", "/tmp/tcp-probe-unconfined").map_err(|e| format!("copy probe: {e}"))?;
     for dir in ["/tmp/work", "/tmp/ro", "/tmp/secret", "/tmp/xa"] {
@@ -270,6 +283,14 @@ fn symlink_bypass() -> Outcome {
 fn exec_checks() -> Outcome {
     // The domain's executables: only /bin/tcp-probe.
     expect(&["exec", "/bin/tcp-probe", "self-attr"], "agent")?;
+    // `execute` without `read` is enough to run a program (the opens of exec ask for
+    // `execute`), and `read` is not given by it.
+    ensure_eq(
+        probe_in("runner", &["exec", "/bin/tcp-probe", "self-attr"])?,
+        "runner".to_owned(),
+        "exec in a domain with execute but not read",
+    )?;
+    ensure_eq(probe_in("runner", &["read", "/bin/tcp-probe"])?, "errno=EACCES".to_owned(), "read in domain runner")?;
     expect(&["exec", "/bin/busybox", "true"], "errno=EACCES")?;
     // A script in an allowed-to-read but not executable type.
     expect(&["exec", "/tmp/work/script.sh"], "errno=EACCES")?;
@@ -572,7 +593,7 @@ fn uring_bypass() -> Outcome {
 }
 
 /// Runs the probe in domain `domain` (through `lsm_set_self_attr`) and returns its report.
-fn probe_in(domain: &str, args: &[&str]) -> Result<String, String> {
+pub(crate) fn probe_in(domain: &str, args: &[&str]) -> Result<String, String> {
     crate::harness::helper("exec-in", &[&[domain, "/bin/tcp-probe"][..], args].concat())
 }
 

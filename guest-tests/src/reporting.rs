@@ -1,0 +1,477 @@
+//! Reporting tests: counters (`stats`), the `events` stream, audit records, the three
+//! modes (global and per domain), `enforce`, `anomaly_threshold`, `hardware/`, the boot
+//! parameters and `tcp-monitor`. They run after the mediation suite's setup, with its
+//! policy loaded, and make the confined probe (`agent`) do known denials.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::{BufRead, BufReader, ErrorKind, Read};
+use std::os::unix::fs::OpenOptionsExt;
+use std::process::{Command, Stdio};
+
+use tcp_lsm_engine::event::{parse_line, Line};
+
+use crate::harness::{ensure, ensure_eq, errno_of, Outcome, Test};
+use crate::mediation::{expect, probe_in};
+
+/// Tests for a kernel booted with `tcp`; the first loads the mediation policy.
+pub const ACTIVE: &[Test] = &[
+    Test { name: "reporting_setup_loads_mediation_policy", run: crate::mediation::setup },
+    Test { name: "boot_parameters_applied_or_defaulted_with_one_warning", run: boot_parameters },
+    Test { name: "stats_count_decisions_loads_and_rejections", run: stats_counts },
+    Test { name: "events_and_audit_records_for_denied_open_connect_exec", run: denied_records },
+    Test { name: "modes_enforce_alert_monitor_report_as_documented", run: modes },
+    Test { name: "domain_mode_alert_overrides_global_enforce", run: domain_mode },
+    Test { name: "enforce_file_consistent_with_mode", run: enforce_file },
+    Test { name: "event_flood_accounted_exactly", run: event_flood },
+    Test { name: "audit_flood_accounted_exactly", run: audit_flood },
+    Test { name: "events_need_an_unconfined_administrator", run: events_access },
+    Test { name: "anomaly_threshold_validated", run: anomaly_threshold },
+    Test { name: "hardware_features_reported_honestly", run: hardware },
+    Test { name: "tcp_monitor_prints_filtered_events", run: monitor },
+    Test { name: "tcp_policy_stats_prints_counters", run: policy_stats },
+];
+
+const DIR: &str = "/sys/kernel/security/tcp";
+
+fn path(name: &str) -> String {
+    format!("{DIR}/{name}")
+}
+
+fn read(name: &str) -> Result<String, String> {
+    fs::read_to_string(path(name)).map_err(|e| format!("read {name}: {e}"))
+}
+
+fn set_mode(mode: &str) -> Outcome {
+    fs::write(path("mode"), mode).map_err(|e| format!("mode {mode}: {e}"))
+}
+
+/// The counters, by name.
+fn stats() -> Result<HashMap<String, u64>, String> {
+    let text = read("stats")?;
+    let counters = tcp_lsm_cli::parse_stats(&text).map_err(|e| format!("stats: {e:?}"))?;
+    Ok(counters.into_iter().collect())
+}
+
+/// How much each counter grew between `before` and `after`.
+fn delta(before: &HashMap<String, u64>, after: &HashMap<String, u64>, name: &str) -> u64 {
+    after.get(name).copied().unwrap_or(0).wrapping_sub(before.get(name).copied().unwrap_or(0))
+}
+
+/// Everything queued in `events` now: the event lines' fields, and the sum of `lost=`.
+fn drain_events() -> Result<(Vec<HashMap<String, String>>, u64), String> {
+    let mut file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+        .open(path("events"))
+        .map_err(|e| format!("open events: {e}"))?;
+    let mut text = Vec::new();
+    let mut buf = vec![0u8; 65536];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return Err("events: end of file on a stream".to_owned()),
+            Ok(n) => {
+                ensure(buf[..n].ends_with(b"\n"), "a read of events ended inside a line")?;
+                text.extend_from_slice(&buf[..n]);
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+            Err(e) => return Err(format!("read events: {e}")),
+        }
+    }
+    let mut events = Vec::new();
+    let mut lost = 0;
+    for line in String::from_utf8_lossy(&text).lines() {
+        match parse_line(line).map_err(|e| format!("events line {line:?}: {e}"))? {
+            Line::Event(fields) => events.push(fields.into_iter().collect()),
+            Line::Lost(n) => lost += n,
+        }
+    }
+    Ok((events, lost))
+}
+
+/// Asserts that `e` has every `(field, value)` of `want`.
+fn has_fields(e: &HashMap<String, String>, want: &[(&str, &str)], what: &str) -> Outcome {
+    for (k, v) in want {
+        ensure_eq(e.get(*k).map(String::as_str), Some(*v), &format!("{what}: field {k}"))?;
+    }
+    Ok(())
+}
+
+/// The one event of `events` with `op` and `object`.
+fn find<'a>(events: &'a [HashMap<String, String>], op: &str, object: &str) -> Result<&'a HashMap<String, String>, String> {
+    let found: Vec<_> = events
+        .iter()
+        .filter(|e| e.get("op").map(String::as_str) == Some(op) && e.get("object").map(String::as_str) == Some(object))
+        .collect();
+    match found[..] {
+        [one] => Ok(one),
+        _ => Err(format!("{} events with op={op} object={object} in {events:?}", found.len())),
+    }
+}
+
+/// An event's fields by name.
+type Fields = HashMap<String, String>;
+/// The counters by name.
+type Counters = HashMap<String, u64>;
+
+/// The kernel command line's `tcp_lsm.NAME=` value, if given.
+fn boot_value(name: &str) -> Option<String> {
+    let cmdline = fs::read_to_string("/proc/cmdline").unwrap_or_default();
+    let key = format!("tcp_lsm.{name}=");
+    cmdline.split_whitespace().filter_map(|w| w.strip_prefix(&key)).next_back().map(str::to_owned)
+}
+
+/// The kernel log.
+fn kernel_log() -> Result<String, String> {
+    let out = Command::new("/bin/busybox").arg("dmesg").output().map_err(|e| format!("dmesg: {e}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn boot_parameters() -> Outcome {
+    // Each parameter given with a bad value leaves its default and one warning line.
+    let log = kernel_log()?;
+    let mut bad = 0;
+    for (name, valid) in [
+        ("enabled", &["0", "1"][..]),
+        ("mode", &["monitor", "alert", "enforce"][..]),
+        ("audit", &["0", "1"][..]),
+        ("hardware", &["0", "1"][..]),
+    ] {
+        let Some(value) = boot_value(name) else { continue };
+        let warned = log.lines().filter(|l| l.contains(&format!("tcp_lsm.{name}=")) && l.contains("is not valid")).count();
+        let expected = usize::from(!valid.contains(&value.as_str()));
+        bad += expected;
+        ensure_eq(warned, expected, &format!("warnings for tcp_lsm.{name}={value}"))?;
+    }
+    // The mode in force is the parameter's when valid, else the default (enforce)...
+    let mode = match boot_value("mode").as_deref() {
+        Some(m @ ("monitor" | "alert" | "enforce")) => m.to_owned(),
+        _ => "enforce".to_owned(),
+    };
+    // ... unless the policy that the setup test loaded set it (it says `mode enforce;`).
+    ensure_eq(read("mode")?.trim().to_owned(), "enforce".to_owned(), "mode after loading a policy with `mode enforce`")?;
+    let booted = log
+        .lines()
+        .find(|l| l.contains("LSM initialised"))
+        .ok_or("no initialisation line in the kernel log")?;
+    ensure(booted.contains(&format!("mode {mode},")), format!("initialised with mode {mode}: {booted}"))?;
+    let audit_on = boot_value("audit").as_deref() != Some("0");
+    ensure(
+        booted.contains(if audit_on { "audit on" } else { "audit off" }),
+        format!("audit {audit_on}: {booted}"),
+    )?;
+    println!("# boot parameters checked ({bad} bad values)");
+    Ok(())
+}
+
+fn stats_counts() -> Outcome {
+    drain_events()?;
+    let before = stats()?;
+    for name in ["decision.file.denied", "decision.net.allowed", "cache.hits", "events.dropped", "audit.dropped"] {
+        ensure(before.contains_key(name), format!("stats has no {name}"))?;
+    }
+    fs::write("/tmp/work/counted", "x").map_err(|e| e.to_string())?;
+    expect(&["read", "/etc/passwd"], "errno=EACCES")?;
+    expect(&["read", "/tmp/work/counted"], "ok")?;
+    // A policy load and a rejected one.
+    let current = fs::read(path("policy")).map_err(|e| e.to_string())?;
+    crate::policy::load(&current).map_err(|e| format!("reload: {e}"))?;
+    let mut corrupt = current.clone();
+    if let Some(b) = corrupt.last_mut() {
+        *b ^= 1;
+    }
+    ensure(crate::policy::load(&corrupt).is_err(), "a corrupted policy loaded")?;
+    let after = stats()?;
+    let (events, _) = drain_events()?;
+    ensure_eq(delta(&before, &after, "decision.file.denied"), 1, &format!("file denials counted (events {events:?})"))?;
+    ensure(delta(&before, &after, "decision.file.allowed") >= 1, "file allows counted")?;
+    ensure_eq(delta(&before, &after, "policy.loads"), 1, "loads counted")?;
+    ensure_eq(delta(&before, &after, "policy.rejected"), 1, "rejected loads counted")?;
+    // Anyone may read the counters.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(path("stats")).map_err(|e| e.to_string())?.permissions().mode() & 0o777;
+    ensure_eq(mode, 0o444, "stats file mode")
+}
+
+/// Starts the audit collector (the unconfined probe as the audit daemon) for `seconds`.
+fn audit_collector(seconds: u32) -> Result<(std::process::Child, BufReader<std::process::ChildStdout>), String> {
+    let mut child = Command::new("/tmp/tcp-probe-unconfined")
+        .args(["audit-collect", &seconds.to_string(), "1480"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("audit collector: {e}"))?;
+    let mut out = BufReader::new(child.stdout.take().ok_or("no collector stdout")?);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if out.read_line(&mut line).map_err(|e| e.to_string())? == 0 {
+            return Err("the audit collector ended before it was ready".to_owned());
+        }
+        if line.trim() == "ready" {
+            return Ok((child, out));
+        }
+        ensure(line.starts_with("audit-lost-start="), format!("collector: {line}"))?;
+    }
+}
+
+/// The collector's records (parsed after `tcp: `) and the audit loss counter's growth.
+fn collected(
+    mut child: std::process::Child,
+    out: BufReader<std::process::ChildStdout>,
+) -> Result<(Vec<HashMap<String, String>>, u64), String> {
+    let mut records = Vec::new();
+    let mut lost_end = None;
+    for line in out.lines() {
+        let line = line.map_err(|e| e.to_string())?;
+        if let Some(n) = line.strip_prefix("audit-lost-end=") {
+            lost_end = Some(n.parse::<u64>().map_err(|_| format!("collector: {line}"))?);
+        } else if let Some((_, text)) = line.split_once("tcp: ") {
+            match parse_line(text).map_err(|e| format!("audit record {line:?}: {e}"))? {
+                Line::Event(fields) => records.push(fields.into_iter().collect()),
+                Line::Lost(_) => return Err(format!("lost line in audit: {line}")),
+            }
+        }
+    }
+    let _ = child.wait();
+    let lost_end = lost_end.ok_or("the collector did not report the audit loss counter")?;
+    Ok((records, lost_end))
+}
+
+fn denied_records() -> Outcome {
+    drain_events()?;
+    let (collector, out) = audit_collector(3)?;
+    expect(&["read", "/etc/passwd"], "errno=EACCES")?;
+    expect(&["connect4", "127.0.0.1", "8081"], "errno=EACCES")?;
+    expect(&["exec", "/bin/busybox", "true"], "errno=EACCES")?;
+    let (events, lost) = drain_events()?;
+    ensure_eq(lost, 0, "events lost")?;
+    let (records, _) = collected(collector, out)?;
+    let common = [("decision", "deny"), ("mode", "enforce"), ("domain", "agent"), ("comm", "tcp-probe")];
+    for (source, list) in [("event", &events), ("audit record", &records)] {
+        let open = find(list, "file_open", "/etc/passwd")?;
+        has_fields(open, &common, source)?;
+        has_fields(open, &[("class", "file"), ("perms", "read"), ("errno", "EACCES")], source)?;
+        ensure(open.get("pid").is_some_and(|p| p.parse::<u32>().is_ok_and(|p| p > 1)), format!("{source}: pid"))?;
+        let connect = find(list, "socket_connect", "127.0.0.1:8081")?;
+        has_fields(connect, &common, source)?;
+        has_fields(connect, &[("class", "net"), ("perms", "connect"), ("errno", "EACCES")], source)?;
+        let exec = find(list, "file_open", "/bin/busybox")?;
+        has_fields(exec, &common, source)?;
+        has_fields(exec, &[("class", "file"), ("perms", "execute"), ("errno", "EACCES")], source)?;
+        // Fields in the documented order.
+        let seq: u64 = open.get("seq").and_then(|s| s.parse().ok()).ok_or("seq")?;
+        ensure(seq > 0, "sequence numbers start at 1")?;
+    }
+    Ok(())
+}
+
+fn modes() -> Outcome {
+    let run = |mode: &str| -> Result<(String, Counters, Vec<Fields>), String> {
+        set_mode(mode)?;
+        drain_events()?;
+        let before = stats()?;
+        let report = crate::mediation::probe(&["read", "/etc/passwd"]);
+        set_mode("enforce")?;
+        let after = stats()?;
+        let (events, _) = drain_events()?;
+        let deltas = ["decision.file.denied", "decision.file.would_deny"]
+            .into_iter()
+            .map(|n| (n.to_owned(), delta(&before, &after, n)))
+            .collect();
+        Ok((report?, deltas, events))
+    };
+    // enforce: refused, counted as denied, reported.
+    let (report, d, events) = run("enforce")?;
+    ensure_eq(report.as_str(), "errno=EACCES", "enforce: the read")?;
+    ensure_eq((d["decision.file.denied"], d["decision.file.would_deny"]), (1, 0), "enforce: counters")?;
+    has_fields(find(&events, "file_open", "/etc/passwd")?, &[("decision", "deny"), ("mode", "enforce")], "enforce")?;
+    // alert: allowed, counted as would-deny, reported as allowed. The open and then the
+    // read through the descriptor (decided again on each read) are both would-be denials.
+    let (report, d, events) = run("alert")?;
+    ensure_eq(report.as_str(), "ok", "alert: the read")?;
+    ensure_eq((d["decision.file.denied"], d["decision.file.would_deny"]), (0, 2), "alert: counters")?;
+    has_fields(find(&events, "file_permission", "/etc/passwd")?, &[("decision", "allow")], "alert: the read")?;
+    has_fields(
+        find(&events, "file_open", "/etc/passwd")?,
+        &[("decision", "allow"), ("mode", "alert"), ("errno", "EACCES")],
+        "alert",
+    )?;
+    // monitor: allowed, counted, not reported.
+    let (report, d, events) = run("monitor")?;
+    ensure_eq(report.as_str(), "ok", "monitor: the read")?;
+    ensure_eq((d["decision.file.denied"], d["decision.file.would_deny"]), (0, 2), "monitor: counters")?;
+    ensure(events.is_empty(), format!("monitor mode queued events: {events:?}"))
+}
+
+fn domain_mode() -> Outcome {
+    // Domain `rollout` has `mode alert;` while the global mode is enforce.
+    ensure_eq(read("mode")?.trim().to_owned(), "enforce".to_owned(), "global mode")?;
+    drain_events()?;
+    ensure_eq(probe_in("rollout", &["read", "/etc/passwd"])?, "ok".to_owned(), "read in domain rollout")?;
+    let (events, _) = drain_events()?;
+    has_fields(
+        find(&events, "file_open", "/etc/passwd")?,
+        &[("decision", "allow"), ("mode", "alert"), ("domain", "rollout")],
+        "rollout",
+    )?;
+    // And `agent` still enforces.
+    expect(&["read", "/etc/passwd"], "errno=EACCES")
+}
+
+fn enforce_file() -> Outcome {
+    let write = |v: &str| fs::write(path("enforce"), v);
+    ensure_eq(read("enforce")?, "1\n".to_owned(), "enforce in enforce mode")?;
+    write("0\n").map_err(|e| e.to_string())?;
+    ensure_eq((read("enforce")?, read("mode")?), ("0\n".to_owned(), "alert\n".to_owned()), "after writing 0")?;
+    expect(&["read", "/etc/passwd"], "ok")?;
+    // Bad values change nothing.
+    for bad in ["2", "yes", "1 1", "01", "\n"] {
+        let r = write(bad);
+        ensure_eq(errno_of(&r), Some(nix::errno::Errno::EINVAL), &format!("enforce <- {bad:?}"))?;
+    }
+    ensure_eq(read("mode")?, "alert\n".to_owned(), "mode after bad writes")?;
+    set_mode("monitor")?;
+    write("0").map_err(|e| e.to_string())?;
+    ensure_eq(read("mode")?, "monitor\n".to_owned(), "0 leaves monitor as it is")?;
+    write("1").map_err(|e| e.to_string())?;
+    ensure_eq((read("enforce")?, read("mode")?), ("1\n".to_owned(), "enforce\n".to_owned()), "after writing 1")?;
+    expect(&["read", "/etc/passwd"], "errno=EACCES")
+}
+
+fn event_flood() -> Outcome {
+    drain_events()?;
+    let before = stats()?;
+    // Far more denials than the queue holds (256), nobody reading meanwhile.
+    expect(&["flood", "1000", "/etc/passwd"], "denied=1000")?;
+    let (events, lost) = drain_events()?;
+    let after = stats()?;
+    let mine = events.iter().filter(|e| e.get("object").map(String::as_str) == Some("/etc/passwd")).count() as u64;
+    ensure_eq(mine, events.len() as u64, "only the flood's events")?;
+    ensure_eq(mine + lost, 1000, "events read + lost reported")?;
+    ensure(lost > 0, "the flood did not overflow the queue")?;
+    ensure_eq(delta(&before, &after, "events.dropped"), lost, "events.dropped")?;
+    ensure_eq(delta(&before, &after, "events.queued"), mine, "events.queued")?;
+    // Sequence numbers are consecutive apart from the dropped ones.
+    let seqs: Vec<u64> = events.iter().filter_map(|e| e.get("seq")?.parse().ok()).collect();
+    ensure(seqs.windows(2).all(|w| w[0] < w[1]), "sequence numbers increase")?;
+    Ok(())
+}
+
+fn audit_flood() -> Outcome {
+    let (collector, out) = audit_collector(4)?;
+    let before = stats()?;
+    expect(&["flood", "1000", "/etc/passwd"], "denied=1000")?;
+    let after = stats()?;
+    let (records, _) = collected(collector, out)?;
+    let records = records.iter().filter(|r| r.get("object").map(String::as_str) == Some("/etc/passwd")).count() as u64;
+    let emitted = delta(&before, &after, "audit.records");
+    let dropped = delta(&before, &after, "audit.dropped");
+    ensure_eq(emitted + dropped, 1000, "audit.records + audit.dropped")?;
+    ensure(dropped > 0, "the flood did not reach the audit rate limit")?;
+    ensure_eq(records, emitted, "records received by the audit daemon")?;
+    drain_events()?;
+    Ok(())
+}
+
+fn events_access() -> Outcome {
+    // A confined task cannot read the decisions, whatever the policy says.
+    expect(&["read", &path("events")], "errno=EPERM")?;
+    // Reads must offer room for a whole line.
+    let mut f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+        .open(path("events"))
+        .map_err(|e| e.to_string())?;
+    let mut small = [0u8; 100];
+    ensure_eq(errno_of(&f.read(&mut small)), Some(nix::errno::Errno::EINVAL), "read with a 100-byte buffer")?;
+    // Nothing queued: a non-blocking read says so.
+    drain_events()?;
+    let mut big = vec![0u8; 8192];
+    ensure_eq(errno_of(&f.read(&mut big)), Some(nix::errno::Errno::EAGAIN), "non-blocking read of an empty queue")?;
+    // Writing is refused.
+    ensure(fs::write(path("events"), "x").is_err(), "events accepted a write")
+}
+
+fn anomaly_threshold() -> Outcome {
+    let write = |v: &str| fs::write(path("anomaly_threshold"), v);
+    ensure_eq(read("anomaly_threshold")?, "2\n".to_owned(), "default")?;
+    write("5\n").map_err(|e| e.to_string())?;
+    ensure_eq(read("anomaly_threshold")?, "5\n".to_owned(), "after writing 5")?;
+    for bad in ["0", "-1", "1000001", "abc", "\n", "+3", " 4", "99999999999999999999"] {
+        let r = write(bad);
+        ensure_eq(errno_of(&r), Some(nix::errno::Errno::EINVAL), &format!("anomaly_threshold <- {bad:?}"))?;
+    }
+    ensure_eq(read("anomaly_threshold")?, "5\n".to_owned(), "after refused writes")?;
+    write("1000000").map_err(|e| e.to_string())?;
+    write("2").map_err(|e| e.to_string())?;
+    // Confined tasks cannot change it.
+    expect(&["write", &path("anomaly_threshold")], "errno=EPERM")
+}
+
+fn hardware() -> Outcome {
+    let cpuinfo = fs::read_to_string("/proc/cpuinfo").map_err(|e| e.to_string())?;
+    let flags: Vec<&str> = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("flags"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, f)| f.split_whitespace().collect())
+        .unwrap_or_default();
+    let hardware_on = boot_value("hardware").as_deref() != Some("0");
+    for (file, flag) in [("cet_shstk", "user_shstk"), ("intel_pt", "intel_pt"), ("pku", "pku")] {
+        let name = format!("hardware/{file}");
+        let has = flags.contains(&flag) || (file == "cet_shstk" && flags.contains(&"shstk"));
+        ensure_eq(read(&name)?, format!("supported={} enabled=0\n", u8::from(has)), &name)?;
+        let r = fs::write(path(&name), "1");
+        if has && hardware_on {
+            r.map_err(|e| format!("{name} <- 1: {e}"))?;
+            ensure_eq(read(&name)?, "supported=1 enabled=1\n".to_owned(), &name)?;
+            fs::write(path(&name), "0").map_err(|e| e.to_string())?;
+        } else {
+            ensure_eq(errno_of(&r), Some(nix::errno::Errno::EOPNOTSUPP), &format!("{name} <- 1 (supported {has})"))?;
+        }
+        ensure_eq(errno_of(&fs::write(path(&name), "on")), Some(nix::errno::Errno::EINVAL), &format!("{name} <- on"))?;
+        println!("# {name}: cpu flag {flag} {}", if has { "present" } else { "absent" });
+    }
+    Ok(())
+}
+
+fn monitor() -> Outcome {
+    drain_events()?;
+    expect(&["read", "/etc/passwd"], "errno=EACCES")?;
+    expect(&["connect4", "127.0.0.1", "8081"], "errno=EACCES")?;
+    let out = Command::new("/bin/tcp-monitor")
+        .args(["--json", "--filter", "decision=deny and class=net"])
+        .output()
+        .map_err(|e| format!("tcp-monitor: {e}"))?;
+    ensure(out.status.success(), format!("tcp-monitor failed: {}", String::from_utf8_lossy(&out.stderr)))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    ensure_eq(lines.len(), 1, &format!("tcp-monitor output {text:?}"))?;
+    ensure(lines[0].contains("\"object\":\"127.0.0.1:8081\""), format!("json line {}", lines[0]))?;
+    // --realtime waits for the next event.
+    let child = Command::new("/bin/tcp-monitor")
+        .args(["--realtime", "--count", "1", "--filter", "object=/tmp/ro/b"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("tcp-monitor: {e}"))?;
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    expect(&["write", "/tmp/ro/b"], "errno=EACCES")?;
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    ensure(out.status.success() && text.contains("/tmp/ro/b") && text.contains("DENY"), format!("realtime output {text:?}"))?;
+    // A malformed filter is refused.
+    let bad = Command::new("/bin/tcp-monitor").args(["--filter", "colour=red"]).output().map_err(|e| e.to_string())?;
+    ensure_eq(bad.status.code(), Some(2), "exit status for a malformed filter")
+}
+
+fn policy_stats() -> Outcome {
+    let out = Command::new("/bin/tcp-policy").args(["stats"]).output().map_err(|e| format!("tcp-policy: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    ensure(out.status.success(), format!("tcp-policy stats failed: {}", String::from_utf8_lossy(&out.stderr)))?;
+    let denied = stats()?.get("decision.file.denied").copied().unwrap_or(0);
+    ensure(denied > 0, "no file denial counted")?;
+    ensure(
+        text.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["decision.file.denied", &denied.to_string()]),
+        format!("tcp-policy stats output {text:?}"),
+    )
+}
