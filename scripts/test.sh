@@ -43,6 +43,18 @@ guest_tests() { # description, qemu-boot args...
 step "guest tests, LSM active (builds the kernel if needed)"
 guest_tests "guest tests (lsm=landlock,tcp)" --run 'tcp-guest-tests'
 
+step "boot parameters: good values (reporting suite)"
+guest_tests "boot parameters tcp_lsm.mode=alert audit=0 hardware=0" --no-build \
+  --append "tcp_lsm.mode=alert tcp_lsm.audit=0 tcp_lsm.hardware=0" --run 'tcp-guest-tests --suite reporting'
+
+step "boot parameters: bad values get the default and one warning each"
+guest_tests "boot parameters with bad values" --no-build \
+  --append "tcp_lsm.enabled=2 tcp_lsm.mode=bogus tcp_lsm.audit=yes tcp_lsm.hardware=" \
+  --run 'tcp-guest-tests --suite reporting --filter boot_parameters'
+
+step "boot parameters: tcp_lsm.enabled=0 leaves the LSM off although lsm= names it"
+guest_tests "guest tests (tcp_lsm.enabled=0)" --no-build --append "tcp_lsm.enabled=0" --run 'tcp-guest-tests --expect inactive'
+
 step "guest tests, LSM not selected"
 guest_tests "guest tests (lsm=landlock)" --no-build --lsm landlock --run 'tcp-guest-tests --expect inactive'
 
