@@ -13,6 +13,8 @@ use kernel::error::code::EACCES;
 use kernel::prelude::*;
 
 use crate::blob::{self, DomainName};
+use crate::engine::cache::{DecisionCache, Grant, Key};
+use crate::engine::stats::Counter;
 use crate::engine::event::{Event, Outcome, Text};
 use crate::engine::format::{DomainView, PolicyView};
 use crate::engine::mode::Mode;
@@ -21,6 +23,26 @@ use crate::engine::sockaddr::SockAddr;
 use crate::engine::stats::Verdict;
 use crate::policy::{self, Loaded};
 use crate::{report, state};
+
+/// Slots of the decision cache (40 bytes each).
+const CACHE_SLOTS: usize = 1024;
+
+/// The decision cache: what a domain is granted on a file type, per policy generation.
+static CACHE: DecisionCache<CACHE_SLOTS> = DecisionCache::new();
+
+/// What `domain` of the policy `loaded` is granted on files of type `type_id`, from the
+/// decision cache when it has the answer for this policy generation.
+pub(crate) fn file_grant(loaded: &Loaded, domain: &DomainView<'_>, type_id: u32) -> Grant {
+    let key = Key { generation: loaded.generation(), domain: domain.id(), object_type: type_id, class: Class::File };
+    if let Some(grant) = CACHE.get(&key) {
+        report::count(Counter::CacheHits);
+        return grant;
+    }
+    report::count(Counter::CacheMisses);
+    let grant = domain.file_grant(type_id);
+    CACHE.insert(&key, grant);
+    grant
+}
 
 /// What a decision is about, for the counters, events and audit records.
 pub(crate) struct Ask<'a> {

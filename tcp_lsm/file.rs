@@ -14,6 +14,7 @@ use kernel::prelude::*;
 use crate::decide::{to_ret, Ask, Object, Subject, DENIED};
 use crate::engine::perm::Class;
 use crate::engine::format::{DomainView, PolicyView};
+use crate::policy::Loaded;
 use crate::engine::perm::bits::file as perm;
 use crate::blob;
 use crate::fspath::{self, PathName};
@@ -34,12 +35,12 @@ const S_IFREG: u32 = 0o100000;
 
 /// Whether `domain` may do `perms` on objects of type `type_id` (0: no type). Protected
 /// types refuse `UNLINK`, `RENAME` and `LINK` to every domain.
-fn allows(policy: &PolicyView<'_>, domain: &DomainView<'_>, type_id: u32, perms: u32) -> bool {
+fn allows(loaded: &Loaded, policy: &PolicyView<'_>, domain: &DomainView<'_>, type_id: u32, perms: u32) -> bool {
     let structural = perm::UNLINK | perm::RENAME | perm::LINK;
     if perms & structural != 0 && policy.type_is_protected(type_id) {
         return false;
     }
-    type_id != 0 && domain.file_allows(type_id, perms)
+    type_id != 0 && crate::decide::file_grant(loaded, domain, type_id).allows(perms)
 }
 
 /// The policy's answer for a file object, or the need for its path.
@@ -78,7 +79,7 @@ unsafe fn answer(subject: &Subject, inode: *const bindings::inode, name: Option<
             },
             (None, None) => return Answer::NeedPath,
         };
-        Answer::Policy(allows(&policy, &domain, type_id, perms), type_id)
+        Answer::Policy(allows(loaded, &policy, &domain, type_id, perms), type_id)
     })
 }
 

@@ -31,6 +31,7 @@ mod engine {
     #![forbid(unsafe_code)]
     #![allow(dead_code, unreachable_pub)] // Userspace uses more of the engine than the kernel.
     pub(crate) mod abi;
+    pub(crate) mod cache;
     pub(crate) mod event;
     pub(crate) mod format;
     pub(crate) mod mode;

@@ -370,6 +370,7 @@ mod parse {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::unwrap_used, reason = "test code; a panic fails the test")]
 mod tests {
     extern crate std;
     use std::string::String;

@@ -14,6 +14,7 @@ use core::cmp::Ordering;
 use core::fmt;
 
 use super::abi::POLICY_ABI_VERSION;
+use super::cache::Grant;
 use super::mode::Mode;
 use super::perm;
 use super::sha256::{Sha256, DIGEST_LEN};
@@ -1363,13 +1364,19 @@ impl<'a> DomainView<'a> {
     /// `type_id`: every requested bit must be in the domain's allow rule for the type and
     /// none in its deny rule (so an empty request is allowed). O(log n).
     pub fn file_allows(&self, type_id: u32, perms: u32) -> bool {
+        self.file_grant(type_id).allows(perms)
+    }
+
+    /// The permissions of the domain's allow and deny rules for objects of type `type_id`
+    /// (what the decision cache keeps). O(log n).
+    pub fn file_grant(&self, type_id: u32) -> Grant {
         let (start, end) = self.file_range();
         let key = |i| {
             let r = self.file_record(i);
             (u32_at(r, field::file_rule::TYPE_ID), u32_at(r, field::file_rule::DECISION))
         };
         let first = partition_point(start, end, |i| key(i) < (type_id, u32::from(Decision::Allow.to_u8())));
-        let (mut allowed, mut denied) = (0u32, 0u32);
+        let mut grant = Grant::default();
         for i in first..end.min(first.saturating_add(2)) {
             let (t, decision) = key(i);
             if t != type_id {
@@ -1377,12 +1384,12 @@ impl<'a> DomainView<'a> {
             }
             let bits = u32_at(self.file_record(i), field::file_rule::PERMS);
             if decision == u32::from(Decision::Deny.to_u8()) {
-                denied |= bits;
+                grant.denied |= bits;
             } else {
-                allowed |= bits;
+                grant.allowed |= bits;
             }
         }
-        perms & !allowed == 0 && perms & denied == 0
+        grant
     }
 
     fn net_record(&self, absolute: usize) -> &'a [u8] {

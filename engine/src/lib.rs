@@ -13,6 +13,7 @@
 extern crate alloc;
 
 pub mod abi;
+pub mod cache;
 pub mod event;
 pub mod format;
 pub mod mode;

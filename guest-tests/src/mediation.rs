@@ -177,10 +177,20 @@ pub(crate) fn setup() -> Outcome {
     for f in ["/tmp/pin/good", "/tmp/pin/bad"] {
         fs::set_permissions(f, fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
     }
+    load_policy(&policy_text()?)
+}
+
+/// The test policy, with the digest of /bin/tcp-probe filled in.
+pub(crate) fn policy_text() -> Result<String, String> {
+    let probe_bytes = fs::read("/bin/tcp-probe").map_err(|e| e.to_string())?;
     let digest: String = tcp_lsm_engine::sha256::sha256(&probe_bytes).iter().map(|b| format!("{b:02x}")).collect();
-    let text = POLICY.replace("@DIGEST@", &digest);
-    let blob = tcp_policy_compiler::compile_to_bytes("mediation.policy", &text)
-        .map_err(|d| tcp_policy_compiler::render_diagnostics("mediation.policy", &text, &d))?;
+    Ok(POLICY.replace("@DIGEST@", &digest))
+}
+
+/// Compiles and loads a policy text.
+pub(crate) fn load_policy(text: &str) -> Outcome {
+    let blob = tcp_policy_compiler::compile_to_bytes("mediation.policy", text)
+        .map_err(|d| tcp_policy_compiler::render_diagnostics("mediation.policy", text, &d))?;
     crate::policy::load(&blob).map_err(|e| format!("load: {e}"))?;
     Ok(())
 }

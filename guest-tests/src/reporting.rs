@@ -23,6 +23,7 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "modes_enforce_alert_monitor_report_as_documented", run: modes },
     Test { name: "domain_mode_alert_overrides_global_enforce", run: domain_mode },
     Test { name: "enforce_file_consistent_with_mode", run: enforce_file },
+    Test { name: "decision_cache_hits_and_reload_takes_effect_at_once", run: cache_and_reload },
     Test { name: "event_flood_accounted_exactly", run: event_flood },
     Test { name: "audit_flood_accounted_exactly", run: audit_flood },
     Test { name: "events_need_an_unconfined_administrator", run: events_access },
@@ -348,6 +349,28 @@ fn enforce_file() -> Outcome {
     write("1").map_err(|e| e.to_string())?;
     ensure_eq((read("enforce")?, read("mode")?), ("1\n".to_owned(), "enforce\n".to_owned()), "after writing 1")?;
     expect(&["read", "/etc/passwd"], "errno=EACCES")
+}
+
+fn cache_and_reload() -> Outcome {
+    fs::write("/tmp/work/cached", "x").map_err(|e| e.to_string())?;
+    // Warm the cache with everything one probe run decides.
+    for _ in 0..2 {
+        expect(&["read", "/tmp/work/cached"], "ok")?;
+    }
+    let before = stats()?;
+    expect(&["read", "/tmp/work/cached"], "ok")?;
+    let after = stats()?;
+    ensure(delta(&before, &after, "cache.hits") >= 2, "a warm run hit the cache (open and read)")?;
+    ensure_eq(delta(&before, &after, "cache.misses"), 0, "misses in a warm run")?;
+    // A policy without `read` on the type: the very next read is refused, warm cache or not.
+    let text = crate::mediation::policy_text()?;
+    let narrowed = text.replace("allow file work { read write", "allow file work { write");
+    ensure(narrowed != text, "the policy text changed")?;
+    crate::mediation::load_policy(&narrowed)?;
+    let refused = expect(&["read", "/tmp/work/cached"], "errno=EACCES");
+    crate::mediation::load_policy(&text)?;
+    refused?;
+    expect(&["read", "/tmp/work/cached"], "ok")
 }
 
 fn event_flood() -> Outcome {
