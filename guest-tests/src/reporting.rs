@@ -279,40 +279,50 @@ fn denied_records() -> Outcome {
 }
 
 fn modes() -> Outcome {
-    let run = |mode: &str| -> Result<(String, Counters, Vec<Fields>), String> {
+    // The same three operations in each mode: a denied open, connect and exec.
+    let ops: [&[&str]; 3] = [&["read", "/etc/passwd"], &["connect4", "127.0.0.1", "8081"], &["exec", "/bin/busybox", "true"]];
+    let run = |mode: &str| -> Result<(Vec<String>, Counters, Vec<Fields>), String> {
         set_mode(mode)?;
         drain_events()?;
         let before = stats()?;
-        let report = crate::mediation::probe(&["read", "/etc/passwd"]);
+        let reports: Result<Vec<String>, String> = ops.iter().map(|op| crate::mediation::probe(op)).collect();
         set_mode("enforce")?;
         let after = stats()?;
         let (events, _) = drain_events()?;
-        let deltas = ["decision.file.denied", "decision.file.would_deny"]
+        let mut deltas: Counters = ["file.denied", "file.would_deny", "net.denied", "net.would_deny"]
             .into_iter()
-            .map(|n| (n.to_owned(), delta(&before, &after, n)))
+            .map(|n| (n.to_owned(), delta(&before, &after, &format!("decision.{n}"))))
             .collect();
-        Ok((report?, deltas, events))
+        let all_would = after.keys().filter(|k| k.ends_with(".would_deny")).map(|k| delta(&before, &after, k)).sum();
+        deltas.insert("all.would_deny".to_owned(), all_would);
+        Ok((reports?, deltas, events))
     };
-    // enforce: refused, counted as denied, reported.
-    let (report, d, events) = run("enforce")?;
-    ensure_eq(report.as_str(), "errno=EACCES", "enforce: the read")?;
-    ensure_eq((d["decision.file.denied"], d["decision.file.would_deny"]), (1, 0), "enforce: counters")?;
-    has_fields(find(&events, "file_open", "/etc/passwd")?, &[("decision", "deny"), ("mode", "enforce")], "enforce")?;
-    // alert: allowed, counted as would-deny, reported as allowed. The open and then the
-    // read through the descriptor (decided again on each read) are both would-be denials.
-    let (report, d, events) = run("alert")?;
-    ensure_eq(report.as_str(), "ok", "alert: the read")?;
-    ensure_eq((d["decision.file.denied"], d["decision.file.would_deny"]), (0, 2), "alert: counters")?;
-    has_fields(find(&events, "file_permission", "/etc/passwd")?, &[("decision", "allow")], "alert: the read")?;
-    has_fields(
-        find(&events, "file_open", "/etc/passwd")?,
-        &[("decision", "allow"), ("mode", "alert"), ("errno", "EACCES")],
-        "alert",
-    )?;
-    // monitor: allowed, counted, not reported.
-    let (report, d, events) = run("monitor")?;
-    ensure_eq(report.as_str(), "ok", "monitor: the read")?;
-    ensure_eq((d["decision.file.denied"], d["decision.file.would_deny"]), (0, 2), "monitor: counters")?;
+    let counts = |d: &Counters| (d["file.denied"], d["file.would_deny"], d["net.denied"], d["net.would_deny"]);
+    // enforce: refused, counted as denied, reported as denied.
+    let (reports, d, events) = run("enforce")?;
+    ensure_eq(reports, vec!["errno=EACCES".to_owned(); 3], "enforce: the operations")?;
+    ensure_eq(counts(&d), (2, 0, 1, 0), "enforce: counters (file, file, net, net)")?;
+    for (op, object) in [("file_open", "/etc/passwd"), ("socket_connect", "127.0.0.1:8081"), ("file_open", "/bin/busybox")] {
+        has_fields(find(&events, op, object)?, &[("decision", "deny"), ("mode", "enforce")], "enforce")?;
+    }
+    // alert: allowed, counted as would-deny, reported as allowed. Each read through the
+    // opened descriptor is decided again, and the exec of busybox asks for `execute` at
+    // the open and again when exec reads and maps the program.
+    let allowed = vec!["ok".to_owned(), "errno=ECONNREFUSED".to_owned(), String::new()];
+    let (reports, d, events) = run("alert")?;
+    ensure_eq(reports, allowed.clone(), "alert: the operations")?;
+    let (file_denied, file_would, net_denied, net_would) = counts(&d);
+    ensure_eq((file_denied, net_denied, net_would), (0, 0, 1), "alert: denied and net counters")?;
+    ensure(file_would >= 3, format!("alert: file would_deny {file_would}"))?;
+    let classes: Vec<&str> = events.iter().filter_map(|e| e.get("class").map(String::as_str)).collect();
+    ensure_eq(events.len() as u64, d["all.would_deny"], &format!("alert: one event per would-be denial ({classes:?})"))?;
+    for (op, object) in [("file_open", "/etc/passwd"), ("socket_connect", "127.0.0.1:8081"), ("file_open", "/bin/busybox")] {
+        has_fields(find(&events, op, object)?, &[("decision", "allow"), ("mode", "alert"), ("errno", "EACCES")], "alert")?;
+    }
+    // monitor: allowed and counted as in alert, not reported.
+    let (reports, d, events) = run("monitor")?;
+    ensure_eq(reports, allowed, "monitor: the operations")?;
+    ensure_eq(counts(&d), (0, file_would, 0, 1), "monitor: counters")?;
     ensure(events.is_empty(), format!("monitor mode queued events: {events:?}"))
 }
 
@@ -428,6 +438,19 @@ fn events_access() -> Outcome {
     drain_events()?;
     let mut big = vec![0u8; 8192];
     ensure_eq(errno_of(&f.read(&mut big)), Some(nix::errno::Errno::EAGAIN), "non-blocking read of an empty queue")?;
+    // A blocking read waits for the next denial.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 8192];
+        let got = fs::File::open(path("events")).and_then(|mut f| f.read(&mut buf)).map(|n| buf[..n].to_vec());
+        let _ = tx.send(got);
+    });
+    let wait = std::time::Duration::from_millis(500);
+    ensure(rx.recv_timeout(wait).is_err(), "a blocking read of an empty queue returned")?;
+    expect(&["read", "/etc/passwd"], "errno=EACCES")?;
+    let got = rx.recv_timeout(std::time::Duration::from_secs(10)).map_err(|_| "the blocking read did not wake up")?;
+    let line = String::from_utf8_lossy(&got.map_err(|e| e.to_string())?).into_owned();
+    ensure(line.contains("object=/etc/passwd"), format!("blocking read got {line:?}"))?;
     // Writing is refused.
     ensure(fs::write(path("events"), "x").is_err(), "events accepted a write")
 }
