@@ -13,7 +13,10 @@
 #                    LSM inactive
 #   --append ARGS    extra kernel command-line arguments
 #   --timeout SECS   wall-clock bound for the whole guest run (default 600; shell 3600)
+#   --qemu-arg ARG   one more argument for QEMU (repeatable), e.g. --qemu-arg -icount
 #   --no-build       use the kernel and binaries already built
+#   --kernel FILE    boot this kernel image instead of the built one (implies nothing
+#                    about the binaries: combine with --no-build)
 #   --verbose        show the full console (kernel messages included) as it happens
 #
 # Exit status: the command's status for --run (0 for the demo when it succeeded); 124 when
@@ -26,8 +29,8 @@ BUILD=${TCP_LSM_BUILD_DIR:-$REPO/build}
 export PATH="$HOME/.cargo/bin:$PATH"
 
 mode=demo run_cmd="" lsm="landlock,tcp" append="" timeout_s="" build=1 verbose=0
-adds=()
-usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+adds=() qemu_extra=() kernel_override=""
+usage() { sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --run) [ $# -ge 2 ] || usage; mode=run; run_cmd=$2; shift 2 ;;
@@ -37,7 +40,10 @@ while [ $# -gt 0 ]; do
     --lsm) [ $# -ge 2 ] || usage; lsm=$2; shift 2 ;;
     --append) [ $# -ge 2 ] || usage; append=$2; shift 2 ;;
     --timeout) [ $# -ge 2 ] || usage; timeout_s=$2; shift 2 ;;
+    --qemu-arg) [ $# -ge 2 ] || usage; qemu_extra+=("$2"); shift 2 ;;
     --no-build) build=0; shift ;;
+    --kernel) [ $# -ge 2 ] || usage; [ -f "$2" ] || { echo "qemu-boot: --kernel: $2 is not a file" >&2; exit 2; }
+              kernel_override=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     --verbose) verbose=1; shift ;;
     -h|--help) usage ;;
     *) echo "qemu-boot: unknown argument: $1" >&2; usage ;;
@@ -59,12 +65,18 @@ if [ "$build" = 1 ]; then
   log "building static guest binaries"
   RUSTFLAGS='-C target-feature=+crt-static' cargo build --quiet --release --locked \
     --manifest-path "$REPO/Cargo.toml" --target "$GUEST_TARGET" \
-    --target-dir "$BUILD/guest-target" -p tcp-lsm-cli -p tcp-guest-tests
+    --target-dir "$BUILD/guest-target" -p tcp-lsm-cli -p tcp-guest-tests -p tcp-bench
   probe_src=$REPO/guest-tests/probe/tcp-probe.c
   if [ ! -x "$BUILD/tcp-probe" ] || [ "$probe_src" -nt "$BUILD/tcp-probe" ]; then
     gcc -static -O2 -Wall -Werror -o "$BUILD/tcp-probe" "$probe_src"
   fi
+  # A dynamically linked program, run in the guest with the host's loader and libc.
+  hello_src=$REPO/guest-tests/probe/tcp-hello.c
+  if [ ! -x "$BUILD/tcp-hello" ] || [ "$hello_src" -nt "$BUILD/tcp-hello" ]; then
+    gcc -O2 -Wall -Werror -o "$BUILD/tcp-hello" "$hello_src"
+  fi
 fi
+[ -n "$kernel_override" ] && KERNEL=$kernel_override
 [ -f "$KERNEL" ] || { log "no kernel at $KERNEL (run without --no-build)"; exit 1; }
 
 # 2. The initramfs: busybox, our binaries, an init script and the job.
@@ -76,8 +88,16 @@ chmod 0755 "$root"
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,add}
 chmod 1777 "$root/tmp"
 cp /bin/busybox "$root/bin/busybox"
-for b in tcp-policy tcp-monitor tcp-guest-tests; do cp "$GUEST_BIN/$b" "$root/bin/$b"; done
+for b in tcp-policy tcp-monitor tcp-guest-tests tcp-bench; do cp "$GUEST_BIN/$b" "$root/bin/$b"; done
 cp "$BUILD/tcp-probe" "$root/bin/tcp-probe"
+# The dynamic program with its loader and libc, where its PT_INTERP and the loader's
+# default search path expect them.
+cp "$BUILD/tcp-hello" "$root/bin/tcp-hello"
+mkdir -p "$root/lib64" "$root/lib/x86_64-linux-gnu"
+for lib in $(ldd "$BUILD/tcp-hello" | grep -o '/[^ ]*\.so[^ ]*'); do
+  cp -L "$lib" "$root/lib/x86_64-linux-gnu/$(basename "$lib")"
+done
+ln -sf ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$root/lib64/ld-linux-x86-64.so.2"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
 cp -a "$REPO/examples" "$root/examples"
@@ -95,7 +115,7 @@ initrd=$BUILD/initramfs.cpio.gz
 # 3. Boot.
 cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 lsm=$lsm $append"
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -m 512M -smp 1 -nographic -no-reboot
-      -kernel "$KERNEL" -initrd "$initrd" -append "$cmdline")
+      -kernel "$KERNEL" -initrd "$initrd" -append "$cmdline" "${qemu_extra[@]}")
 if [ "$mode" = shell ]; then
   log "interactive shell; leave with 'reboot -f' (bounded to ${timeout_s}s)"
   exec timeout --foreground "$timeout_s" "${qemu[@]}"
