@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Run-time controls beside the policy: the `events`, `stats`, `enforce` and
-//! `anomaly_threshold` files, the `hardware/` directory, and the boot parameters
+//! Run-time controls beside the policy: the `events`, `stats`, `enforce`,
+//! `anomaly_threshold` and `heartbeat` files, the `hardware/` directory, and the boot parameters
 //! `tcp_lsm.enabled=`, `tcp_lsm.mode=`, `tcp_lsm.audit=` and `tcp_lsm.hardware=`.
 //!
 //! | file                | mode | read                               | write                          |
@@ -10,6 +10,7 @@
 //! | `stats`             | 0444 | `name value` counter lines         | refused                        |
 //! | `enforce`           | 0644 | `1` in enforce mode, else `0`      | `1`: enforce; `0`: alert       |
 //! | `anomaly_threshold` | 0644 | the threshold                      | 1..=1000000                    |
+//! | `heartbeat`         | 0644 | `none`, or timeout, action, age    | `1`: a heartbeat               |
 //! | `hardware/FEATURE`  | 0644 | `supported=0/1 enabled=0/1`        | `1` (`-EOPNOTSUPP` if missing) |
 //!
 //! The ABI is documented in docs/securityfs.md.
@@ -173,6 +174,9 @@ unsafe fn write_value(
     ppos: *mut bindings::loff_t,
     apply: impl FnOnce(&[u8]) -> Result,
 ) -> isize {
+    if let Err(e) = crate::securityfs::refuse_confined_writer() {
+        return errno(e);
+    }
     // SAFETY: Guaranteed by the caller.
     match unsafe { small_write(buf, count, ppos) } {
         Ok((bytes, len)) => match apply(bytes.get(..len).unwrap_or(&[])) {
@@ -504,6 +508,49 @@ static ANOMALY_FOPS: FileOps = FileOps(bindings::file_operations {
     ..NO_FOPS
 });
 
+// ---------------------------------------------------------------------------------------
+// `heartbeat`.
+
+unsafe extern "C" fn heartbeat_read(_f: *mut bindings::file, buf: *mut c_char, count: usize, ppos: *mut bindings::loff_t) -> isize {
+    let mut text = StackBuf::<112>::new();
+    let written = match crate::heartbeat::status() {
+        None => writeln!(text, "none"),
+        Some((timeout, action, age, stale)) => {
+            let action = match action {
+                crate::engine::types::HeartbeatAction::DenyNetwork => "deny-network",
+                crate::engine::types::HeartbeatAction::DenyAll => "deny-all",
+            };
+            writeln!(text, "timeout_ms={timeout} action={action} age_ms={age} stale={}", u8::from(stale))
+        }
+    };
+    if written.is_err() {
+        return errno(EINVAL);
+    }
+    // SAFETY: The arguments are those of this read operation.
+    unsafe { read_text(buf, count, ppos, text.as_bytes()) }
+}
+
+unsafe extern "C" fn heartbeat_write(_f: *mut bindings::file, buf: *const c_char, count: usize, ppos: *mut bindings::loff_t) -> isize {
+    // SAFETY: The arguments are those of this write operation.
+    unsafe {
+        write_value(buf, count, ppos, |v| {
+            if v != b"1" {
+                return Err(EINVAL);
+            }
+            crate::heartbeat::beat();
+            Ok(())
+        })
+    }
+}
+
+static HEARTBEAT_FOPS: FileOps = FileOps(bindings::file_operations {
+    open: Some(writer_open),
+    read: Some(heartbeat_read),
+    write: Some(heartbeat_write),
+    llseek: Some(bindings::generic_file_llseek),
+    ..NO_FOPS
+});
+
 static HARDWARE_FOPS: FileOps = FileOps(bindings::file_operations {
     open: Some(writer_open),
     read: Some(hardware_read),
@@ -518,6 +565,7 @@ pub(crate) fn create(dir: *mut bindings::dentry) -> Result {
     create_file(c"stats", 0o444, dir, &STATS_FOPS, core::ptr::null_mut())?;
     create_file(c"enforce", 0o644, dir, &ENFORCE_FOPS, core::ptr::null_mut())?;
     create_file(c"anomaly_threshold", 0o644, dir, &ANOMALY_FOPS, core::ptr::null_mut())?;
+    create_file(c"heartbeat", 0o644, dir, &HEARTBEAT_FOPS, core::ptr::null_mut())?;
     // SAFETY: The name is NUL-terminated and `dir` a live securityfs directory.
     let hw = unsafe { bindings::securityfs_create_dir(c"hardware".as_ptr().cast(), dir) };
     let hw = kernel::error::from_err_ptr(hw)?;

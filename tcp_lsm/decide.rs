@@ -150,6 +150,8 @@ impl Subject {
     /// Applies the mode to a policy answer and reports it: `Ok` when allowed, or when
     /// the mode only monitors or alerts; `Err(errno)` when enforcing a denial.
     pub(crate) fn verdict(&self, allowed: bool, errno: Error, ask: &Ask<'_>) -> Result {
+        // A stale heartbeat takes away what the policy allows (`heartbeat.rs`).
+        let allowed = allowed && !crate::heartbeat::blocks(ask.class);
         if allowed {
             report::count_decision(ask.class, Verdict::Allowed);
             return Ok(());
@@ -167,6 +169,17 @@ impl Subject {
             Outcome::Deny => Err(errno),
             Outcome::Allow => Ok(()),
         }
+    }
+
+    /// Refuses an operation that no policy and no mode lets a domain do: the always-on
+    /// protections (never-granted capabilities, raw and packet sockets, executable
+    /// anonymous or writable memory, moving or removing protected objects, writes to the
+    /// LSM's own files). Counted as denied and reported as enforced whatever the global
+    /// or the domain's mode: monitor and alert soften the policy's rules, not these.
+    pub(crate) fn refuse(&self, errno: Error, ask: &Ask<'_>) -> Result {
+        report::count_decision(ask.class, Verdict::Denied);
+        self.report(ask, Mode::Enforce, Outcome::Deny, errno);
+        Err(errno)
     }
 
     /// Queues and audits a denial.

@@ -13,7 +13,7 @@ use kernel::prelude::*;
 
 use crate::decide::{to_ret, Ask, Object, Subject, DENIED};
 use crate::engine::perm::Class;
-use crate::engine::format::{DomainView, PolicyView};
+use crate::engine::format::DomainView;
 use crate::policy::Loaded;
 use crate::engine::perm::bits::file as perm;
 use crate::blob;
@@ -28,18 +28,21 @@ const FMODE_EXEC_FLAG: u32 = 1 << 5;
 /// `PROT_*` (`include/uapi/asm-generic/mman-common.h`).
 const PROT_WRITE: c_ulong = 0x2;
 const PROT_EXEC: c_ulong = 0x4;
+/// `MAP_TYPE`, `MAP_SHARED`, `MAP_SHARED_VALIDATE` (`include/uapi/linux/mman.h`).
+const MAP_TYPE: c_ulong = 0x0f;
+const MAP_SHARED: c_ulong = 0x01;
+const MAP_SHARED_VALIDATE: c_ulong = 0x03;
 /// `S_IFMT` and friends (`include/uapi/linux/stat.h`).
 const S_IFMT: u32 = 0o170000;
 const S_IFDIR: u32 = 0o040000;
 const S_IFREG: u32 = 0o100000;
 
-/// Whether `domain` may do `perms` on objects of type `type_id` (0: no type). Protected
-/// types refuse `UNLINK`, `RENAME` and `LINK` to every domain.
-fn allows(loaded: &Loaded, policy: &PolicyView<'_>, domain: &DomainView<'_>, type_id: u32, perms: u32) -> bool {
-    let structural = perm::UNLINK | perm::RENAME | perm::LINK;
-    if perms & structural != 0 && policy.type_is_protected(type_id) {
-        return false;
-    }
+/// The permissions that move, remove or add names of an object: refused on protected
+/// types to every domain, whatever its rules and mode.
+const STRUCTURAL: u32 = perm::UNLINK | perm::RENAME | perm::LINK | perm::RMDIR;
+
+/// Whether `domain` may do `perms` on objects of type `type_id` (0: no type).
+fn allows(loaded: &Loaded, domain: &DomainView<'_>, type_id: u32, perms: u32) -> bool {
     type_id != 0 && crate::decide::file_grant(loaded, domain, type_id).allows(perms)
 }
 
@@ -47,6 +50,8 @@ fn allows(loaded: &Loaded, policy: &PolicyView<'_>, domain: &DomainView<'_>, typ
 enum Answer {
     /// Allowed or not by the policy (before the mode applies), and the object's type.
     Policy(bool, u32),
+    /// A structural change to an object of a protected type: refused in every mode.
+    Protected(u32),
     /// The inode has no type remembered for the policy in force and no name was given.
     NeedPath,
 }
@@ -79,8 +84,21 @@ unsafe fn answer(subject: &Subject, inode: *const bindings::inode, name: Option<
             },
             (None, None) => return Answer::NeedPath,
         };
-        Answer::Policy(allows(loaded, &policy, &domain, type_id, perms), type_id)
+        if perms & STRUCTURAL != 0 && policy.type_is_protected(type_id) {
+            return Answer::Protected(type_id);
+        }
+        Answer::Policy(allows(loaded, &domain, type_id, perms), type_id)
     })
+}
+
+/// Applies an answer about `perms` on `object`: the mode applies to the policy's
+/// answers, not to the protection of protected types.
+fn apply(op: &'static str, subject: &Subject, answer: Answer, perms: u32, object: Object<'_>) -> Result {
+    match answer {
+        Answer::Policy(allowed, _) => subject.verdict(allowed, DENIED, &ask(op, perms, object)),
+        Answer::Protected(_) => subject.refuse(DENIED, &ask(op, perms, object)),
+        Answer::NeedPath => subject.verdict(false, DENIED, &ask(op, perms, Object::Unclassified)),
+    }
 }
 
 /// The policy's answer for `perms` on the object at `name` (`inode`: its inode or null).
@@ -96,8 +114,8 @@ unsafe fn check_name(
     perms: u32,
 ) -> Result {
     // SAFETY: Guaranteed by the caller.
-    let allowed = matches!(unsafe { answer(subject, inode, Some(name), perms) }, Answer::Policy(true, _));
-    subject.verdict(allowed, DENIED, &ask(op, perms, Object::Path(name.as_bytes())))
+    let answer = unsafe { answer(subject, inode, Some(name), perms) };
+    apply(op, subject, answer, perms, Object::Path(name.as_bytes()))
 }
 
 /// A question about file permissions `perms`.
@@ -151,11 +169,12 @@ unsafe fn check_child(op: &'static str, dir: *const bindings::path, dentry: *mut
 unsafe fn check_dentry(op: &'static str, dentry: *mut bindings::dentry, perms: u32) -> Result {
     let Some(subject) = Subject::current() else { return Ok(()) };
     // SAFETY: Guaranteed by the caller; a positive dentry's inode is live with a blob.
-    let (allowed, object) = match unsafe { answer(&subject, inode_of(dentry), None, perms) } {
-        Answer::Policy(allowed, type_id) => (allowed, Object::Type(type_id)),
-        Answer::NeedPath => (false, Object::Unclassified),
+    let answer = unsafe { answer(&subject, inode_of(dentry), None, perms) };
+    let object = match answer {
+        Answer::Policy(_, type_id) | Answer::Protected(type_id) => Object::Type(type_id),
+        Answer::NeedPath => Object::Unclassified,
     };
-    subject.verdict(allowed, DENIED, &ask(op, perms, object))
+    apply(op, &subject, answer, perms, object)
 }
 
 /// Checks `perms` on an open file.
@@ -197,25 +216,42 @@ pub(crate) unsafe extern "C" fn bprm_check_security(bprm: *mut bindings::linux_b
     to_ret(unsafe { check_file("bprm_check_security", (*bprm).file, perm::EXECUTE) })
 }
 
-/// `mmap_file`: executable mappings need `execute` on the file's type; anonymous
-/// executable mappings and writable+executable ones are refused to domains.
+/// `mmap_file`: mapping a file needs `mmap` on its type, executable mappings `execute`
+/// too, shared writable ones `write` too; anonymous executable mappings and
+/// writable+executable ones are refused to domains. Non-executable mappings of objects on
+/// the kernel's internal mounts (SysV shared memory, memfds, io_uring rings, other
+/// anonymous inodes) are not decided here: no path rule can name them, and their use was
+/// decided when they were created or attached (`shm_shmat`, `io_uring`).
 pub(crate) unsafe extern "C" fn mmap_file(
     file: *mut bindings::file,
     _reqprot: c_ulong,
     prot: c_ulong,
-    _flags: c_ulong,
+    flags: c_ulong,
 ) -> c_int {
-    if prot & PROT_EXEC == 0 {
+    if file.is_null() && prot & PROT_EXEC == 0 {
+        // Anonymous memory that cannot run: nothing to decide.
         return 0;
     }
     let Some(subject) = Subject::current() else { return 0 };
-    if file.is_null() || prot & PROT_WRITE != 0 {
+    if prot & PROT_EXEC != 0 && (file.is_null() || prot & PROT_WRITE != 0) {
         let what = if file.is_null() { "anonymous executable mapping" } else { "writable executable mapping" };
-        return to_ret(subject.verdict(false, EACCES, &ask("mmap_file", perm::EXECUTE, Object::Text(what))));
+        return to_ret(subject.refuse(EACCES, &ask("mmap_file", perm::EXECUTE, Object::Text(what))));
+    }
+    // SAFETY: A mapped file is live, with its path set.
+    let internal = unsafe { (*(*file).f_path.mnt).mnt_flags } & bindings::MNT_INTERNAL as c_int != 0;
+    if prot & PROT_EXEC == 0 && internal {
+        return 0;
+    }
+    let mut perms = perm::MMAP;
+    if prot & PROT_EXEC != 0 {
+        perms |= perm::EXECUTE;
+    }
+    if prot & PROT_WRITE != 0 && matches!(flags & MAP_TYPE, MAP_SHARED | MAP_SHARED_VALIDATE) {
+        perms |= perm::WRITE;
     }
     drop(subject);
-    // SAFETY: A mapped file is live and its path set.
-    to_ret(unsafe { check_file("mmap_file", file, perm::EXECUTE) })
+    // SAFETY: As above.
+    to_ret(unsafe { check_file("mmap_file", file, perms) })
 }
 
 /// `file_mprotect`: making memory executable needs a file mapping of an executable type
@@ -229,11 +265,21 @@ pub(crate) unsafe extern "C" fn file_mprotect(
         return 0;
     }
     let Some(subject) = Subject::current() else { return 0 };
-    // SAFETY: mprotect holds the mmap lock; the vma and its flags are stable.
-    let (file, vm_flags) = unsafe { ((*vma).vm_file, (*vma).__bindgen_anon_2.vm_flags) };
-    if file.is_null() || prot & PROT_WRITE != 0 || vm_flags & (bindings::VM_WRITE as c_ulong) != 0 {
-        let what = if file.is_null() { "anonymous memory made executable" } else { "writable memory made executable" };
-        return to_ret(subject.verdict(false, EACCES, &ask("file_mprotect", perm::EXECUTE, Object::Text(what))));
+    // SAFETY: mprotect holds the mmap lock; the vma, its flags and its anon_vma are stable.
+    let (file, vm_flags, anon) = unsafe { ((*vma).vm_file, (*vma).__bindgen_anon_2.vm_flags, (*vma).anon_vma) };
+    let what = if file.is_null() {
+        Some("anonymous memory made executable")
+    } else if prot & PROT_WRITE != 0 || vm_flags & (bindings::VM_WRITE as c_ulong) != 0 {
+        Some("writable memory made executable")
+    } else if !anon.is_null() {
+        // Private pages of the file were written (copy-on-write copies exist): what would
+        // run is not the file's content (SELinux's `execmod`).
+        Some("modified private file mapping made executable")
+    } else {
+        None
+    };
+    if let Some(what) = what {
+        return to_ret(subject.refuse(EACCES, &ask("file_mprotect", perm::EXECUTE, Object::Text(what))));
     }
     drop(subject);
     // SAFETY: The vma holds a reference to its file.
@@ -312,7 +358,36 @@ pub(crate) unsafe extern "C" fn path_rename(
     // SAFETY: The VFS passes both locked parents and their children.
     let old = unsafe { check_child("path_rename", old_dir, old_dentry, perm::RENAME) };
     // SAFETY: As above.
-    to_ret(old.and_then(|()| unsafe { check_child("path_rename", new_dir, new_dentry, perm::RENAME) }))
+    let new = old.and_then(|()| unsafe { check_child("path_rename", new_dir, new_dentry, perm::RENAME) });
+    // SAFETY: As above (with RENAME_EXCHANGE the new end moves too).
+    let moved = new
+        .and_then(|()| unsafe { refuse_moving_protected(old_dir, old_dentry) })
+        .and_then(|()| unsafe { refuse_moving_protected(new_dir, new_dentry) });
+    to_ret(moved)
+}
+
+/// Refuses, for a confined task, to move a directory under which the policy names
+/// protected objects: renaming `/home/agent` would move `/home/agent/.ssh` without
+/// naming it.
+///
+/// # Safety
+///
+/// `dir` and `dentry` must be live, `dentry` on `dir`'s mount.
+unsafe fn refuse_moving_protected(dir: *const bindings::path, dentry: *mut bindings::dentry) -> Result {
+    let Some(subject) = Subject::current() else { return Ok(()) };
+    // SAFETY: Guaranteed by the caller.
+    let inode = unsafe { inode_of(dentry) };
+    // SAFETY: A positive dentry's inode is live.
+    if inode.is_null() || u32::from(unsafe { (*inode).i_mode }) & S_IFMT != S_IFDIR {
+        return Ok(());
+    }
+    // SAFETY: Guaranteed by the caller.
+    let name = unsafe { fspath::of_child(dir, dentry) }?;
+    let protected = subject.with(|v| v.is_some_and(|(p, _)| p.protected_below(name.as_bytes())));
+    if protected {
+        return subject.refuse(DENIED, &ask("path_rename", perm::RENAME, Object::Path(name.as_bytes())));
+    }
+    Ok(())
 }
 
 /// `path_truncate`: `write`.
@@ -555,7 +630,7 @@ unsafe fn refuse_protected(op: &'static str, perms: u32, dentries: &[*const bind
     let Some(subject) = Subject::current() else { return 0 };
     // SAFETY: Guaranteed by the caller.
     if dentries.iter().any(|&d| unsafe { is_protected(d) }) {
-        return to_ret(subject.verdict(false, EACCES, &ask(op, perms, Object::Text("protected"))));
+        return to_ret(subject.refuse(EACCES, &ask(op, perms, Object::Text("protected"))));
     }
     // Not protected: the permission itself was decided by the matching `path_*` hook.
     0

@@ -36,6 +36,23 @@ fn protocol_of(sock_type: c_int) -> Protocol {
     }
 }
 
+/// `IPPROTO_TCP`, `IPPROTO_UDP` (`include/uapi/linux/in.h`).
+const IPPROTO_TCP: c_int = 6;
+const IPPROTO_UDP: c_int = 17;
+
+/// Whether an IP socket is a stream or datagram socket whose `protocol` argument of
+/// `socket(2)` is the default (0) or the type's own protocol (`IPPROTO_TCP` for streams,
+/// `IPPROTO_UDP` for datagrams). Other IP socket types (`SOCK_SEQPACKET`: SCTP, with its
+/// own bind and connect socket options) have no rule that describes them.
+fn protocol_matches_type(class: Protocol, protocol: c_int) -> bool {
+    match (class, protocol) {
+        (Protocol::Any, _) => false,
+        (_, 0) => true,
+        (Protocol::Tcp, IPPROTO_TCP) | (Protocol::Udp, IPPROTO_UDP) => true,
+        _ => false,
+    }
+}
+
 fn family_of(family: c_int) -> Option<NetFamily> {
     match u16::try_from(family).ok()? {
         sockaddr::AF_INET => Some(NetFamily::Inet),
@@ -47,18 +64,27 @@ fn family_of(family: c_int) -> Option<NetFamily> {
 
 /// `socket_create`: a domain may create sockets of a family and protocol that some
 /// `create` rule names; raw and packet sockets never.
-pub(crate) unsafe extern "C" fn socket_create(family: c_int, sock_type: c_int, _protocol: c_int, kern: c_int) -> c_int {
+pub(crate) unsafe extern "C" fn socket_create(family: c_int, sock_type: c_int, protocol_arg: c_int, kern: c_int) -> c_int {
     if kern != 0 {
         // Sockets the kernel creates for itself act for no task.
         return 0;
     }
     let Some(subject) = Subject::current() else { return 0 };
-    let raw = sock_type & SOCK_TYPE_MASK == SOCK_RAW || family == AF_PACKET;
-    let (Some(family), false) = (family_of(family), raw) else {
-        let what = if raw { "raw or packet socket" } else { "socket family outside the policy" };
+    if sock_type & SOCK_TYPE_MASK == SOCK_RAW || family == AF_PACKET {
+        return to_ret(subject.refuse(DENIED, &ask("socket_create", op::CREATE, Object::Text("raw or packet socket"))));
+    }
+    let Some(family) = family_of(family) else {
+        let what = "socket family outside the policy";
         return to_ret(subject.verdict(false, DENIED, &ask("socket_create", op::CREATE, Object::Text(what))));
     };
     let protocol = protocol_of(sock_type);
+    // IP sockets are classified by type; a protocol other than the type's own (SCTP,
+    // ICMP echo, UDP-Lite, ...) would carry traffic that no tcp or udp rule describes
+    // and that the address hooks do not all see (SCTP's own bind and connect options).
+    if family != NetFamily::Unix && !protocol_matches_type(protocol, protocol_arg) {
+        let what = "ip socket other than tcp stream or udp datagram";
+        return to_ret(subject.verdict(false, DENIED, &ask("socket_create", op::CREATE, Object::Text(what))));
+    }
     let what = match (family, protocol) {
         (NetFamily::Unix, _) => "unix socket",
         (NetFamily::Inet, Protocol::Tcp) => "inet tcp socket",
@@ -266,10 +292,55 @@ pub(crate) unsafe extern "C" fn socket_recvmsg(
     unsafe { check_foreign("socket_recvmsg", sock) }
 }
 
-/// `unix_stream_connect`: the server end of a new Unix stream connection is allocated by
-/// the connecting task; it belongs to the listener's domain, like accepted TCP sockets.
-/// Runs under the listener's state lock: a copy only. The connection itself was decided
-/// in `socket_connect` with the address, so this returns 0.
+/// Room for the absolute path a Unix socket is bound to. `sun_path` holds at most 108
+/// bytes; a socket bound by a relative name can have a longer absolute path, against
+/// which nothing is checked: it is refused (the policy names sockets by absolute paths).
+const UNIX_PATH_ROOM: usize = 256;
+
+/// Checks that `subject` may do one of `ops` on the Unix socket `peer`, by the absolute
+/// path the peer is bound to. The name given to connect or sendto was checked already, but it may be a
+/// symlink (or lead through one) to another socket: this is the socket actually reached.
+/// Peers without a filesystem path (abstract names, unnamed sockets) were decided by the
+/// name given. Runs under the peer's state lock: no allocation, a stack buffer.
+///
+/// # Safety
+///
+/// `peer` must be a live `AF_UNIX` sock.
+unsafe fn check_unix_peer(hook: &'static str, subject: &Subject, peer: *const bindings::sock, ops: u32) -> Result {
+    let unix = peer.cast::<bindings::unix_sock>();
+    // SAFETY: An `AF_UNIX` sock is the first member of its `unix_sock`; `path` is set at
+    // bind and kept until the socket is released, which the caller's reference prevents.
+    let path = unsafe { &raw const (*unix).path };
+    // SAFETY: As above.
+    if unsafe { (*path).dentry }.is_null() {
+        return Ok(());
+    }
+    let mut buf = [0u8; UNIX_PATH_ROOM];
+    let base = buf.as_mut_ptr();
+    // SAFETY: `path` is live; `buf` holds `UNIX_PATH_ROOM` writable bytes. The function
+    // neither sleeps nor allocates.
+    let p = unsafe { bindings::d_absolute_path(path, base.cast(), UNIX_PATH_ROOM as c_int) };
+    let name = kernel::error::from_err_ptr(p).ok().and_then(|p| {
+        let start = (p as usize).checked_sub(base as usize)?;
+        let tail = buf.get(start..)?;
+        tail.get(..tail.iter().position(|&b| b == 0)?)
+    });
+    let Some(name) = name.filter(|n| !n.is_empty()) else {
+        let what = "unix socket path too long or unreachable";
+        return subject.verdict(false, DENIED, &ask(hook, ops, Object::Text(what)));
+    };
+    subject.check(DENIED, &ask(hook, ops, Object::Path(name)), |_, d| {
+        // Any one of `ops` suffices.
+        (0..u32::BITS).map(|b| ops & (1 << b)).filter(|&bit| bit != 0).any(|bit| {
+            d.net_allows(bit, NetFamily::Unix, Protocol::Any, &[0; 16], 0, name)
+        })
+    })
+}
+
+/// `unix_stream_connect`: the socket reached must be one the domain may connect to (by
+/// the path it is bound to, see [`check_unix_peer`]). The server end of the new
+/// connection is allocated by the connecting task; it belongs to the listener's domain,
+/// like accepted TCP sockets. Runs under the listener's state lock.
 pub(crate) unsafe extern "C" fn unix_stream_connect(
     _sock: *mut bindings::sock,
     other: *mut bindings::sock,
@@ -278,7 +349,27 @@ pub(crate) unsafe extern "C" fn unix_stream_connect(
     // SAFETY: The Unix socket code passes the live listener and the new sock, both with
     // blobs, and holds the listener's state lock.
     unsafe { (*crate::blob::sock(newsk)).owner_domain = (*crate::blob::sock(other)).owner_domain };
-    0
+    let Some(subject) = Subject::current() else { return 0 };
+    // SAFETY: `other` is the live listening `AF_UNIX` sock.
+    to_ret(unsafe { check_unix_peer("unix_stream_connect", &subject, other, op::CONNECT) })
+}
+
+/// `unix_may_send`: a datagram (or a datagram connect) goes to the socket reached, which
+/// must be one the domain may send to or connect to, by the path it is bound to (see
+/// [`check_unix_peer`]; the name given was checked by `socket_connect` or
+/// `socket_sendmsg`). Runs under the peer's state lock.
+pub(crate) unsafe extern "C" fn unix_may_send(_sock: *mut bindings::socket, other: *mut bindings::socket) -> c_int {
+    let Some(subject) = Subject::current() else { return 0 };
+    // SAFETY: The Unix socket code passes the peer's live socket, which has a sock.
+    let peer = unsafe { (*other).sk };
+    if peer.is_null() {
+        // A socket without a sock is being released: the send fails with it anyway.
+        return 0;
+    }
+    // Either permission names the peer: `connect` for a datagram connect, `send` for a
+    // send to an address.
+    // SAFETY: `peer` is a live `AF_UNIX` sock.
+    to_ret(unsafe { check_unix_peer("unix_may_send", &subject, peer, op::SEND | op::CONNECT) })
 }
 
 /// `socket_getsockname`: as [`socket_recvmsg`].

@@ -137,7 +137,8 @@ impl LoadError {
 pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
     let view = format::validate(bytes.as_slice()).map_err(LoadError::Invalid)?;
     let digest = view.digest();
-    let mode = view.settings().mode;
+    let settings = view.settings();
+    let mode = settings.mode;
     let layout = view.layout();
     let loaded = Loaded { generation: AtomicU64::new(0), digest, bytes, layout };
     let new = Arc::new(loaded, GFP_KERNEL).map_err(|_| LoadError::NoMemory)?;
@@ -165,6 +166,7 @@ pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
                     drop(Arc::from_raw(old));
                 }
             }
+            crate::heartbeat::arm(settings.heartbeat);
             // A policy may name the global mode it needs (`mode enforce;`).
             if let Some(mode) = mode {
                 let previous = state::set_mode(mode);

@@ -106,16 +106,29 @@ unsafe extern "C" fn version_read(
 pub(crate) unsafe fn check_writer(file: *mut bindings::file) -> Result {
     // SAFETY: Guaranteed by the caller.
     if unsafe { opened_for_write(file) } {
-        // Self-protection: no confined task writes here, whatever its capabilities.
-        if crate::blob::current_domain().is_confined() {
-            return Err(EPERM);
-        }
+        refuse_confined_writer()?;
         // SAFETY: `capable` checks the current task, which is the opener.
         if !unsafe { bindings::capable(bindings::CAP_MAC_ADMIN as c_int) } {
             return Err(EPERM);
         }
     }
     Ok(())
+}
+
+/// Self-protection: no confined task writes the LSM's files, whatever its capabilities,
+/// its policy and the mode. Checked at open and again by every write handler, so that a
+/// descriptor an administrator opened and a confined task inherited or received writes
+/// nothing. (The capability is checked at open only: an administrator's descriptor keeps
+/// its right, as for other kernel files.)
+pub(crate) fn refuse_confined_writer() -> Result {
+    let Some(subject) = crate::decide::Subject::current() else { return Ok(()) };
+    let ask = crate::decide::Ask::new(
+        "securityfs_write",
+        crate::engine::perm::Class::File,
+        u64::from(crate::engine::perm::bits::file::WRITE),
+        crate::decide::Object::Text("/sys/kernel/security/tcp"),
+    );
+    subject.refuse(EPERM, &ask)
 }
 
 /// Whether `file` was opened for writing.
@@ -156,6 +169,9 @@ unsafe extern "C" fn mode_write(
     count: usize,
     ppos: *mut bindings::loff_t,
 ) -> isize {
+    if let Err(e) = refuse_confined_writer() {
+        return errno(e);
+    }
     // A mode is written whole, in one write at offset 0.
     // SAFETY: The VFS passes a valid position pointer.
     if unsafe { *ppos } != 0 || count == 0 || count > MODE_WRITE_MAX {
@@ -379,6 +395,9 @@ unsafe extern "C" fn policy_write(
     count: usize,
     ppos: *mut bindings::loff_t,
 ) -> isize {
+    if let Err(e) = refuse_confined_writer() {
+        return errno(e);
+    }
     // SAFETY: The VFS passes an open `policy` file.
     let Some(state) = (unsafe { policy_file(file) }) else {
         return errno(EINVAL);

@@ -89,7 +89,7 @@ macro_rules! hook {
 }
 
 /// Number of hooks this LSM registers.
-const HOOK_COUNT: usize = 101;
+const HOOK_COUNT: usize = 103;
 
 /// The hook list. `security_add_hooks()` stores the id pointer in each entry and the
 /// static-call slots keep pointers to the entries, so it must live forever.
@@ -157,6 +157,7 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     hook!(socket_setsockopt, net::socket_setsockopt),
     hook!(socket_shutdown, net::socket_shutdown),
     hook!(unix_stream_connect, net::unix_stream_connect),
+    hook!(unix_may_send, net::unix_may_send),
     // Capabilities and processes.
     hook!(capable, task::capable),
     hook!(mmap_addr, task::mmap_addr),
@@ -183,6 +184,7 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     hook!(kernel_read_file, task::kernel_read_file),
     hook!(bpf, task::bpf),
     hook!(settime, task::settime),
+    hook!(perf_event_open, task::perf_event_open),
     hook!(uring_override_creds, task::uring_override_creds),
     hook!(uring_sqpoll, task::uring_sqpoll),
     hook!(uring_cmd, task::uring_cmd),

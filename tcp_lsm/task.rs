@@ -29,9 +29,11 @@ pub(crate) unsafe extern "C" fn capable(
     let Some(subject) = (unsafe { Subject::of_cred(cred) }) else { return 0 };
     let Ok(cap) = u32::try_from(cap) else { return EPERM.to_errno() };
     let bit = 1u64.checked_shl(cap).unwrap_or(0);
-    let never = bit == 0 || NEVER_GRANTED_CAPS & bit != 0;
     let ask = Ask::new("capable", Class::Capability, bit, Object::None);
-    to_ret(subject.check(EPERM, &ask, |_, d| !never && d.capable(cap)))
+    if bit == 0 || NEVER_GRANTED_CAPS & bit != 0 {
+        return to_ret(subject.refuse(EPERM, &ask));
+    }
+    to_ret(subject.check(EPERM, &ask, |_, d| d.capable(cap)))
 }
 
 /// `mmap_addr`: mapping below `mmap_min_addr` takes CAP_SYS_RAWIO, which commoncap checks
@@ -47,7 +49,7 @@ pub(crate) unsafe extern "C" fn mmap_addr(addr: c_ulong) -> c_int {
         None => 0,
         Some(s) => {
             let ask = Ask::new("mmap_addr", Class::Capability, 1 << CAP_SYS_RAWIO, Object::Text("below mmap_min_addr"));
-            to_ret(s.verdict(false, EPERM, &ask))
+            to_ret(s.refuse(EPERM, &ask))
         }
     }
 }
@@ -153,8 +155,19 @@ fn process_op(hook: &'static str, bit: u32) -> Result {
     unsafe { process_op_of(hook, blob::current_cred(), bit) }
 }
 
-/// `task_prctl`. Returns `-ENOSYS` to let the prctl proceed: 0 would mean "handled".
-pub(crate) unsafe extern "C" fn task_prctl(_option: c_int, _a2: c_ulong, _a3: c_ulong, _a4: c_ulong, _a5: c_ulong) -> c_int {
+/// `prctl` options that only take privileges away or read the caller's own restrictions
+/// (`include/uapi/linux/prctl.h`): `PR_GET_SECCOMP` 21, `PR_SET_SECCOMP` 22,
+/// `PR_CAPBSET_READ` 23, `PR_CAPBSET_DROP` 24, `PR_SET_NO_NEW_PRIVS` 38,
+/// `PR_GET_NO_NEW_PRIVS` 39. A domain may always narrow itself further (a sandbox inside
+/// the agent, Landlock's no_new_privs), so these need no `prctl` permission.
+const PRCTL_NARROWING: [c_int; 6] = [21, 22, 23, 24, 38, 39];
+
+/// `task_prctl`: `prctl`, except for the options that only narrow the caller. Returns
+/// `-ENOSYS` to let the prctl proceed: 0 would mean "handled".
+pub(crate) unsafe extern "C" fn task_prctl(option: c_int, _a2: c_ulong, _a3: c_ulong, _a4: c_ulong, _a5: c_ulong) -> c_int {
+    if PRCTL_NARROWING.contains(&option) {
+        return crate::decide::errno(bindings::ENOSYS).to_errno();
+    }
     match process_op("task_prctl", process::PRCTL) {
         Ok(()) => crate::decide::errno(bindings::ENOSYS).to_errno(),
         Err(e) => e.to_errno(),
@@ -217,18 +230,38 @@ pub(crate) unsafe extern "C" fn kernel_module_request(_name: *mut c_char) -> c_i
     system_op("kernel_module_request", system::MODULE_REQUEST)
 }
 
+/// The system operation bit for loading what `id` names (`enum kernel_read_file_id`, the
+/// same numbering as `enum kernel_load_data_id`): kernel modules are `module-load`, kexec
+/// images and initramfs `kexec`, everything else (firmware, security policies, X.509
+/// certificates, unknown) `kernel-read-file`.
+fn load_bit(id: u32) -> u32 {
+    const MODULE: u32 = bindings::kernel_read_file_id_READING_MODULE as u32;
+    const KEXEC_IMAGE: u32 = bindings::kernel_read_file_id_READING_KEXEC_IMAGE as u32;
+    const KEXEC_INITRAMFS: u32 = bindings::kernel_read_file_id_READING_KEXEC_INITRAMFS as u32;
+    match id {
+        MODULE => system::MODULE_LOAD,
+        KEXEC_IMAGE | KEXEC_INITRAMFS => system::KEXEC,
+        _ => system::KERNEL_READ_FILE,
+    }
+}
+
 /// `kernel_load_data` (module, kexec image, firmware or policy blobs from memory).
-pub(crate) unsafe extern "C" fn kernel_load_data(_id: bindings::kernel_load_data_id, _contents: bool) -> c_int {
-    system_op("kernel_load_data", system::MODULE_LOAD)
+pub(crate) unsafe extern "C" fn kernel_load_data(id: bindings::kernel_load_data_id, _contents: bool) -> c_int {
+    system_op("kernel_load_data", load_bit(id as u32))
 }
 
 /// `kernel_read_file` (modules, kexec images, firmware read from files).
 pub(crate) unsafe extern "C" fn kernel_read_file(
     _file: *mut bindings::file,
-    _id: bindings::kernel_read_file_id,
+    id: bindings::kernel_read_file_id,
     _contents: bool,
 ) -> c_int {
-    system_op("kernel_read_file", system::KERNEL_READ_FILE)
+    system_op("kernel_read_file", load_bit(id as u32))
+}
+
+/// `perf_event_open`: `perf` (every kind of access: open, CPU-wide, kernel, tracepoint).
+pub(crate) unsafe extern "C" fn perf_event_open(_kind: c_int) -> c_int {
+    system_op("perf_event_open", system::PERF)
 }
 
 /// `bpf`: every `bpf(2)` command.

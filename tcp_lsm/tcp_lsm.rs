@@ -17,6 +17,7 @@ mod decide;
 mod exec;
 mod file;
 mod fspath;
+mod heartbeat;
 mod hooks;
 mod net;
 mod policy;

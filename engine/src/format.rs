@@ -1203,6 +1203,29 @@ impl<'a> PolicyView<'a> {
         0
     }
 
+    /// Whether a path rule of a protected type names (or, for a glob, may name) an object
+    /// strictly below the directory `dir`: renaming `dir` would move that object. Globs
+    /// count from the directory part before their first wildcard, so that a glob that
+    /// might match below `dir` counts (fail closed).
+    pub fn protected_below(&self, dir: &[u8]) -> bool {
+        (0..self.layout.paths.count).any(|i| {
+            if !self.type_is_protected(self.path_type(i)) {
+                return false;
+            }
+            let pattern = self.path_pattern(i);
+            if i < self.layout.prefix_end {
+                return strictly_below(pattern, dir);
+            }
+            let wild = pattern.iter().position(|c| matches!(c, b'*' | b'?')).unwrap_or(pattern.len());
+            let fixed = pattern.get(..wild).unwrap_or(pattern);
+            let fixed_dir = match fixed.iter().rposition(|&c| c == b'/') {
+                Some(0) | None => &b"/"[..],
+                Some(slash) => fixed.get(..slash).unwrap_or(fixed),
+            };
+            strictly_below(fixed_dir, dir) || dir == fixed_dir || strictly_below(dir, fixed_dir)
+        })
+    }
+
     /// Transition `index` (0-based, canonical order).
     pub fn transition_rule(&self, index: usize) -> Option<TransitionRef<'a>> {
         let r = self.record(self.layout.transitions, TRANSITION_RECORD_SIZE, index);
@@ -1455,6 +1478,15 @@ impl<'a> DomainView<'a> {
         }
         ops & !allowed == 0 && ops & denied == 0
     }
+}
+
+/// Whether `path` is strictly below the directory `dir` (`/a/b` is below `/a` and `/`,
+/// not below `/a/b` or `/ab`).
+fn strictly_below(path: &[u8], dir: &[u8]) -> bool {
+    if dir == b"/" {
+        return path.len() > 1 && path.first() == Some(&b'/');
+    }
+    path.len() > dir.len() && path.starts_with(dir) && path.get(dir.len()) == Some(&b'/')
 }
 
 /// Reads a network rule record; None when an enum field is undefined.

@@ -399,3 +399,28 @@ fn binary_search_over_many_rules() {
         assert_eq!(v.transition(0, format!("/usr/bin/prog{d}").as_bytes(), None), Some(id));
     }
 }
+
+#[test]
+fn protected_objects_below_a_directory() {
+    // Protected: etc (prefix /etc, exact /etc/passwd, glob /var/log/*.log), secret
+    // (exact /etc/shadow, glob /home/*/.ssh/**, prefix /etc/ssl/private).
+    with_view(&sample_policy(), |v| {
+        // Exact and prefix rules below the directory.
+        assert!(v.protected_below(b"/etc/ssl"));
+        assert!(v.protected_below(b"/"));
+        // /etc itself is a protected prefix, but nothing of it is below /etc/ssl/private.
+        assert!(!v.protected_below(b"/etc/ssl/private"));
+        assert!(!v.protected_below(b"/etc/passwd"));
+        assert!(!v.protected_below(b"/usr"));
+        assert!(!v.protected_below(b"/et"));
+        // Globs: /home/*/.ssh/** is fixed up to /home, so /home and everything below it
+        // may hold a match; /var/log/*.log is fixed up to /var/log.
+        assert!(v.protected_below(b"/home"));
+        assert!(v.protected_below(b"/home/user"));
+        assert!(v.protected_below(b"/home/user/project"));
+        assert!(v.protected_below(b"/var"));
+        assert!(v.protected_below(b"/var/log"));
+        assert!(!v.protected_below(b"/var/lib"));
+        assert!(!v.protected_below(b"/tmp"));
+    });
+}

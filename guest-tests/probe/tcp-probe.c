@@ -35,6 +35,7 @@
 #include <sys/mount.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
+#include <sys/reboot.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/sem.h>
@@ -420,6 +421,7 @@ int main(int argc, char **argv)
 	const char *op = argc > 1 ? argv[1] : "";
 	const char *a = argc > 2 ? argv[2] : NULL;
 	const char *b = argc > 3 ? argv[3] : NULL;
+	const char *c = argc > 4 ? argv[4] : NULL;
 	int fd;
 
 	if (!strcmp(op, "read") && a) {
@@ -494,10 +496,56 @@ int main(int argc, char **argv)
 		if (src < 0 || mfd < 0)
 			return report(-1);
 		while ((n = read(src, buf, sizeof(buf))) > 0)
-			if (write(mfd, buf, n) != n)
+			if (write(mfd, buf, n) != n) {
+				/* Say which step failed: the write, not the exec. */
+				printf("memfd-write: ");
 				return report(-1);
+			}
 		fexecve(mfd, args, environ);
 		return report(-1);
+	}
+	if (!strcmp(op, "fexecve-fd") && a) {
+		/* Runs the program in descriptor a (a memfd filled by an unconfined task). */
+		char *args[] = { "probe", "attr-current", NULL };
+
+		fexecve(atoi(a), args, environ);
+		return report(-1);
+	}
+	if (!strcmp(op, "mprotect-cow") && a) {
+		/* Maps a file privately and writably, changes a byte (a copy-on-write page),
+		 * then makes the mapping read-only and finally executable. */
+		char *p;
+
+		fd = open(a, O_RDONLY);
+		if (fd < 0)
+			return report(-1);
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED) {
+			printf("mmap: ");
+			return report(-1);
+		}
+		p[0] ^= 1;
+		if (mprotect(p, 4096, PROT_READ)) {
+			printf("mprotect-read: ");
+			return report(-1);
+		}
+		return report(mprotect(p, 4096, PROT_READ | PROT_EXEC));
+	}
+	if (!strcmp(op, "reboot-cad-off"))
+		/* Needs CAP_SYS_BOOT; only turns Ctrl-Alt-Del into a signal to init. */
+		return report(reboot(RB_DISABLE_CAD));
+	if (!strcmp(op, "socket-proto") && a && b && c)
+		/* socket(2) with numeric family, type and protocol. */
+		return report(socket(atoi(a), atoi(b), atoi(c)));
+	if (!strcmp(op, "sendto-unix") && a) {
+		/* One datagram to the Unix socket at path a. */
+		struct sockaddr_un s = { .sun_family = AF_UNIX };
+
+		strncpy(s.sun_path, a, sizeof(s.sun_path) - 1);
+		fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+		if (fd < 0)
+			return report(-1);
+		return report(sendto(fd, "x", 1, 0, (struct sockaddr *)&s, sizeof(s)));
 	}
 	if (!strcmp(op, "mmap-exec") && a) {
 		fd = open(a, O_RDONLY);

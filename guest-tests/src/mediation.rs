@@ -23,6 +23,9 @@ type probe_bin { exact /bin/tcp-probe; }
 type procfs { prefix /proc; }
 type pinned { prefix /tmp/pin; }
 type lsm_controls { prefix /sys/kernel/security/tcp; }
+type vault protected { prefix /tmp/work/box/vault; }
+type scripts { prefix /tmp/scripts; }
+type loader { exact /lib64/ld-linux-x86-64.so.2; prefix /lib/x86_64-linux-gnu; }
 
 exec /bin/tcp-probe -> agent;
 exec /tmp/pin/good sha256 @DIGEST@ -> other;
@@ -41,6 +44,9 @@ domain agent {
     allow net { create send } inet udp 127.0.0.1 port 5353;
     allow net create inet6 tcp;
     allow net { create connect } unix /tmp/work/sock;
+    allow net { create send } unix /tmp/work/dsock;
+    allow file scripts { read execute mmap getattr };
+    allow file loader { read execute mmap getattr };
     allow net connect unix @agent-bus;
     allow net { bind listen accept } inet tcp 127.0.0.1 port 9000;
     allow net bind inet tcp 127.0.0.1 port 9001;
@@ -72,6 +78,14 @@ domain rollout {
 domain runner {
     allow file probe_bin { execute mmap getattr };
     allow file procfs { read getattr };
+}
+
+# Lists every never-granted capability and the bpf operation: none of them is granted.
+domain capper {
+    allow file probe_bin { read execute mmap getattr };
+    allow file procfs { read getattr };
+    allow capability { sys_module sys_rawio sys_boot sys_ptrace mac_admin mac_override bpf };
+    allow system bpf;
 }
 
 domain mounter {
@@ -130,6 +144,16 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "signals_sigio_to_tasks_outside_domain_dropped", run: sigio },
     Test { name: "file_descriptors_received_over_unix_sockets_checked", run: received_fds },
     Test { name: "net_sockets_from_outside_domain_checked_at_use", run: foreign_sockets },
+    Test { name: "always_on_protections_hold_in_monitor_and_alert_mode", run: always_on },
+    Test { name: "capabilities_never_granted_even_when_listed", run: never_granted },
+    Test { name: "memory_file_mappings_need_mmap_and_written_copies_never_run", run: memory_more },
+    Test { name: "net_ip_socket_protocol_must_match_its_type", run: net_protocols },
+    Test { name: "net_unix_symlink_to_another_socket_denied", run: unix_symlink_bypass },
+    Test { name: "file_directory_holding_protected_objects_cannot_move", run: protected_parent },
+    Test { name: "securityfs_descriptor_passed_into_domain_cannot_write", run: securityfs_passed_fd },
+    Test { name: "exec_memfd_fexecve_and_script_interpreter_checked", run: exec_more },
+    Test { name: "exec_through_ld_so_of_unallowed_program_denied", run: ld_so_bypass },
+    Test { name: "heartbeat_stale_cuts_network_or_everything_until_resumed", run: heartbeat },
 ];
 
 /// Runs `tcp-probe ARGS` (which enters the `agent` domain) and returns its report.
@@ -304,8 +328,9 @@ fn exec_checks() -> Outcome {
     expect(&["exec", "/bin/busybox", "true"], "errno=EACCES")?;
     // A script in an allowed-to-read but not executable type.
     expect(&["exec", "/tmp/work/script.sh"], "errno=EACCES")?;
-    // A copy of an allowed program in a memfd has no allowed path.
-    expect(&["memfd-exec", "/bin/tcp-probe"], "errno=EACCES")
+    // A copy of an allowed program in a memfd has no allowed path: the domain cannot even
+    // write it there (running one filled elsewhere: `exec_more`).
+    expect(&["memfd-exec", "/bin/tcp-probe"], "memfd-write: errno=EACCES")
 }
 
 fn memory() -> Outcome {
@@ -752,4 +777,226 @@ fn foreign_sockets() -> Outcome {
         .map_err(|e| e.to_string())?;
     drop((allowed, denied));
     ensure_eq(String::from_utf8_lossy(&out.stdout).trim().to_owned(), "ok".to_owned(), "unconfined send on 8090")
+}
+
+/// Sets the global mode.
+fn set_mode(mode: &str) -> Outcome {
+    fs::write("/sys/kernel/security/tcp/mode", mode).map_err(|e| format!("mode {mode}: {e}"))
+}
+
+/// The protections no mode softens, as `(probe arguments, expected report)`.
+const ALWAYS_ON: &[(&[&str], &str)] = &[
+    (&["mmap-anon-exec"], "errno=EACCES"),
+    (&["mprotect-exec"], "errno=EACCES"),
+    (&["mmap-low"], "errno=EPERM"),
+    (&["unlink", "/tmp/secret/key"], "errno=EACCES"),
+    (&["rename", "/tmp/secret/key", "/tmp/work/stolen"], "errno=EACCES"),
+    (&["socket", "inet", "raw"], "errno=EACCES"),
+    (&["socket", "packet", "raw"], "errno=EACCES"),
+    (&["write", "/sys/kernel/security/tcp/mode"], "errno=EPERM"),
+];
+
+fn always_on() -> Outcome {
+    // Monitor mode lets the policy's denials through (the write to a read-only type),
+    // but not the always-on protections.
+    set_mode("monitor")?;
+    let monitored = expect(&["write", "/tmp/ro/b"], "ok")
+        .and_then(|()| ALWAYS_ON.iter().try_for_each(|(args, want)| expect(args, want)));
+    set_mode("enforce")?;
+    monitored?;
+    // A domain of its own in alert mode (the `rollout` domain), with global enforce.
+    for (args, want) in ALWAYS_ON.iter().filter(|(a, _)| a[0] != "unlink" && a[0] != "rename") {
+        ensure_eq(probe_in("rollout", args)?, (*want).to_owned(), &format!("rollout: {}", args.join(" ")))?;
+    }
+    ensure_eq(probe_in("rollout", &["write", "/tmp/ro/b"])?, "ok".to_owned(), "rollout: a policy denial is only alerted")?;
+    ensure_eq(
+        fs::read_to_string("/tmp/secret/key").map_err(|e| e.to_string())?,
+        "secret\n".to_owned(),
+        "the protected file",
+    )
+}
+
+fn never_granted() -> Outcome {
+    // The `capper` domain lists every never-granted capability; each operation below
+    // works unconfined and fails in the domain.
+    ensure_eq(probe_unconfined(&["reboot-cad-off"])?, "ok".to_owned(), "unconfined CAP_SYS_BOOT")?;
+    ensure_eq(probe_in("capper", &["reboot-cad-off"])?, "errno=EPERM".to_owned(), "CAP_SYS_BOOT in capper")?;
+    ensure_eq(probe_unconfined(&["bpf"])?, "ok".to_owned(), "unconfined CAP_BPF map creation")?;
+    ensure_eq(probe_in("capper", &["bpf"])?, "errno=EPERM".to_owned(), "CAP_BPF in capper")?;
+    ensure_eq(probe_unconfined(&["mmap-low"])?, "ok".to_owned(), "unconfined CAP_SYS_RAWIO")?;
+    ensure_eq(probe_in("capper", &["mmap-low"])?, "errno=EPERM".to_owned(), "CAP_SYS_RAWIO in capper")
+}
+
+fn memory_more() -> Outcome {
+    // A private writable mapping of an executable file, written, then made read-only,
+    // then executable: the pages that would run are not the file's.
+    ensure_eq(probe_unconfined(&["mprotect-cow", "/bin/tcp-probe"])?, "ok".to_owned(), "unconfined")?;
+    expect(&["mprotect-cow", "/bin/tcp-probe"], "errno=EACCES")?;
+    // Mapping a file needs `mmap` on its type: work has it, readonly does not.
+    write("/tmp/work/mapped", "mapped\n")?;
+    expect(&["mmap-read", "/tmp/work/mapped"], "ok")?;
+    expect(&["read", "/tmp/ro/b"], "ok")?;
+    expect(&["mmap-read", "/tmp/ro/b"], "errno=EACCES")
+}
+
+fn net_protocols() -> Outcome {
+    // AF_INET = 2; SOCK_STREAM = 1, SOCK_DGRAM = 2, SOCK_SEQPACKET = 5; IPPROTO_TCP = 6,
+    // IPPROTO_UDP = 17, IPPROTO_UDPLITE = 136.
+    expect(&["socket-proto", "2", "1", "6"], "ok")?;
+    expect(&["socket-proto", "2", "2", "17"], "ok")?;
+    ensure_eq(probe_unconfined(&["socket-proto", "2", "2", "136"])?, "ok".to_owned(), "unconfined UDP-Lite")?;
+    expect(&["socket-proto", "2", "2", "136"], "errno=EACCES")?;
+    expect(&["socket-proto", "2", "5", "0"], "errno=EACCES")
+}
+
+fn unix_symlink_bypass() -> Outcome {
+    use std::os::unix::net::{UnixDatagram, UnixListener};
+    let clean = || {
+        for p in ["/tmp/work/sock", "/tmp/work/dsock", "/tmp/other.sock", "/tmp/other.dgram"] {
+            let _ = fs::remove_file(p);
+        }
+    };
+    clean();
+    let result = (|| {
+        // The allowed names, bound for real: reachable.
+        let stream = UnixListener::bind("/tmp/work/sock").map_err(|e| e.to_string())?;
+        let dgram = UnixDatagram::bind("/tmp/work/dsock").map_err(|e| e.to_string())?;
+        expect(&["connect-unix", "/tmp/work/sock"], "ok")?;
+        expect(&["sendto-unix", "/tmp/work/dsock"], "ok")?;
+        drop((stream, dgram));
+        clean();
+        // The allowed names as symlinks (which the domain may create) to other sockets.
+        let _other_stream = UnixListener::bind("/tmp/other.sock").map_err(|e| e.to_string())?;
+        let _other_dgram = UnixDatagram::bind("/tmp/other.dgram").map_err(|e| e.to_string())?;
+        expect(&["symlink", "/tmp/other.sock", "/tmp/work/sock"], "ok")?;
+        symlink("/tmp/other.dgram", "/tmp/work/dsock").map_err(|e| e.to_string())?;
+        ensure_eq(probe_unconfined(&["connect-unix", "/tmp/work/sock"])?, "ok".to_owned(), "unconfined connect")?;
+        expect(&["connect-unix", "/tmp/work/sock"], "errno=EACCES")?;
+        ensure_eq(probe_unconfined(&["sendto-unix", "/tmp/work/dsock"])?, "ok".to_owned(), "unconfined send")?;
+        expect(&["sendto-unix", "/tmp/work/dsock"], "errno=EACCES")
+    })();
+    clean();
+    result
+}
+
+fn protected_parent() -> Outcome {
+    for d in ["/tmp/work/box/vault", "/tmp/work/plain"] {
+        fs::create_dir_all(d).map_err(|e| format!("mkdir {d}: {e}"))?;
+    }
+    write("/tmp/work/box/vault/key", "vault\n")?;
+    // Renaming the directory would move the protected objects below it.
+    expect(&["rename", "/tmp/work/box", "/tmp/work/box2"], "errno=EACCES")?;
+    expect(&["rename", "/tmp/work/box/vault", "/tmp/work/vault2"], "errno=EACCES")?;
+    ensure(fs::metadata("/tmp/work/box/vault/key").is_ok(), "the protected file stays in place")?;
+    // A directory with nothing protected below it moves.
+    expect(&["rename", "/tmp/work/plain", "/tmp/work/plain2"], "ok")?;
+    fs::remove_dir("/tmp/work/plain2").map_err(|e| e.to_string())
+}
+
+fn securityfs_passed_fd() -> Outcome {
+    // Opened for writing by root (unconfined) and inherited into the domain: the writes
+    // are refused there (EPERM), not parsed (a bad value would give EINVAL).
+    for file in ["mode", "policy", "enforce", "heartbeat", "anomaly_threshold"] {
+        let path = format!("/sys/kernel/security/tcp/{file}");
+        let fd = fs::OpenOptions::new().write(true).open(&path).map_err(|e| format!("{path}: {e}"))?;
+        ensure_eq(probe_with_stdin(fd, &["write-fd", "0"])?, "errno=EPERM".to_owned(), &format!("write to {file}"))?;
+    }
+    let fd = fs::OpenOptions::new().write(true).open("/sys/kernel/security/tcp/mode").map_err(|e| e.to_string())?;
+    ensure_eq(probe_unconfined_with_stdin(fd, &["write-fd", "0"])?, "errno=EINVAL".to_owned(), "unconfined write of x")?;
+    ensure_eq(fs::read_to_string("/sys/kernel/security/tcp/mode").map_err(|e| e.to_string())?, "enforce\n".to_owned(), "mode")
+}
+
+/// Runs the unconfined probe with `file` as standard input.
+fn probe_unconfined_with_stdin(file: fs::File, args: &[&str]) -> Result<String, String> {
+    let out = Command::new("/tmp/tcp-probe-unconfined")
+        .args(args)
+        .stdin(Stdio::from(file))
+        .output()
+        .map_err(|e| format!("cannot run the unconfined probe: {e}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// A memfd holding a copy of the probe, as a file.
+fn memfd_with_probe() -> Result<fs::File, String> {
+    use std::io::Write;
+    let fd = nix::sys::memfd::memfd_create(c"probe-copy", nix::sys::memfd::MemFdCreateFlag::empty())
+        .map_err(|e| format!("memfd_create: {e}"))?;
+    let mut file = fs::File::from(fd);
+    file.write_all(&fs::read("/bin/tcp-probe").map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    Ok(file)
+}
+
+fn exec_more() -> Outcome {
+    // A domain cannot fill a memfd (it has no type) ...
+    expect(&["memfd-exec", "/bin/tcp-probe"], "memfd-write: errno=EACCES")?;
+    // ... and cannot run one filled by an unconfined task, which can.
+    ensure_eq(probe_unconfined_with_stdin(memfd_with_probe()?, &["fexecve-fd", "0"])?, "unconfined".to_owned(), "unconfined fexecve")?;
+    ensure_eq(probe_with_stdin(memfd_with_probe()?, &["fexecve-fd", "0"])?, "errno=EACCES".to_owned(), "fexecve in the domain")?;
+    // Scripts: the script's type allows execute; its interpreter must too.
+    fs::create_dir_all("/tmp/scripts").map_err(|e| e.to_string())?;
+    let script = |path: &str, text: &str| -> Outcome {
+        write(path, text)?;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())
+    };
+    script("/tmp/scripts/probe.sh", "#!/bin/tcp-probe attr-current\n")?;
+    script("/tmp/scripts/shell.sh", "#!/bin/sh\necho shell ran\n")?;
+    expect(&["exec", "/tmp/scripts/probe.sh"], "agent")?;
+    ensure_eq(probe_unconfined(&["exec", "/tmp/scripts/shell.sh"])?, "shell ran".to_owned(), "unconfined script")?;
+    expect(&["exec", "/tmp/scripts/shell.sh"], "errno=EACCES")
+}
+
+fn ld_so_bypass() -> Outcome {
+    // The guest has the host's dynamic loader and libc and a dynamic program that prints
+    // "hello" (scripts/qemu-boot.sh). The loader is executable in `agent`; a program it
+    // would map from an unallowed type is not.
+    let ld = "/lib64/ld-linux-x86-64.so.2";
+    fs::copy("/bin/tcp-hello", "/tmp/scripts/hello").map_err(|e| format!("copy: {e}"))?;
+    fs::copy("/bin/tcp-hello", "/tmp/work/hello").map_err(|e| format!("copy: {e}"))?;
+    let run_in_agent = |program: &str| crate::harness::helper("exec-in", &["agent", ld, program]);
+    let unconfined = Command::new(ld).arg("/tmp/work/hello").output().map_err(|e| e.to_string())?;
+    ensure_eq(String::from_utf8_lossy(&unconfined.stdout).trim().to_owned(), "hello".to_owned(), "unconfined ld.so")?;
+    ensure_eq(run_in_agent("/tmp/scripts/hello")?, "hello".to_owned(), "ld.so with an executable program")?;
+    ensure_eq(run_in_agent("/tmp/work/hello")?, String::new(), "ld.so with a program of a type without execute")?;
+    // Run directly, the same program is refused at exec.
+    expect(&["exec", "/tmp/work/hello"], "errno=EACCES")
+}
+
+/// Writes a heartbeat.
+fn beat() -> Outcome {
+    fs::write("/sys/kernel/security/tcp/heartbeat", "1").map_err(|e| format!("heartbeat: {e}"))
+}
+
+fn heartbeat() -> Outcome {
+    let base = policy_text()?;
+    write("/tmp/work/beat", "beat\n")?;
+    let result = (|| {
+        ensure_eq(fs::read_to_string("/sys/kernel/security/tcp/heartbeat").map_err(|e| e.to_string())?, "none\n".to_owned(), "no heartbeat in the policy")?;
+        load_policy(&format!("{base}\nheartbeat timeout 1500ms action deny-network;\n"))?;
+        let status = fs::read_to_string("/sys/kernel/security/tcp/heartbeat").map_err(|e| e.to_string())?;
+        ensure(status.starts_with("timeout_ms=1500 action=deny-network age_ms=") && status.ends_with("stale=0\n"), format!("status: {status}"))?;
+        // Bad values change nothing; a domain may not beat.
+        ensure(fs::write("/sys/kernel/security/tcp/heartbeat", "2").is_err(), "a heartbeat of 2 is refused")?;
+        expect(&["write", "/sys/kernel/security/tcp/heartbeat"], "errno=EPERM")?;
+        beat()?;
+        expect(&["connect4", "127.0.0.1", "8080"], "errno=ECONNREFUSED")?;
+        std::thread::sleep(std::time::Duration::from_millis(2000));
+        let status = fs::read_to_string("/sys/kernel/security/tcp/heartbeat").map_err(|e| e.to_string())?;
+        ensure(status.ends_with("stale=1\n"), format!("status after 2 s: {status}"))?;
+        expect(&["connect4", "127.0.0.1", "8080"], "errno=EACCES")?;
+        expect(&["read", "/tmp/work/beat"], "ok")?;
+        ensure_eq(probe_unconfined(&["connect4", "127.0.0.1", "8080"])?, "errno=ECONNREFUSED".to_owned(), "unconfined while stale")?;
+        beat()?;
+        expect(&["connect4", "127.0.0.1", "8080"], "errno=ECONNREFUSED")?;
+        // deny-all takes everything: the probe's own exec into the domain fails (it
+        // cannot map its program), or its read does; it never reads.
+        load_policy(&format!("{base}\nheartbeat timeout 1500ms action deny-all;\n"))?;
+        expect(&["read", "/tmp/work/beat"], "ok")?;
+        std::thread::sleep(std::time::Duration::from_millis(2000));
+        let stale = probe(&["read", "/tmp/work/beat"]);
+        ensure(matches!(stale.as_deref(), Err(_) | Ok("errno=EACCES")), format!("read while stale (deny-all): {stale:?}"))?;
+        beat()?;
+        expect(&["read", "/tmp/work/beat"], "ok")
+    })();
+    load_policy(&base)?;
+    result
 }

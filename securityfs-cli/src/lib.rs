@@ -165,6 +165,20 @@ impl Securityfs {
         self.write_whole("mode", mode.name().as_bytes(), mode.name())
     }
 
+    /// Writes one heartbeat (the supervisor's sign of life, see docs/securityfs.md).
+    pub fn heartbeat(&self) -> Result<(), Error> {
+        self.ensure_active()?;
+        self.write_whole("heartbeat", b"1", "1")
+    }
+
+    /// The `heartbeat` file: `none`, or the policy's timeout and action and the age of
+    /// the last heartbeat.
+    pub fn heartbeat_status(&self) -> Result<String, Error> {
+        self.ensure_active()?;
+        let path = self.file("heartbeat");
+        fs::read_to_string(&path).map(|s| s.trim_end().to_owned()).map_err(|source| Error::Io { path, source })
+    }
+
     /// Writes `value` to file `name` in a single write, mapping errors to their meaning;
     /// `shown` is how errors name the value.
     fn write_whole(&self, name: &str, value: &[u8], shown: &str) -> Result<(), Error> {

@@ -66,6 +66,31 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write a heartbeat (the supervisor's sign of life); with --every, keep writing one
+    /// at that interval until killed. Without options, also print the heartbeat state.
+    Heartbeat {
+        /// Interval between heartbeats, e.g. 10s or 500ms (shorter than the policy's timeout).
+        #[arg(long, value_parser = parse_interval)]
+        every: Option<std::time::Duration>,
+    },
+}
+
+/// Parses an interval: an integer and `ms`, `s` or `m` (1 ms to 1 hour).
+fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let n: u64 = digits.parse().map_err(|_| format!("{text:?}: expected a number and ms, s or m, e.g. 10s"))?;
+    let ms = match unit {
+        "ms" => Some(n),
+        "s" => n.checked_mul(1000),
+        "m" => n.checked_mul(60_000),
+        _ => None,
+    }
+    .ok_or_else(|| format!("{text:?}: expected a number and ms, s or m, e.g. 10s"))?;
+    if !(1..=3_600_000).contains(&ms) {
+        return Err(format!("{text:?}: the interval must be between 1ms and 60m"));
+    }
+    Ok(std::time::Duration::from_millis(ms))
 }
 
 /// One rule in the command-line form of the policy language (docs/policy-language.md).
@@ -232,6 +257,14 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             let policy = loaded_policy(&sfs)?;
             write!(out, "{}", decompile(&policy))?;
         }
+        Command::Heartbeat { every: None } => {
+            sfs.heartbeat()?;
+            writeln!(out, "heartbeat: {}", sfs.heartbeat_status()?)?;
+        }
+        Command::Heartbeat { every: Some(interval) } => loop {
+            sfs.heartbeat()?;
+            std::thread::sleep(interval);
+        },
         Command::Stats { json } => {
             let counters = sfs.stats()?;
             if json {
@@ -259,6 +292,16 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn heartbeat_intervals() {
+        assert_eq!(parse_interval("10s"), Ok(std::time::Duration::from_secs(10)));
+        assert_eq!(parse_interval("500ms"), Ok(std::time::Duration::from_millis(500)));
+        assert_eq!(parse_interval("2m"), Ok(std::time::Duration::from_secs(120)));
+        for bad in ["", "10", "s", "0s", "61m", "1h", "-1s", "1.5s", "99999999999999999999s"] {
+            assert!(parse_interval(bad).is_err(), "{bad:?} accepted");
+        }
+    }
 
     fn counters() -> Vec<(String, u64)> {
         vec![("decision.file.allowed".into(), 12345), ("cache.hits".into(), 7)]
