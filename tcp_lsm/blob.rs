@@ -101,6 +101,9 @@ pub(crate) struct TaskSecurity {
 #[repr(C)]
 pub(crate) struct InodeSecurity {
     class: core::sync::atomic::AtomicU64,
+    /// The type as reached by the last path checked, with what that path was built from
+    /// (`pathcache.rs`): lets path checks skip building the name.
+    pub(crate) path: crate::pathcache::PathType,
 }
 
 impl InodeSecurity {
@@ -223,10 +226,15 @@ pub(crate) fn current_cred() -> *const bindings::cred {
     unsafe { (*bindings::get_current()).cred }
 }
 
-/// The domain of the current task.
-pub(crate) fn current_domain() -> DomainName {
-    // SAFETY: The current cred is live and carries a blob once the LSM is initialised.
-    unsafe { (*cred(current_cred())).domain }
+/// The domain of the current task, without copying it.
+///
+/// The reference is valid while the current task keeps its credentials: for the
+/// duration of a hook (only the task itself replaces its `cred`, and a hook never does).
+/// It must not be kept beyond the hook that took it.
+pub(crate) fn current_domain<'a>() -> &'a DomainName {
+    // SAFETY: The current cred is live and carries a blob once the LSM is initialised, and
+    // stays so while the task runs the hook (see above).
+    unsafe { &(*cred(current_cred())).domain }
 }
 
 /// The domain of `task`, read from its objective cred under RCU.

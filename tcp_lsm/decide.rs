@@ -54,12 +54,20 @@ pub(crate) struct Ask<'a> {
     pub(crate) perms: u64,
     /// The object.
     pub(crate) object: Object<'a>,
+    /// Counted but not reported: the kernel asked without auditing (a capability probe
+    /// with `CAP_OPT_NOAUDIT`, as `has_capability_noaudit` makes).
+    pub(crate) quiet: bool,
 }
 
 impl<'a> Ask<'a> {
     /// A question about `perms` of `class` on `object`, from hook `op`.
     pub(crate) fn new(op: &'static str, class: Class, perms: u64, object: Object<'a>) -> Self {
-        Ask { op, class, perms, object }
+        Ask { op, class, perms, object, quiet: false }
+    }
+
+    /// The same question, counted but neither queued as an event nor audited.
+    pub(crate) fn quiet(self, quiet: bool) -> Self {
+        Ask { quiet, ..self }
     }
 }
 
@@ -83,62 +91,62 @@ pub(crate) enum Object<'a> {
 
 /// A confined task, as seen by the decision code. It holds no reference to the policy:
 /// each query reads the policy in force under RCU, without a reference count, so hooks
-/// called in atomic context can use it and never free a policy.
-pub(crate) struct Subject {
-    domain: DomainName,
+/// called in atomic context can use it and never free a policy. Its domain name is
+/// borrowed from the cred blob (or the caller), not copied: a subject lives only for the
+/// hook that made it.
+pub(crate) struct Subject<'a> {
+    domain: &'a DomainName,
 }
 
-impl Subject {
+impl<'a> Subject<'a> {
     /// The subject for `cred`, or `None` when it is unconfined.
     ///
     /// # Safety
     ///
-    /// `cred` must be a live cred with a blob.
-    pub(crate) unsafe fn of_cred(cred: *const kernel::bindings::cred) -> Option<Subject> {
+    /// `cred` must be a live cred with a blob, and stay live while the subject is used.
+    pub(crate) unsafe fn of_cred(cred: *const kernel::bindings::cred) -> Option<Subject<'a>> {
         // SAFETY: Guaranteed by the caller.
-        let domain = unsafe { (*blob::cred(cred)).domain };
-        if !domain.is_confined() {
-            return None;
-        }
-        Some(Subject { domain })
-    }
-
-    /// The subject acting as `domain`, or `None` when it is the unconfined domain.
-    pub(crate) fn of_domain(domain: DomainName) -> Option<Subject> {
+        let domain = unsafe { &(*blob::cred(cred)).domain };
         domain.is_confined().then_some(Subject { domain })
     }
 
-    /// The subject for the current task, or `None` when it is unconfined.
-    pub(crate) fn current() -> Option<Subject> {
-        // SAFETY: The current cred is live and has a blob.
-        unsafe { Subject::of_cred(blob::current_cred()) }
+    /// The subject acting as `domain`, or `None` when it is the unconfined domain.
+    pub(crate) fn of_domain(domain: &'a DomainName) -> Option<Subject<'a>> {
+        domain.is_confined().then_some(Subject { domain })
+    }
+
+    /// The subject for the current task, or `None` when it is unconfined. For the
+    /// duration of the calling hook (see [`blob::current_domain`]).
+    pub(crate) fn current() -> Option<Subject<'a>> {
+        Subject::of_domain(blob::current_domain())
     }
 
     /// The subject's domain name.
     pub(crate) fn domain(&self) -> &DomainName {
-        &self.domain
+        self.domain
     }
 
     /// Runs `f` with the policy in force and the subject's domain in it (`None` when there
     /// is no policy or it has no domain of that name any more: such a subject is denied
     /// everything). `f` runs under RCU and must not sleep.
-    pub(crate) fn with<R>(&self, f: impl FnOnce(Option<(PolicyView<'_>, DomainView<'_>)>) -> R) -> R {
+    pub(crate) fn with<R>(&self, f: impl FnOnce(Option<(&PolicyView<'_>, &DomainView<'_>)>) -> R) -> R {
         self.with_loaded(|found| f(found.map(|(_, p, d)| (p, d))))
     }
 
     /// As [`Subject::with`], also giving the loaded policy (for its generation), so that
-    /// everything read in `f` comes from one and the same policy.
+    /// everything read in `f` comes from one and the same policy. The views are lent, not
+    /// moved: they are large enough for their copies to show in a decision's cost.
     pub(crate) fn with_loaded<R>(
         &self,
-        f: impl FnOnce(Option<(&Loaded, PolicyView<'_>, DomainView<'_>)>) -> R,
+        f: impl FnOnce(Option<(&Loaded, &PolicyView<'_>, &DomainView<'_>)>) -> R,
     ) -> R {
         policy::with_current(|loaded| {
-            let found = loaded.and_then(|l| {
-                let view = l.view();
-                let domain = view.domain_id_by_name(self.domain.as_bytes()).and_then(|id| view.domain(id))?;
-                Some((l, view, domain))
-            });
-            f(found)
+            let Some(l) = loaded else { return f(None) };
+            let view = l.view();
+            match view.domain_id_by_name(self.domain.as_bytes()).and_then(|id| view.domain(id)) {
+                Some(domain) => f(Some((l, view, &domain))),
+                None => f(None),
+            }
         })
     }
 
@@ -162,7 +170,7 @@ impl Subject {
             Mode::Alert | Mode::Monitor => (Verdict::WouldDeny, Outcome::Allow),
         };
         report::count_decision(ask.class, verdict);
-        if mode != Mode::Monitor {
+        if mode != Mode::Monitor && !ask.quiet {
             self.report(ask, mode, outcome, errno);
         }
         match outcome {
@@ -178,7 +186,9 @@ impl Subject {
     /// or the domain's mode: monitor and alert soften the policy's rules, not these.
     pub(crate) fn refuse(&self, errno: Error, ask: &Ask<'_>) -> Result {
         report::count_decision(ask.class, Verdict::Denied);
-        self.report(ask, Mode::Enforce, Outcome::Deny, errno);
+        if !ask.quiet {
+            self.report(ask, Mode::Enforce, Outcome::Deny, errno);
+        }
         Err(errno)
     }
 

@@ -26,17 +26,20 @@ use crate::policy;
 /// `file` must be a live file opened for reading. Sleeps.
 unsafe fn file_digest(file: *mut bindings::file) -> Result<[u8; 32]> {
     const CHUNK: usize = 64 * 1024;
-    let mut buf = KVec::from_elem(0u8, CHUNK, GFP_KERNEL).map_err(|_| ENOMEM)?;
+    // Not zeroed: only the bytes `kernel_read` wrote are read.
+    let mut buf = KVec::<u8>::with_capacity(CHUNK, GFP_KERNEL).map_err(|_| ENOMEM)?;
+    let base = buf.as_mut_ptr();
     let mut hasher = Sha256::new();
     let mut pos: bindings::loff_t = 0;
     loop {
-        // SAFETY: `file` is live and readable (caller); `buf` holds CHUNK bytes.
-        let n = unsafe { bindings::kernel_read(file, buf.as_mut_ptr().cast(), CHUNK, &mut pos) };
-        let n = usize::try_from(n).map_err(|_| Error::from_errno(n as c_int))?;
+        // SAFETY: `file` is live and readable (caller); `buf` has room for CHUNK bytes.
+        let n = unsafe { bindings::kernel_read(file, base.cast(), CHUNK, &mut pos) };
+        let n = usize::try_from(n).map_err(|_| Error::from_errno(n as c_int))?.min(CHUNK);
         if n == 0 {
             return Ok(hasher.finish());
         }
-        hasher.update(buf.as_slice().get(..n).unwrap_or(&[]));
+        // SAFETY: `kernel_read` wrote `n` (at most CHUNK) bytes at `base`.
+        hasher.update(unsafe { core::slice::from_raw_parts(base.cast_const(), n) });
     }
 }
 
@@ -235,7 +238,7 @@ pub(crate) unsafe extern "C" fn getprocattr(
 /// what it did before the exec does not count against its new domain.
 pub(crate) unsafe extern "C" fn bprm_committing_creds(bprm: *const bindings::linux_binprm) {
     // SAFETY: `bprm->cred` is the cred about to be committed; the current cred is live.
-    let (new, old) = unsafe { ((*blob::cred((*bprm).cred)).domain, blob::current_domain()) };
+    let (new, old) = unsafe { ((*blob::cred((*bprm).cred)).domain, *blob::current_domain()) };
     if new == old {
         return;
     }

@@ -18,6 +18,7 @@ use crate::policy::Loaded;
 use crate::engine::perm::bits::file as perm;
 use crate::blob;
 use crate::fspath::{self, PathName};
+use crate::pathcache::Reached;
 
 /// `fmode_t` bits (`include/linux/fs.h`; bindgen cannot evaluate their casts).
 const FMODE_READ: u32 = 1 << 0;
@@ -58,12 +59,20 @@ enum Answer {
 
 /// Asks the policy about `perms` on an object: by the type of `name` when given (then
 /// remembered in `inode`), else by the type remembered in `inode` for the policy in force.
-/// The type and the decision come from the same policy, read in one RCU section.
+/// With `reached` (where the name was built from), the type is also remembered for that
+/// path (`pathcache.rs`). The type and the decision come from the same policy, read in
+/// one RCU section.
 ///
 /// # Safety
 ///
 /// `inode` must be null or a live inode with a blob.
-unsafe fn answer(subject: &Subject, inode: *const bindings::inode, name: Option<&PathName>, perms: u32) -> Answer {
+unsafe fn answer(
+    subject: &Subject<'_>,
+    inode: *const bindings::inode,
+    name: Option<&PathName>,
+    perms: u32,
+    reached: Option<&Reached>,
+) -> Answer {
     subject.with_loaded(|found| {
         let Some((loaded, policy, domain)) = found else { return Answer::Policy(false, 0) };
         let cache = (!inode.is_null()).then(|| {
@@ -75,6 +84,9 @@ unsafe fn answer(subject: &Subject, inode: *const bindings::inode, name: Option<
                 let type_id = policy.type_for_path(name.as_bytes());
                 if let Some(cache) = cache {
                     cache.store(type_id, loaded.generation());
+                    if let Some(reached) = reached {
+                        cache.path.store(loaded.generation(), reached, type_id);
+                    }
                 }
                 type_id
             }
@@ -93,7 +105,7 @@ unsafe fn answer(subject: &Subject, inode: *const bindings::inode, name: Option<
 
 /// Applies an answer about `perms` on `object`: the mode applies to the policy's
 /// answers, not to the protection of protected types.
-fn apply(op: &'static str, subject: &Subject, answer: Answer, perms: u32, object: Object<'_>) -> Result {
+fn apply(op: &'static str, subject: &Subject<'_>, answer: Answer, perms: u32, object: Object<'_>) -> Result {
     match answer {
         Answer::Policy(allowed, _) => subject.verdict(allowed, DENIED, &ask(op, perms, object)),
         Answer::Protected(_) => subject.refuse(DENIED, &ask(op, perms, object)),
@@ -108,13 +120,14 @@ fn apply(op: &'static str, subject: &Subject, answer: Answer, perms: u32, object
 /// As for [`answer`].
 unsafe fn check_name(
     op: &'static str,
-    subject: &Subject,
+    subject: &Subject<'_>,
     name: &PathName,
     inode: *const bindings::inode,
     perms: u32,
+    reached: Option<&Reached>,
 ) -> Result {
     // SAFETY: Guaranteed by the caller.
-    let answer = unsafe { answer(subject, inode, Some(name), perms) };
+    let answer = unsafe { answer(subject, inode, Some(name), perms, reached) };
     apply(op, subject, answer, perms, Object::Path(name.as_bytes()))
 }
 
@@ -140,10 +153,41 @@ unsafe fn inode_of(dentry: *const bindings::dentry) -> *const bindings::inode {
 /// `path` must be a live `struct path`.
 unsafe fn check_path(op: &'static str, path: *const bindings::path, perms: u32) -> Result {
     let Some(subject) = Subject::current() else { return Ok(()) };
+    // SAFETY: Guaranteed by the caller; a live path holds its dentry.
+    let (reached, inode) = unsafe { (Reached::of(path), inode_of((*path).dentry)) };
+    if let (Some(reached), false) = (&reached, inode.is_null()) {
+        // SAFETY: A positive dentry's inode is live and has a blob.
+        if unsafe { allowed_as_reached(&subject, inode, reached, perms) } {
+            return subject.verdict(true, DENIED, &ask(op, perms, Object::None));
+        }
+    }
     // SAFETY: Guaranteed by the caller.
     let name = unsafe { fspath::of(path) }?;
-    // SAFETY: A live path holds its dentry.
-    unsafe { check_name(op, &subject, &name, inode_of((*path).dentry), perms) }
+    // SAFETY: As above.
+    unsafe { check_name(op, &subject, &name, inode, perms, reached.as_ref()) }
+}
+
+/// Whether the type remembered for `inode` as reached now (`pathcache.rs`) allows
+/// `perms` under the policy in force. Only an allowing answer is taken from there:
+/// a denial, and a stale heartbeat, are decided (and reported) with the path name.
+///
+/// # Safety
+///
+/// `inode` must be a live inode with a blob.
+unsafe fn allowed_as_reached(subject: &Subject<'_>, inode: *const bindings::inode, reached: &Reached, perms: u32) -> bool {
+    if crate::heartbeat::blocks(Class::File) {
+        return false;
+    }
+    // SAFETY: Guaranteed by the caller.
+    let entry = unsafe { &(*blob::inode(inode)).path };
+    subject.with_loaded(|found| {
+        found.is_some_and(|(loaded, policy, domain)| {
+            entry.lookup(loaded.generation(), reached).is_some_and(|type_id| {
+                !(perms & STRUCTURAL != 0 && policy.type_is_protected(type_id))
+                    && allows(loaded, &domain, type_id, perms)
+            })
+        })
+    })
 }
 
 /// Checks `perms` on the child `dentry` of the directory `dir`.
@@ -156,7 +200,7 @@ unsafe fn check_child(op: &'static str, dir: *const bindings::path, dentry: *mut
     // SAFETY: Guaranteed by the caller.
     let name = unsafe { fspath::of_child(dir, dentry) }?;
     // SAFETY: The child dentry is live.
-    unsafe { check_name(op, &subject, &name, inode_of(dentry), perms) }
+    unsafe { check_name(op, &subject, &name, inode_of(dentry), perms, None) }
 }
 
 /// Checks `perms` on an object known only by its dentry, by the type remembered in its
@@ -169,7 +213,7 @@ unsafe fn check_child(op: &'static str, dir: *const bindings::path, dentry: *mut
 unsafe fn check_dentry(op: &'static str, dentry: *mut bindings::dentry, perms: u32) -> Result {
     let Some(subject) = Subject::current() else { return Ok(()) };
     // SAFETY: Guaranteed by the caller; a positive dentry's inode is live with a blob.
-    let answer = unsafe { answer(&subject, inode_of(dentry), None, perms) };
+    let answer = unsafe { answer(&subject, inode_of(dentry), None, perms, None) };
     let object = match answer {
         Answer::Policy(_, type_id) | Answer::Protected(type_id) => Object::Type(type_id),
         Answer::NeedPath => Object::Unclassified,
@@ -500,11 +544,11 @@ pub(crate) unsafe extern "C" fn file_fcntl(file: *mut bindings::file, cmd: c_uin
 /// # Safety
 ///
 /// `file` must be a live open file.
-unsafe fn check_open_file(op: &'static str, subject: &Subject, file: *mut bindings::file, perms: u32) -> Result {
+unsafe fn check_open_file(op: &'static str, subject: &Subject<'_>, file: *mut bindings::file, perms: u32) -> Result {
     // SAFETY: An open file has an inode with a blob.
     let inode = unsafe { (*file).f_inode };
     // SAFETY: As above.
-    match unsafe { answer(subject, inode, None, perms) } {
+    match unsafe { answer(subject, inode, None, perms, None) } {
         Answer::Policy(true, _) => subject.verdict(true, DENIED, &ask(op, perms, Object::None)),
         // Denied, or not classified yet: decide (again) by the path, which the report
         // names.
@@ -512,7 +556,7 @@ unsafe fn check_open_file(op: &'static str, subject: &Subject, file: *mut bindin
             // SAFETY: An open file's path is live.
             let name = unsafe { fspath::of(&raw const (*file).f_path) }?;
             // SAFETY: As above.
-            unsafe { check_name(op, subject, &name, inode, perms) }
+            unsafe { check_name(op, subject, &name, inode, perms, None) }
         }
     }
 }
@@ -648,12 +692,14 @@ pub(crate) unsafe extern "C" fn inode_rmdir(_dir: *mut bindings::inode, dentry: 
     unsafe { refuse_protected("inode_rmdir", perm::RMDIR, &[dentry]) }
 }
 
-/// `inode_link`: protected objects get no new names.
+/// `inode_link`: protected objects get no new names. For every task, it also tells the
+/// path type cache that an inode gets another name (`pathcache::note_link`).
 pub(crate) unsafe extern "C" fn inode_link(
     old_dentry: *mut bindings::dentry,
     _dir: *mut bindings::inode,
     _new_dentry: *mut bindings::dentry,
 ) -> c_int {
+    crate::pathcache::note_link();
     // SAFETY: The VFS passes the live source dentry.
     unsafe { refuse_protected("inode_link", perm::LINK, &[old_dentry]) }
 }

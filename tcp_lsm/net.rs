@@ -127,7 +127,7 @@ unsafe fn check_addr(hook: &'static str, sock: *mut bindings::socket, addr: *con
 /// As for [`check_addr`].
 unsafe fn check_addr_for(
     hook: &'static str,
-    subject: &Subject,
+    subject: &Subject<'_>,
     sock: *mut bindings::socket,
     addr: *const u8,
     addrlen: c_int,
@@ -219,7 +219,7 @@ const KERNEL_SOCKET: u64 = 2;
 /// # Safety
 ///
 /// `sock` must be a live socket.
-unsafe fn check_foreign_for(hook: &'static str, subject: &Subject, sock: *mut bindings::socket) -> Result {
+unsafe fn check_foreign_for(hook: &'static str, subject: &Subject<'_>, sock: *mut bindings::socket) -> Result {
     // SAFETY: Guaranteed by the caller.
     let sk = unsafe { (*sock).sk };
     if sk.is_null() {
@@ -306,7 +306,7 @@ const UNIX_PATH_ROOM: usize = 256;
 /// # Safety
 ///
 /// `peer` must be a live `AF_UNIX` sock.
-unsafe fn check_unix_peer(hook: &'static str, subject: &Subject, peer: *const bindings::sock, ops: u32) -> Result {
+unsafe fn check_unix_peer(hook: &'static str, subject: &Subject<'_>, peer: *const bindings::sock, ops: u32) -> Result {
     let unix = peer.cast::<bindings::unix_sock>();
     // SAFETY: An `AF_UNIX` sock is the first member of its `unix_sock`; `path` is set at
     // bind and kept until the socket is released, which the caller's reference prevents.
@@ -408,6 +408,8 @@ pub(crate) unsafe extern "C" fn socket_post_create(
     // SAFETY: The socket layer passes the new socket; `sk` is set by the family's create.
     let sk = unsafe { (*sock).sk };
     if sk.is_null() {
+        // The family's create failed to attach a sock: there is nothing to own, and the
+        // socket is released right after.
         return 0;
     }
     let owner = if kern != 0 { KERNEL_SOCKET } else { crate::blob::current_domain().key() };

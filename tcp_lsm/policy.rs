@@ -26,10 +26,12 @@ pub(crate) struct Loaded {
     generation: AtomicU64,
     /// SHA-256 of the blob (the policy's identity).
     digest: [u8; 32],
-    /// The validated blob. Immutable.
+    /// The validated blob. Immutable; its heap buffer is what `view` reads, so it is
+    /// neither changed nor freed before `self`.
     bytes: KVVec<u8>,
-    /// Where the sections of `bytes` are, as found by the validator.
-    layout: format::PolicyLayout,
+    /// The policy, queried in place: `bytes` as the validator laid it out. Kept built
+    /// (not rebuilt per decision) so that a decision borrows it instead of copying it.
+    view: format::PolicyView<'static>,
 }
 
 impl Loaded {
@@ -49,8 +51,8 @@ impl Loaded {
     }
 
     /// The policy, queried in place.
-    pub(crate) fn view(&self) -> format::PolicyView<'_> {
-        format::PolicyView::from_layout(self.bytes.as_slice(), self.layout)
+    pub(crate) fn view(&self) -> &format::PolicyView<'_> {
+        &self.view
     }
 }
 
@@ -140,7 +142,16 @@ pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
     let settings = view.settings();
     let mode = settings.mode;
     let layout = view.layout();
-    let loaded = Loaded { generation: AtomicU64::new(0), digest, bytes, layout };
+    // SAFETY: The slice is the heap buffer of `bytes`, which moves into the same `Loaded`
+    // unchanged (moving a `KVVec` does not move its buffer) and is freed only with it;
+    // `Loaded::view` lends it out for no longer than `&self`.
+    let stable: &'static [u8] = unsafe { core::slice::from_raw_parts(bytes.as_ptr(), bytes.len()) };
+    let loaded = Loaded {
+        generation: AtomicU64::new(0),
+        digest,
+        view: format::PolicyView::from_layout(stable, layout),
+        bytes,
+    };
     let new = Arc::new(loaded, GFP_KERNEL).map_err(|_| LoadError::NoMemory)?;
     let new_ptr = Arc::into_raw(new).cast_mut();
     loop {

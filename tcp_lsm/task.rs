@@ -23,13 +23,15 @@ pub(crate) unsafe extern "C" fn capable(
     cred: *const bindings::cred,
     _ns: *mut bindings::user_namespace,
     cap: c_int,
-    _opts: c_uint,
+    opts: c_uint,
 ) -> c_int {
     // SAFETY: The framework passes the live cred being checked.
     let Some(subject) = (unsafe { Subject::of_cred(cred) }) else { return 0 };
     let Ok(cap) = u32::try_from(cap) else { return EPERM.to_errno() };
     let bit = 1u64.checked_shl(cap).unwrap_or(0);
-    let ask = Ask::new("capable", Class::Capability, bit, Object::None);
+    // `CAP_OPT_NOAUDIT` (include/linux/security.h): the caller only probes.
+    let quiet = opts & (1 << 1) != 0;
+    let ask = Ask::new("capable", Class::Capability, bit, Object::None).quiet(quiet);
     if bit == 0 || NEVER_GRANTED_CAPS & bit != 0 {
         return to_ret(subject.refuse(EPERM, &ask));
     }
@@ -67,7 +69,7 @@ fn scope_allows(bits: u32, own: &DomainName, target: &DomainName) -> bool {
 fn scope_check(
     hook: &'static str,
     class: Class,
-    subject: &Subject,
+    subject: &Subject<'_>,
     target: &DomainName,
     scope_of: impl FnOnce(&DomainView<'_>) -> u32,
 ) -> c_int {
@@ -91,7 +93,7 @@ pub(crate) unsafe extern "C" fn ptrace_traceme(parent: *mut bindings::task_struc
     // read under RCU.
     let Some(tracer) = (unsafe { Subject::of_cred((*parent).real_cred) }) else { return 0 };
     let me = blob::current_domain();
-    scope_check("ptrace_traceme", Class::Ptrace, &tracer, &me, |d| d.ptrace())
+    scope_check("ptrace_traceme", Class::Ptrace, &tracer, me, |d| d.ptrace())
 }
 
 /// `task_kill`: a domain signals only what its signal scope allows.
@@ -297,11 +299,14 @@ pub(crate) unsafe extern "C" fn inode_init_security_anon(
     _context: *const bindings::inode,
 ) -> c_int {
     if name.is_null() {
+        // Not a named anonymous inode: nothing that a rule governs.
         return 0;
     }
     // SAFETY: `name` is a live qstr whose `name` is NUL-terminated.
     let name = unsafe { core::ffi::CStr::from_ptr((*name).name.cast()) }.to_bytes();
     if name != b"[io_uring]" {
+        // Other anonymous inodes (eventfd, timerfd, signalfd, epoll, userfaultfd, ...) are
+        // the process's own objects: their use reaches nothing a rule names.
         return 0;
     }
     system_op("inode_init_security_anon", system::IO_URING)
@@ -442,7 +447,7 @@ pub(crate) unsafe extern "C" fn sem_semctl(_perm: *mut bindings::kern_ipc_perm, 
 /// `file_set_fowner`: remembers the domain of the task that becomes the file's owner, on
 /// whose behalf the file later sends SIGIO/SIGURG. Runs with IRQs off: a copy only.
 pub(crate) unsafe extern "C" fn file_set_fowner(file: *mut bindings::file) {
-    let domain = blob::current_domain();
+    let domain = *blob::current_domain();
     // SAFETY: The fcntl path passes a live file with its blob, under the owner lock.
     unsafe { (*blob::file(file)).fown_domain = domain };
 }
@@ -457,7 +462,7 @@ pub(crate) unsafe extern "C" fn file_send_sigiotask(
     // SAFETY: `fown` is live while its lock is held by the caller; `file` is its back
     // pointer, live as long as the owner struct.
     let owner = unsafe { (*blob::file((*fown).file)).fown_domain };
-    let Some(subject) = Subject::of_domain(owner) else { return 0 };
+    let Some(subject) = Subject::of_domain(&owner) else { return 0 };
     // SAFETY: The signal code keeps `tsk` alive.
     let target = unsafe { blob::task_domain(tsk) };
     scope_check("file_send_sigiotask", Class::Signal, &subject, &target, |d| d.signal())

@@ -20,6 +20,7 @@ mod fspath;
 mod heartbeat;
 mod hooks;
 mod net;
+mod pathcache;
 mod policy;
 mod report;
 mod securityfs;

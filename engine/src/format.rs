@@ -987,10 +987,11 @@ pub struct PolicyView<'a> {
     layout: PolicyLayout,
 }
 
-/// One domain of a [`PolicyView`].
+/// One domain of a [`PolicyView`]. It borrows the view rather than copying it (a view is
+/// some 160 bytes, and a decision in the kernel makes one of these).
 #[derive(Clone, Copy, Debug)]
 pub struct DomainView<'a> {
-    policy: PolicyView<'a>,
+    policy: &'a PolicyView<'a>,
     record: &'a [u8],
     id: u32,
 }
@@ -1117,10 +1118,10 @@ impl<'a> PolicyView<'a> {
     }
 
     /// Domain `id` (1-based; 0, the unconfined domain, has no record).
-    pub fn domain(&self, id: u32) -> Option<DomainView<'a>> {
+    pub fn domain(&self, id: u32) -> Option<DomainView<'_>> {
         let index = to_usize(id).checked_sub(1)?;
         let record = self.record(self.layout.domains, DOMAIN_RECORD_SIZE, index);
-        (!record.is_empty()).then_some(DomainView { policy: *self, record, id })
+        (!record.is_empty()).then_some(DomainView { policy: self, record, id })
     }
 
     /// The id of the domain called `name` (binary search).
@@ -1423,7 +1424,7 @@ impl<'a> DomainView<'a> {
     pub fn net_rule(&self, index: usize) -> Option<NetRuleRef<'a>> {
         let (start, end) = self.net_range();
         let absolute = start.checked_add(index).filter(|i| *i < end)?;
-        read_net_rule(&self.policy, self.net_record(absolute))
+        read_net_rule(self.policy, self.net_record(absolute))
     }
 
     /// Whether the domain may do the network operations `ops` (bits of `perm::NET_OPS`,

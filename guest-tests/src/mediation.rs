@@ -154,6 +154,7 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "exec_memfd_fexecve_and_script_interpreter_checked", run: exec_more },
     Test { name: "exec_through_ld_so_of_unallowed_program_denied", run: ld_so_bypass },
     Test { name: "heartbeat_stale_cuts_network_or_everything_until_resumed", run: heartbeat },
+    Test { name: "file_type_follows_renames_links_and_mount_moves", run: type_follows_names },
 ];
 
 /// Runs `tcp-probe ARGS` (which enters the `agent` domain) and returns its report.
@@ -998,5 +999,45 @@ fn heartbeat() -> Outcome {
         expect(&["read", "/tmp/work/beat"], "ok")
     })();
     load_policy(&base)?;
+    result
+}
+
+fn type_follows_names() -> Outcome {
+    // The kernel remembers the type of a file reached by a (mount, dentry) to skip
+    // building its path next time; renames, new links and mount moves made by another
+    // task must end that, so each write below is decided by the file's new name.
+    let result = (|| {
+        write("/tmp/work/moved", "x\n")?;
+        expect(&["write", "/tmp/work/moved"], "ok")?;
+        fs::rename("/tmp/work/moved", "/tmp/ro/moved").map_err(|e| e.to_string())?;
+        expect(&["write", "/tmp/ro/moved"], "errno=EACCES")?;
+        // A directory moved with the file in it.
+        fs::create_dir_all("/tmp/work/dir").map_err(|e| e.to_string())?;
+        write("/tmp/work/dir/f", "x\n")?;
+        expect(&["write", "/tmp/work/dir/f"], "ok")?;
+        fs::rename("/tmp/work/dir", "/tmp/ro/dir").map_err(|e| e.to_string())?;
+        expect(&["write", "/tmp/ro/dir/f"], "errno=EACCES")?;
+        // A second name for the same file.
+        write("/tmp/work/linked", "x\n")?;
+        expect(&["write", "/tmp/work/linked"], "ok")?;
+        fs::hard_link("/tmp/work/linked", "/tmp/ro/linked").map_err(|e| e.to_string())?;
+        expect(&["write", "/tmp/ro/linked"], "errno=EACCES")?;
+        expect(&["write", "/tmp/work/linked"], "ok")?;
+        // A mount moved from under the workspace to under the read-only tree.
+        use nix::mount::{mount, MsFlags};
+        fs::create_dir_all("/tmp/work/mnt").map_err(|e| e.to_string())?;
+        fs::create_dir_all("/tmp/ro/mnt").map_err(|e| e.to_string())?;
+        mount(Some("tmpfs"), "/tmp/work/mnt", Some("tmpfs"), MsFlags::empty(), None::<&str>).map_err(|e| format!("mount: {e}"))?;
+        write("/tmp/work/mnt/f", "x\n")?;
+        expect(&["write", "/tmp/work/mnt/f"], "ok")?;
+        mount(Some("/tmp/work/mnt"), "/tmp/ro/mnt", None::<&str>, MsFlags::MS_MOVE, None::<&str>).map_err(|e| format!("move mount: {e}"))?;
+        expect(&["write", "/tmp/ro/mnt/f"], "errno=EACCES")
+    })();
+    let _ = nix::mount::umount("/tmp/ro/mnt");
+    let _ = nix::mount::umount("/tmp/work/mnt");
+    for f in ["/tmp/ro/moved", "/tmp/ro/linked", "/tmp/work/linked"] {
+        let _ = fs::remove_file(f);
+    }
+    let _ = fs::remove_dir_all("/tmp/ro/dir");
     result
 }
