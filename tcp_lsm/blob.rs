@@ -6,6 +6,9 @@
 //! LSM an offset into it (written into `setup::BLOB_SIZES` at boot). All-zero is therefore
 //! the initial value of every type here, and means "unconfined / not yet classified".
 
+use core::cell::UnsafeCell;
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
+
 use kernel::bindings;
 
 use crate::setup;
@@ -80,16 +83,59 @@ pub(crate) struct CredSecurity {
     pub(crate) exec_domain: DomainName,
 }
 
-/// Per-task behaviour state, in the task blob. Owned by the task; reset for each new task.
-#[derive(Clone, Copy, Debug, Default)]
+/// Per-task behaviour state, in the task blob (`behaviour.rs`). Changed by the task itself
+/// (and possibly by interrupts on its CPU), read by others: atomics only.
+#[derive(Debug, Default)]
 #[repr(C)]
 pub(crate) struct TaskSecurity {
-    /// Operations decided for this task in the current behaviour window.
-    pub(crate) window_ops: u32,
-    /// Anomaly score of the task (sum of surprisal, fixed point).
-    pub(crate) anomaly_score: u32,
-    /// Start of the current behaviour window, in nanoseconds of boot time.
-    pub(crate) window_start_ns: u64,
+    /// Decisions made for this task in the current behaviour window.
+    pub(crate) window_ops: AtomicU32,
+    /// Start of the current behaviour window, in nanoseconds of the monotonic clock.
+    pub(crate) window_start_ns: AtomicU64,
+    /// 0: not quarantined; 1: being quarantined; 2: quarantined (then never changes).
+    quarantine_state: AtomicU8,
+    /// The quarantine domain: written once, while the state is 1, read only once it is 2.
+    quarantine: UnsafeCell<DomainName>,
+}
+
+impl TaskSecurity {
+    /// The domain the task was quarantined in, if it was.
+    pub(crate) fn quarantine(&self) -> Option<&DomainName> {
+        (self.quarantine_state.load(Ordering::Acquire) == 2).then(|| {
+            // SAFETY: State 2 is set (with release ordering) only after the name was
+            // written, and the name never changes afterwards.
+            unsafe { &*self.quarantine.get() }
+        })
+    }
+
+    /// Moves the task into `domain` for good. `false` when it was already (being)
+    /// quarantined: a quarantine is never replaced.
+    pub(crate) fn set_quarantine(&self, domain: &DomainName) -> bool {
+        if self.quarantine_state.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
+            return false;
+        }
+        // SAFETY: Only the winner of the exchange above writes, and no reader looks at the
+        // name before state 2.
+        unsafe { *self.quarantine.get() = *domain };
+        self.quarantine_state.store(2, Ordering::Release);
+        true
+    }
+
+    /// State of a new task: the parent's quarantine (a child never leaves it), a fresh
+    /// window starting at `now_ns`.
+    pub(crate) fn start(&self, parent: &TaskSecurity, now_ns: u64) {
+        self.window_ops.store(0, Ordering::Relaxed);
+        self.window_start_ns.store(now_ns, Ordering::Relaxed);
+        if let Some(q) = parent.quarantine() {
+            self.set_quarantine(q);
+        }
+    }
+
+    /// Starts a new behaviour window at `now_ns` (after an exec into another domain).
+    pub(crate) fn new_window(&self, now_ns: u64) {
+        self.window_ops.store(0, Ordering::Relaxed);
+        self.window_start_ns.store(now_ns, Ordering::Relaxed);
+    }
 }
 
 /// Object state of an inode: its policy type, valid for one policy generation.
@@ -237,12 +283,17 @@ pub(crate) fn current_domain<'a>() -> &'a DomainName {
     unsafe { &(*cred(current_cred())).domain }
 }
 
-/// The domain of `task`, read from its objective cred under RCU.
+/// The domain of `task`: its quarantine if it was quarantined, else read from its
+/// objective cred under RCU.
 ///
 /// # Safety
 ///
 /// `task` must be a live task.
 pub(crate) unsafe fn task_domain(task: *const bindings::task_struct) -> DomainName {
+    // SAFETY: The caller keeps `task`, hence its blob, alive.
+    if let Some(q) = unsafe { (*self::task(task)).quarantine() } {
+        return *q;
+    }
     let _rcu = crate::policy::RcuReadGuard::new();
     // SAFETY: The caller keeps `task` alive; `real_cred` is RCU-protected and read inside a
     // read-side section, during which the cred (and its blob) cannot be freed.

@@ -96,6 +96,8 @@ pub(crate) enum Object<'a> {
 /// hook that made it.
 pub(crate) struct Subject<'a> {
     domain: &'a DomainName,
+    /// Whether this is the current task (whose decisions feed its behaviour window).
+    current: bool,
 }
 
 impl<'a> Subject<'a> {
@@ -105,20 +107,30 @@ impl<'a> Subject<'a> {
     ///
     /// `cred` must be a live cred with a blob, and stay live while the subject is used.
     pub(crate) unsafe fn of_cred(cred: *const kernel::bindings::cred) -> Option<Subject<'a>> {
+        if cred == blob::current_cred() {
+            return Subject::current();
+        }
         // SAFETY: Guaranteed by the caller.
         let domain = unsafe { &(*blob::cred(cred)).domain };
-        domain.is_confined().then_some(Subject { domain })
+        domain.is_confined().then_some(Subject { domain, current: false })
     }
 
-    /// The subject acting as `domain`, or `None` when it is the unconfined domain.
+    /// The subject acting as `domain` (not the current task's own decisions), or `None`
+    /// when it is the unconfined domain.
     pub(crate) fn of_domain(domain: &'a DomainName) -> Option<Subject<'a>> {
-        domain.is_confined().then_some(Subject { domain })
+        domain.is_confined().then_some(Subject { domain, current: false })
     }
 
-    /// The subject for the current task, or `None` when it is unconfined. For the
-    /// duration of the calling hook (see [`blob::current_domain`]).
+    /// The subject for the current task (its quarantine domain if it was quarantined,
+    /// `behaviour.rs`), or `None` when it is unconfined. For the duration of the calling
+    /// hook (see [`blob::current_domain`]).
     pub(crate) fn current() -> Option<Subject<'a>> {
-        Subject::of_domain(blob::current_domain())
+        // SAFETY: The current task is live and has a blob; a quarantine never changes.
+        if let Some(domain) = unsafe { (*blob::task(kernel::bindings::get_current())).quarantine() } {
+            return Some(Subject { domain, current: true });
+        }
+        let domain = blob::current_domain();
+        domain.is_confined().then_some(Subject { domain, current: true })
     }
 
     /// The subject's domain name.
@@ -158,6 +170,7 @@ impl<'a> Subject<'a> {
     /// Applies the mode to a policy answer and reports it: `Ok` when allowed, or when
     /// the mode only monitors or alerts; `Err(errno)` when enforcing a denial.
     pub(crate) fn verdict(&self, allowed: bool, errno: Error, ask: &Ask<'_>) -> Result {
+        self.feed_behaviour(ask);
         // A stale heartbeat takes away what the policy allows (`heartbeat.rs`).
         let allowed = allowed && !crate::heartbeat::blocks(ask.class);
         if allowed {
@@ -185,11 +198,33 @@ impl<'a> Subject<'a> {
     /// LSM's own files). Counted as denied and reported as enforced whatever the global
     /// or the domain's mode: monitor and alert soften the policy's rules, not these.
     pub(crate) fn refuse(&self, errno: Error, ask: &Ask<'_>) -> Result {
+        self.feed_behaviour(ask);
         report::count_decision(ask.class, Verdict::Denied);
         if !ask.quiet {
             self.report(ask, Mode::Enforce, Outcome::Deny, errno);
         }
         Err(errno)
+    }
+
+    /// Counts a decision of the current task in its behaviour window and reports what
+    /// its domain's limit made of it (`behaviour.rs`).
+    fn feed_behaviour(&self, ask: &Ask<'_>) {
+        if !self.current {
+            return;
+        }
+        // The event names the class and permissions of the decision that passed the limit;
+        // its object is `max-ops` (audit) or the quarantine domain (`task:NAME`).
+        match crate::behaviour::feed(self) {
+            None => {}
+            Some(crate::behaviour::Trigger::Audit) => {
+                let note = Ask::new("behaviour", ask.class, ask.perms, Object::Text("max-ops"));
+                self.report(&note, self.mode(), Outcome::Allow, EACCES);
+            }
+            Some(crate::behaviour::Trigger::Quarantined(domain)) => {
+                let note = Ask::new("behaviour", ask.class, ask.perms, Object::Task(&domain));
+                self.report(&note, Mode::Enforce, Outcome::Deny, EACCES);
+            }
+        }
     }
 
     /// Queues and audits a denial.

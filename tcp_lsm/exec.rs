@@ -243,8 +243,7 @@ pub(crate) unsafe extern "C" fn bprm_committing_creds(bprm: *const bindings::lin
         return;
     }
     // SAFETY: The current task is live and has a blob.
-    let task = unsafe { &mut *blob::task(bindings::get_current()) };
-    // SAFETY: `ktime_get` has no preconditions.
-    let now = unsafe { bindings::ktime_get() };
-    *task = blob::TaskSecurity { window_start_ns: u64::try_from(now).unwrap_or(0), ..Default::default() };
+    let task = unsafe { &*blob::task(bindings::get_current()) };
+    // A quarantine stays: only the window starts again.
+    task.new_window(crate::report::now_ns());
 }

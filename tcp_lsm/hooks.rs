@@ -21,14 +21,10 @@ pub(crate) unsafe extern "C" fn task_alloc(
     task: *mut bindings::task_struct,
     _clone_flags: c_ulong,
 ) -> c_int {
-    // SAFETY: The framework passes the task being created, whose blob it has just allocated.
-    let state = unsafe { &mut *blob::task(task) };
-    // SAFETY: `ktime_get` has no preconditions once timekeeping is up, which precedes fork.
-    let now = unsafe { bindings::ktime_get() };
-    *state = blob::TaskSecurity {
-        window_start_ns: u64::try_from(now).unwrap_or(0),
-        ..blob::TaskSecurity::default()
-    };
+    // SAFETY: The framework passes the task being created, whose blob it has just
+    // allocated; the current task (its parent) is live with a blob.
+    let (child, parent) = unsafe { (&*blob::task(task), &*blob::task(bindings::get_current())) };
+    child.start(parent, crate::report::now_ns());
     // Allocating task state cannot fail and denies nothing.
     0
 }

@@ -139,8 +139,7 @@ impl LoadError {
 pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
     let view = format::validate(bytes.as_slice()).map_err(LoadError::Invalid)?;
     let digest = view.digest();
-    let settings = view.settings();
-    let mode = settings.mode;
+    let mode = view.settings().mode;
     let layout = view.layout();
     // SAFETY: The slice is the heap buffer of `bytes`, which moves into the same `Loaded`
     // unchanged (moving a `KVVec` does not move its buffer) and is freed only with it;
@@ -177,7 +176,15 @@ pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
                     drop(Arc::from_raw(old));
                 }
             }
-            crate::heartbeat::arm(settings.heartbeat);
+            // The switches follow the policy in force, which may already be a newer one
+            // (a concurrent load): whichever load arms last arms from the current one.
+            with_current(|current| {
+                let view = current.map(Loaded::view);
+                crate::heartbeat::arm(view.and_then(|v| v.settings().heartbeat));
+                if let Some(view) = view {
+                    crate::behaviour::arm(view);
+                }
+            });
             // A policy may name the global mode it needs (`mode enforce;`).
             if let Some(mode) = mode {
                 let previous = state::set_mode(mode);

@@ -11,6 +11,7 @@
 /// Prefix of every kernel log line this LSM prints (used by `pr_*!`).
 const __LOG_PREFIX: &[u8] = b"tcp\0";
 
+mod behaviour;
 mod blob;
 mod control;
 mod decide;

@@ -859,6 +859,31 @@ int main(int argc, char **argv)
 		printf("denied=%d\n", denied);
 		return 0;
 	}
+	if (!strcmp(op, "flood-fork-attr") && a && b) {
+		/* a opens of b, then a child that prints its domain: "denied=N child=DOMAIN". */
+		int n = atoi(a), denied = 0, status;
+		char buf[128];
+		pid_t pid;
+
+		for (int i = 0; i < n; i++) {
+			fd = open(b, O_RDONLY);
+			if (fd < 0)
+				denied++;
+			else
+				close(fd);
+		}
+		printf("denied=%d ", denied);
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			if (read_file("/proc/self/attr/current", buf, sizeof(buf)))
+				exit(report(-1));
+			printf("child=%s\n", buf);
+			exit(0);
+		}
+		waitpid(pid, &status, 0);
+		return 0;
+	}
 	if (!strcmp(op, "audit-collect") && a && b)
 		return audit_collect(atoi(a), atoi(b));
 	return usage();

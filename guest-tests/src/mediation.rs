@@ -88,6 +88,26 @@ domain capper {
     allow system bpf;
 }
 
+# Behaviour limits: more than 40 decisions in a minute.
+domain busy {
+    allow file probe_bin { read execute mmap getattr };
+    allow file procfs { read getattr };
+    allow file work { read getattr };
+    behaviour threshold 1000 window 60s max-ops 40 response quarantine jail;
+}
+
+domain noisy {
+    allow file probe_bin { read execute mmap getattr };
+    allow file procfs { read getattr };
+    allow file work { read getattr };
+    behaviour threshold 1000 window 60s max-ops 40 response audit;
+}
+
+domain jail {
+    allow file probe_bin { read execute mmap getattr };
+    allow file procfs { read getattr };
+}
+
 domain mounter {
     allow file probe_bin { read execute mmap getattr };
     allow file procfs { read getattr };
@@ -155,6 +175,7 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "exec_through_ld_so_of_unallowed_program_denied", run: ld_so_bypass },
     Test { name: "heartbeat_stale_cuts_network_or_everything_until_resumed", run: heartbeat },
     Test { name: "file_type_follows_renames_links_and_mount_moves", run: type_follows_names },
+    Test { name: "behaviour_max_ops_quarantines_or_audits", run: behaviour_limits },
 ];
 
 /// Runs `tcp-probe ARGS` (which enters the `agent` domain) and returns its report.
@@ -1040,4 +1061,44 @@ fn type_follows_names() -> Outcome {
     }
     let _ = fs::remove_dir_all("/tmp/ro/dir");
     result
+}
+
+/// The number in a `denied=N` report of the probe's `flood`.
+fn denied_count(report: &str) -> Result<u32, String> {
+    report.strip_prefix("denied=").and_then(|n| n.parse().ok()).ok_or_else(|| format!("flood printed {report:?}"))
+}
+
+fn behaviour_limits() -> Outcome {
+    write("/tmp/work/behaviour", "b\n")?;
+    let _ = crate::reporting::drain_events()?;
+    // 100 allowed opens in `busy` (max-ops 40 per minute): the decision that passes the
+    // limit moves the task into `jail`, which may open nothing of `work`. A few decisions
+    // of the exec itself (mapping the program) come first, so 59 to 75 opens fail.
+    let denied = denied_count(&probe_in("busy", &["flood", "100", "/tmp/work/behaviour"])?)?;
+    ensure((59..=75).contains(&denied), format!("busy: {denied} of 100 opens denied, expected 59 to 75"))?;
+    let (events, _) = crate::reporting::drain_events()?;
+    let moved = crate::reporting::find(&events, "behaviour", "task:jail")?;
+    ensure_eq(moved.get("domain").map(String::as_str), Some("busy"), "the quarantine event's domain")?;
+    ensure(
+        events.iter().any(|e| e.get("op").map(String::as_str) == Some("file_open") && e.get("domain").map(String::as_str) == Some("jail")),
+        "later opens are denied as jail's",
+    )?;
+    // A child forked after the quarantine stays in it.
+    let report = probe_in("busy", &["flood-fork-attr", "100", "/tmp/work/behaviour"])?;
+    let (flood, child) = report.split_once(' ').ok_or_else(|| format!("flood-fork-attr printed {report:?}"))?;
+    ensure((59..=75).contains(&denied_count(flood)?), format!("busy again: {flood}"))?;
+    if procattr_is_ours() {
+        ensure_eq(child, "child=jail", "the child's domain")?;
+    }
+    let _ = crate::reporting::drain_events()?;
+    // `audit` only reports: every open succeeds, and one event says the limit passed.
+    let denied = denied_count(&probe_in("noisy", &["flood", "100", "/tmp/work/behaviour"])?)?;
+    ensure_eq(denied, 0, "noisy: denied opens")?;
+    let (events, _) = crate::reporting::drain_events()?;
+    let passed = crate::reporting::find(&events, "behaviour", "max-ops")?;
+    ensure_eq(passed.get("domain").map(String::as_str), Some("noisy"), "the audit event's domain")?;
+    // Without a limit (`agent`), no behaviour event.
+    ensure_eq(probe(&["flood", "100", "/tmp/work/behaviour"])?, "denied=0".to_owned(), "agent flood")?;
+    let (events, _) = crate::reporting::drain_events()?;
+    ensure(!events.iter().any(|e| e.get("op").map(String::as_str) == Some("behaviour")), "no behaviour event for agent")
 }

@@ -60,7 +60,7 @@ fn delta(before: &HashMap<String, u64>, after: &HashMap<String, u64>, name: &str
 }
 
 /// Everything queued in `events` now: the event lines' fields, and the sum of `lost=`.
-fn drain_events() -> Result<(Vec<HashMap<String, String>>, u64), String> {
+pub(crate) fn drain_events() -> Result<(Vec<HashMap<String, String>>, u64), String> {
     let mut file = fs::OpenOptions::new()
         .read(true)
         .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
@@ -99,7 +99,7 @@ fn has_fields(e: &HashMap<String, String>, want: &[(&str, &str)], what: &str) ->
 }
 
 /// The one event of `events` with `op` and `object`.
-fn find<'a>(events: &'a [HashMap<String, String>], op: &str, object: &str) -> Result<&'a HashMap<String, String>, String> {
+pub(crate) fn find<'a>(events: &'a [HashMap<String, String>], op: &str, object: &str) -> Result<&'a HashMap<String, String>, String> {
     let found: Vec<_> = events
         .iter()
         .filter(|e| e.get("op").map(String::as_str) == Some(op) && e.get("object").map(String::as_str) == Some(object))
@@ -271,7 +271,7 @@ fn denied_records() -> Outcome {
         let exec = find(list, "file_open", "/bin/busybox")?;
         has_fields(exec, &common, source)?;
         has_fields(exec, &[("class", "file"), ("perms", "execute"), ("errno", "EACCES")], source)?;
-        // Fields in the documented order.
+        // Sequence numbers start at 1 (0 is never given).
         let seq: u64 = open.get("seq").and_then(|s| s.parse().ok()).ok_or("seq")?;
         ensure(seq > 0, "sequence numbers start at 1")?;
     }
