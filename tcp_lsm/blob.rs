@@ -72,15 +72,51 @@ impl DomainName {
 
 /// Subject state, in the cred blob: what a task is confined to.
 ///
-/// Protected by the cred lifecycle: a cred is immutable once committed, so this is written
-/// only on a cred under construction (`cred_prepare`, `cred_transfer`, exec, self-attr).
-#[derive(Clone, Copy, Debug, Default)]
+/// Protected by the cred lifecycle: a cred is immutable once committed, so `domain` and
+/// `exec_domain` are written only on a cred under construction (`cred_prepare`,
+/// `cred_transfer`, exec, self-attr). `resolved` is a cache any reader may fill.
+#[derive(Debug, Default)]
 #[repr(C)]
 pub(crate) struct CredSecurity {
-    /// The domain the task runs in.
-    pub(crate) domain: DomainName,
+    /// The domain the task runs in (set with [`CredSecurity::set_domain`]).
+    domain: DomainName,
     /// Domain requested for the next exec (`lsm_set_self_attr(LSM_ATTR_EXEC)`), or unconfined.
     pub(crate) exec_domain: DomainName,
+    /// The id of `domain` in the policy of one generation, `generation << 32 | id` (0:
+    /// not known), so that decisions skip looking the name up. Cleared whenever `domain`
+    /// changes.
+    resolved: AtomicU64,
+}
+
+impl CredSecurity {
+    /// The domain the task runs in.
+    pub(crate) fn domain(&self) -> &DomainName {
+        &self.domain
+    }
+
+    /// Sets the domain (of a cred under construction), forgetting the cached id.
+    pub(crate) fn set_domain(&mut self, domain: DomainName) {
+        self.domain = domain;
+        *self.resolved.get_mut() = 0;
+    }
+
+    /// Copies `other` into this cred under construction (same domain, same cached id).
+    pub(crate) fn copy_from(&mut self, other: &CredSecurity) {
+        self.domain = other.domain;
+        self.exec_domain = other.exec_domain;
+        *self.resolved.get_mut() = other.resolved.load(Ordering::Relaxed);
+    }
+
+    /// The cached id of `domain` in the policy of `generation`.
+    pub(crate) fn resolved_id(&self, generation: u64) -> Option<u32> {
+        let word = self.resolved.load(Ordering::Relaxed);
+        (word != 0 && word >> 32 == generation & 0xffff_ffff).then_some(word as u32)
+    }
+
+    /// Caches that `domain` has id `id` in the policy of `generation`.
+    pub(crate) fn resolve(&self, generation: u64, id: u32) {
+        self.resolved.store((generation & 0xffff_ffff) << 32 | u64::from(id), Ordering::Relaxed);
+    }
 }
 
 /// Per-task behaviour state, in the task blob (`behaviour.rs`). Changed by the task itself
@@ -280,7 +316,7 @@ pub(crate) fn current_cred() -> *const bindings::cred {
 pub(crate) fn current_domain<'a>() -> &'a DomainName {
     // SAFETY: The current cred is live and carries a blob once the LSM is initialised, and
     // stays so while the task runs the hook (see above).
-    unsafe { &(*cred(current_cred())).domain }
+    unsafe { (*cred(current_cred())).domain() }
 }
 
 /// The domain of `task`: its quarantine if it was quarantined, else read from its
@@ -297,5 +333,5 @@ pub(crate) unsafe fn task_domain(task: *const bindings::task_struct) -> DomainNa
     let _rcu = crate::policy::RcuReadGuard::new();
     // SAFETY: The caller keeps `task` alive; `real_cred` is RCU-protected and read inside a
     // read-side section, during which the cred (and its blob) cannot be freed.
-    unsafe { (*cred((*task).real_cred)).domain }
+    unsafe { *(*cred((*task).real_cred)).domain() }
 }

@@ -96,6 +96,9 @@ pub(crate) enum Object<'a> {
 /// hook that made it.
 pub(crate) struct Subject<'a> {
     domain: &'a DomainName,
+    /// The cred blob the domain came from, whose cache of the domain's id saves looking
+    /// the name up (`None` for quarantines and borrowed names).
+    cred: Option<&'a blob::CredSecurity>,
     /// Whether this is the current task (whose decisions feed its behaviour window).
     current: bool,
 }
@@ -111,26 +114,33 @@ impl<'a> Subject<'a> {
             return Subject::current();
         }
         // SAFETY: Guaranteed by the caller.
-        let domain = unsafe { &(*blob::cred(cred)).domain };
-        domain.is_confined().then_some(Subject { domain, current: false })
+        let state = unsafe { &*blob::cred(cred) };
+        let domain = state.domain();
+        domain.is_confined().then_some(Subject { domain, cred: Some(state), current: false })
     }
 
     /// The subject acting as `domain` (not the current task's own decisions), or `None`
     /// when it is the unconfined domain.
     pub(crate) fn of_domain(domain: &'a DomainName) -> Option<Subject<'a>> {
-        domain.is_confined().then_some(Subject { domain, current: false })
+        domain.is_confined().then_some(Subject { domain, cred: None, current: false })
     }
 
     /// The subject for the current task (its quarantine domain if it was quarantined,
     /// `behaviour.rs`), or `None` when it is unconfined. For the duration of the calling
     /// hook (see [`blob::current_domain`]).
     pub(crate) fn current() -> Option<Subject<'a>> {
-        // SAFETY: The current task is live and has a blob; a quarantine never changes.
-        if let Some(domain) = unsafe { (*blob::task(kernel::bindings::get_current())).quarantine() } {
-            return Some(Subject { domain, current: true });
+        // SAFETY: The current cred is live and has a blob for the duration of the hook.
+        let state = unsafe { &*blob::cred(blob::current_cred()) };
+        if !state.domain().is_confined() {
+            // The fast path. A quarantined task is never here: only confined tasks are
+            // quarantined, and no cred of theirs is ever unconfined again.
+            return None;
         }
-        let domain = blob::current_domain();
-        domain.is_confined().then_some(Subject { domain, current: true })
+        // SAFETY: The current task is live and has a blob; a quarantine never changes.
+        match unsafe { (*blob::task(kernel::bindings::get_current())).quarantine() } {
+            Some(domain) => Some(Subject { domain, cred: None, current: true }),
+            None => Some(Subject { domain: state.domain(), cred: Some(state), current: true }),
+        }
     }
 
     /// The subject's domain name.
@@ -155,7 +165,18 @@ impl<'a> Subject<'a> {
         policy::with_current(|loaded| {
             let Some(l) = loaded else { return f(None) };
             let view = l.view();
-            match view.domain_id_by_name(self.domain.as_bytes()).and_then(|id| view.domain(id)) {
+            let generation = l.generation();
+            let id = match self.cred.and_then(|c| c.resolved_id(generation)) {
+                Some(id) => Some(id),
+                None => {
+                    let id = view.domain_id_by_name(self.domain.as_bytes());
+                    if let (Some(cred), Some(id)) = (self.cred, id) {
+                        cred.resolve(generation, id);
+                    }
+                    id
+                }
+            };
+            match id.and_then(|id| view.domain(id)) {
                 Some(domain) => f(Some((l, view, &domain))),
                 None => f(None),
             }

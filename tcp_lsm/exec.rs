@@ -88,16 +88,16 @@ pub(crate) unsafe extern "C" fn bprm_creds_for_exec(bprm: *mut bindings::linux_b
     let requested = core::mem::take(&mut new.exec_domain);
     if requested.is_confined() {
         // Only unconfined tasks can make requests (checked in `setselfattr`).
-        new.domain = requested;
+        new.set_domain(requested);
         return 0;
     }
-    if !new.domain.is_confined() && policy::with_current(|p| p.is_none()) {
+    if !new.domain().is_confined() && policy::with_current(|p| p.is_none()) {
         return 0;
     }
     // SAFETY: `bprm` is the live bprm of this exec.
-    match unsafe { transition_target(bprm, &new.domain) } {
+    match unsafe { transition_target(bprm, new.domain()) } {
         Ok(Some(to)) => {
-            new.domain = to;
+            new.set_domain(to);
             0
         }
         Ok(None) => 0,
@@ -126,11 +126,11 @@ pub(crate) unsafe extern "C" fn getselfattr(
     size: *mut u32,
     _flags: u32,
 ) -> c_int {
-    // SAFETY: The current cred is live.
-    let state = unsafe { *blob::cred(blob::current_cred()) };
+    // SAFETY: The current cred is live, and so is the current task (whose quarantine, if
+    // any, is its domain).
     let domain = match attr {
-        bindings::LSM_ATTR_CURRENT => state.domain,
-        bindings::LSM_ATTR_EXEC => state.exec_domain,
+        bindings::LSM_ATTR_CURRENT => unsafe { blob::task_domain(bindings::get_current()) },
+        bindings::LSM_ATTR_EXEC => unsafe { (*blob::cred(blob::current_cred())).exec_domain },
         _ => return crate::decide::errno(bindings::EOPNOTSUPP).to_errno(),
     };
     let mut buf = [0u8; 80];
@@ -238,7 +238,7 @@ pub(crate) unsafe extern "C" fn getprocattr(
 /// what it did before the exec does not count against its new domain.
 pub(crate) unsafe extern "C" fn bprm_committing_creds(bprm: *const bindings::linux_binprm) {
     // SAFETY: `bprm->cred` is the cred about to be committed; the current cred is live.
-    let (new, old) = unsafe { ((*blob::cred((*bprm).cred)).domain, *blob::current_domain()) };
+    let (new, old) = unsafe { (*(*blob::cred((*bprm).cred)).domain(), *blob::current_domain()) };
     if new == old {
         return;
     }

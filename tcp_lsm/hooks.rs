@@ -38,7 +38,7 @@ pub(crate) unsafe extern "C" fn cred_prepare(
 ) -> c_int {
     // SAFETY: The framework passes a cred under construction and the live cred it derives
     // from, both with blobs; they are distinct objects.
-    unsafe { *blob::cred(new) = *blob::cred(old) };
+    unsafe { (*blob::cred(new)).copy_from(&*blob::cred(old)) };
     // Copying plain data cannot fail.
     0
 }
@@ -49,7 +49,7 @@ pub(crate) unsafe extern "C" fn cred_transfer(
     old: *const bindings::cred,
 ) {
     // SAFETY: As for `cred_prepare`.
-    unsafe { *blob::cred(new) = *blob::cred(old) };
+    unsafe { (*blob::cred(new)).copy_from(&*blob::cred(old)) };
 }
 
 /// `file_alloc_security`: a file remembers the domain of the task that opened it.
