@@ -39,10 +39,16 @@ pub(crate) enum Trigger {
 
 /// Counts one decision for `subject`, which must be the current task. Returns what its
 /// domain's limit asks for, once per window, when the decision passed it.
+#[inline]
 pub(crate) fn feed(subject: &Subject<'_>) -> Option<Trigger> {
     if !LIMITED.load(Ordering::Relaxed) {
         return None;
     }
+    feed_limited(subject)
+}
+
+/// [`feed`] when some domain has a limit.
+fn feed_limited(subject: &Subject<'_>) -> Option<Trigger> {
     let (window_ms, max_ops, response) = subject.with(|v| {
         let b = v?.1.behaviour()?;
         (b.max_ops != 0).then_some((b.window_ms, b.max_ops, b.response))

@@ -19,9 +19,15 @@ pub(crate) const DOMAIN_NAME_MAX: usize = 64;
 /// The domain a subject is confined to, by name. Names, not ids, so that a confinement
 /// survives policy reloads that renumber domains; an empty name is the unconfined domain,
 /// in which every task starts.
+///
+/// # Invariants
+///
+/// `key` is [`DomainName::key`] of `bytes[..len]`, computed once when the name is made
+/// (owner keys are taken on every file and socket a confined task creates).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(C)]
 pub(crate) struct DomainName {
+    key: u64,
     len: u8,
     bytes: [u8; DOMAIN_NAME_MAX],
 }
@@ -34,15 +40,16 @@ impl Default for DomainName {
 
 impl DomainName {
     /// The domain of tasks that no policy confines.
-    pub(crate) const UNCONFINED: DomainName = DomainName { len: 0, bytes: [0; DOMAIN_NAME_MAX] };
+    pub(crate) const UNCONFINED: DomainName = DomainName { key: 0, len: 0, bytes: [0; DOMAIN_NAME_MAX] };
 
     /// The domain called `name`; `None` when the name is empty or too long.
     pub(crate) fn new(name: &[u8]) -> Option<DomainName> {
         if name.is_empty() || name.len() > DOMAIN_NAME_MAX {
             return None;
         }
-        let mut d = DomainName { len: u8::try_from(name.len()).ok()?, bytes: [0; DOMAIN_NAME_MAX] };
+        let mut d = DomainName { key: 0, len: u8::try_from(name.len()).ok()?, bytes: [0; DOMAIN_NAME_MAX] };
         d.bytes.get_mut(..name.len())?.copy_from_slice(name);
+        d.key = fnv1a(name) | 1;
         Some(d)
     }
 
@@ -56,18 +63,20 @@ impl DomainName {
         self.len != 0
     }
 
-    /// A 64-bit key for the name (FNV-1a), 0 for the unconfined domain; used to remember
-    /// an owner domain in small blobs.
+    /// A 64-bit key for the name (FNV-1a with the low bit set), 0 for the unconfined
+    /// domain; used to remember an owner domain in small blobs.
     pub(crate) fn key(&self) -> u64 {
-        if !self.is_confined() {
-            return 0;
-        }
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for &b in self.as_bytes() {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        h | 1
+        self.key
     }
+}
+
+/// FNV-1a of `bytes`.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
 }
 
 /// Subject state, in the cred blob: what a task is confined to.

@@ -62,19 +62,21 @@ unsafe fn transition_target(bprm: *mut bindings::linux_binprm, from: &DomainName
     };
     // SAFETY: The exec path's file is open and its path live.
     let file = unsafe { (*bprm).file };
-    // SAFETY: As above.
-    let name = unsafe { crate::fspath::of(&raw const (*file).f_path) }?;
-    let exe = name.as_bytes();
-    let pinned = (0..view.transition_count())
-        .filter_map(|i| view.transition_rule(i))
-        .any(|t| t.from == from_id && t.exe == exe && t.digest.is_some());
-    let to = if pinned {
-        // SAFETY: The exec file is open for reading.
-        let digest = unsafe { file_digest(file) }?;
-        view.transition(from_id, exe, Some(&digest))
-    } else {
-        view.transition(from_id, exe, None)
-    };
+    // SAFETY: The exec path's file is open for reading and its path is live: what both
+    // `fspath::with` and `file_digest` (inside the closure) need.
+    let to = unsafe {
+        crate::fspath::with(&raw const (*file).f_path, |exe| -> Result<Option<u32>> {
+            let pinned = (0..view.transition_count())
+                .filter_map(|i| view.transition_rule(i))
+                .any(|t| t.from == from_id && t.exe == exe && t.digest.is_some());
+            if pinned {
+                let digest = file_digest(file)?;
+                Ok(view.transition(from_id, exe, Some(&digest)))
+            } else {
+                Ok(view.transition(from_id, exe, None))
+            }
+        })
+    }??;
     Ok(to.and_then(|id| view.domain(id)).and_then(|d| DomainName::new(d.name().as_bytes())))
 }
 

@@ -17,7 +17,7 @@ use crate::engine::format::DomainView;
 use crate::policy::Loaded;
 use crate::engine::perm::bits::file as perm;
 use crate::blob;
-use crate::fspath::{self, PathName};
+use crate::fspath;
 use crate::pathcache::Reached;
 
 /// `fmode_t` bits (`include/linux/fs.h`; bindgen cannot evaluate their casts).
@@ -69,7 +69,7 @@ enum Answer {
 unsafe fn answer(
     subject: &Subject<'_>,
     inode: *const bindings::inode,
-    name: Option<&PathName>,
+    name: Option<&[u8]>,
     perms: u32,
     reached: Option<&Reached>,
 ) -> Answer {
@@ -81,7 +81,7 @@ unsafe fn answer(
         });
         let type_id = match (name, cache) {
             (Some(name), cache) => {
-                let type_id = policy.type_for_path(name.as_bytes());
+                let type_id = policy.type_for_path(name);
                 if let Some(cache) = cache {
                     cache.store(type_id, loaded.generation());
                     if let Some(reached) = reached {
@@ -121,14 +121,14 @@ fn apply(op: &'static str, subject: &Subject<'_>, answer: Answer, perms: u32, ob
 unsafe fn check_name(
     op: &'static str,
     subject: &Subject<'_>,
-    name: &PathName,
+    name: &[u8],
     inode: *const bindings::inode,
     perms: u32,
     reached: Option<&Reached>,
 ) -> Result {
     // SAFETY: Guaranteed by the caller.
     let answer = unsafe { answer(subject, inode, Some(name), perms, reached) };
-    apply(op, subject, answer, perms, Object::Path(name.as_bytes()))
+    apply(op, subject, answer, perms, Object::Path(name))
 }
 
 /// A question about file permissions `perms`.
@@ -161,10 +161,8 @@ unsafe fn check_path(op: &'static str, path: *const bindings::path, perms: u32) 
             return subject.verdict(true, DENIED, &ask(op, perms, Object::None));
         }
     }
-    // SAFETY: Guaranteed by the caller.
-    let name = unsafe { fspath::of(path) }?;
-    // SAFETY: As above.
-    unsafe { check_name(op, &subject, &name, inode, perms, reached.as_ref()) }
+    // SAFETY: Guaranteed by the caller; the inode stays live with the path.
+    unsafe { fspath::with(path, |name| check_name(op, &subject, name, inode, perms, reached.as_ref())) }?
 }
 
 /// Whether the type remembered for `inode` as reached now (`pathcache.rs`) allows
@@ -197,10 +195,8 @@ unsafe fn allowed_as_reached(subject: &Subject<'_>, inode: *const bindings::inod
 /// `dir` and `dentry` must be live, `dentry` on `dir`'s mount.
 unsafe fn check_child(op: &'static str, dir: *const bindings::path, dentry: *mut bindings::dentry, perms: u32) -> Result {
     let Some(subject) = Subject::current() else { return Ok(()) };
-    // SAFETY: Guaranteed by the caller.
-    let name = unsafe { fspath::of_child(dir, dentry) }?;
-    // SAFETY: The child dentry is live.
-    unsafe { check_name(op, &subject, &name, inode_of(dentry), perms, None) }
+    // SAFETY: Guaranteed by the caller; the child dentry is live.
+    unsafe { fspath::with_child(dir, dentry, |name| check_name(op, &subject, name, inode_of(dentry), perms, None)) }?
 }
 
 /// Checks `perms` on an object known only by its dentry, by the type remembered in its
@@ -426,12 +422,14 @@ unsafe fn refuse_moving_protected(dir: *const bindings::path, dentry: *mut bindi
         return Ok(());
     }
     // SAFETY: Guaranteed by the caller.
-    let name = unsafe { fspath::of_child(dir, dentry) }?;
-    let protected = subject.with(|v| v.is_some_and(|(p, _)| p.protected_below(name.as_bytes())));
-    if protected {
-        return subject.refuse(DENIED, &ask("path_rename", perm::RENAME, Object::Path(name.as_bytes())));
-    }
-    Ok(())
+    unsafe {
+        fspath::with_child(dir, dentry, |name| {
+            if subject.with(|v| v.is_some_and(|(p, _)| p.protected_below(name))) {
+                return subject.refuse(DENIED, &ask("path_rename", perm::RENAME, Object::Path(name)));
+            }
+            Ok(())
+        })
+    }?
 }
 
 /// `path_truncate`: `write`.
@@ -553,10 +551,8 @@ unsafe fn check_open_file(op: &'static str, subject: &Subject<'_>, file: *mut bi
         // Denied, or not classified yet: decide (again) by the path, which the report
         // names.
         _ => {
-            // SAFETY: An open file's path is live.
-            let name = unsafe { fspath::of(&raw const (*file).f_path) }?;
-            // SAFETY: As above.
-            unsafe { check_name(op, subject, &name, inode, perms, None) }
+            // SAFETY: An open file's path and inode are live.
+            unsafe { fspath::with(&raw const (*file).f_path, |name| check_name(op, subject, name, inode, perms, None)) }?
         }
     }
 }

@@ -61,11 +61,14 @@ pub(crate) fn status() -> Option<(u64, HeartbeatAction, u64, bool)> {
 
 /// Whether a stale heartbeat takes decisions of `class` away from confined domains.
 /// Lock-free; callable in any context a decision is made in.
+#[inline]
 pub(crate) fn blocks(class: Class) -> bool {
     let timeout = TIMEOUT_NS.load(Ordering::Acquire);
-    if timeout == 0 {
-        return false;
-    }
+    timeout != 0 && blocks_after(class, timeout)
+}
+
+/// [`blocks`] when the policy has a heartbeat of `timeout` ns.
+fn blocks_after(class: Class, timeout: u64) -> bool {
     let age = now_ns().saturating_sub(LAST_NS.load(Ordering::Acquire));
     if age <= timeout {
         return false;

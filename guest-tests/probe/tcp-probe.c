@@ -506,7 +506,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(op, "fexecve-fd") && a) {
 		/* Runs the program in descriptor a (a memfd filled by an unconfined task). */
-		char *args[] = { "probe", "attr-current", NULL };
+		char *args[] = { "probe", "self-attr", NULL };
 
 		fexecve(atoi(a), args, environ);
 		return report(-1);

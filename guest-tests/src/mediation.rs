@@ -960,7 +960,7 @@ fn exec_more() -> Outcome {
         write(path, text)?;
         fs::set_permissions(path, fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())
     };
-    script("/tmp/scripts/probe.sh", "#!/bin/tcp-probe attr-current\n")?;
+    script("/tmp/scripts/probe.sh", "#!/bin/tcp-probe self-attr\n")?;
     script("/tmp/scripts/shell.sh", "#!/bin/sh\necho shell ran\n")?;
     expect(&["exec", "/tmp/scripts/probe.sh"], "agent")?;
     ensure_eq(probe_unconfined(&["exec", "/tmp/scripts/shell.sh"])?, "shell ran".to_owned(), "unconfined script")?;
@@ -972,6 +972,7 @@ fn ld_so_bypass() -> Outcome {
     // "hello" (scripts/qemu-boot.sh). The loader is executable in `agent`; a program it
     // would map from an unallowed type is not.
     let ld = "/lib64/ld-linux-x86-64.so.2";
+    fs::create_dir_all("/tmp/scripts").map_err(|e| e.to_string())?;
     fs::copy("/bin/tcp-hello", "/tmp/scripts/hello").map_err(|e| format!("copy: {e}"))?;
     fs::copy("/bin/tcp-hello", "/tmp/work/hello").map_err(|e| format!("copy: {e}"))?;
     let run_in_agent = |program: &str| crate::harness::helper("exec-in", &["agent", ld, program]);
