@@ -7,12 +7,15 @@
 //! - `tcp-bench policy [--extra-rules N]`: prints the benchmark policy text (host).
 //! - `tcp-bench report --results FILE`: the Markdown report from the guests' output and
 //!   the engine's criterion results (host).
+//! - `tcp-bench profile --log FILE --system-map FILE --ops N`: instructions per operation
+//!   of each kernel function, from QEMU's TCG log (host; bench/findings.md says how).
 //!
 //! Exit status: 0 success, 1 failure (one line says why), 2 usage error.
 
 mod guest;
 mod micro;
 mod policy;
+mod profile;
 mod report;
 mod sandbox;
 
@@ -80,6 +83,22 @@ enum Command {
         #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
         extra_rules: u32,
     },
+    /// Prints instructions per operation of each kernel function, from a QEMU TCG log
+    /// (`-d exec,nochain,in_asm`).
+    Profile {
+        /// The QEMU log (`-D FILE`).
+        #[arg(long)]
+        log: PathBuf,
+        /// The kernel's System.map.
+        #[arg(long)]
+        system_map: PathBuf,
+        /// Operations the workload made (warm-up included), to divide by.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        ops: u64,
+        /// How many functions to print.
+        #[arg(long, default_value_t = 25)]
+        top: usize,
+    },
     /// Writes the Markdown report.
     Report {
         /// The guests' output (`@boot`, `@bench`, `@check`, `@info` lines).
@@ -128,6 +147,19 @@ fn try_main(cli: Cli) -> Result<(), String> {
                 BootArg::Tcp => guest::Boot::Tcp,
             };
             guest::run(boot, samples, reps, &policies, &only)
+        }
+        Command::Profile { log, system_map, ops, top } => {
+            let open = |p: &PathBuf| {
+                std::fs::File::open(p).map(std::io::BufReader::new).map_err(|e| format!("open {}: {e}", p.display()))
+            };
+            let syms = profile::read_symbols(open(&system_map)?)?;
+            let per = profile::profile(open(&log)?, &syms)?;
+            let total: u64 = per.iter().map(|(_, n)| n).sum();
+            println!("{:>10.1}  total instructions per operation", total as f64 / ops as f64);
+            for (name, n) in per.iter().take(top) {
+                println!("{:>10.1}  {name}", *n as f64 / ops as f64);
+            }
+            Ok(())
         }
         Command::Policy { extra_rules } => {
             print!("{}", policy::agent(extra_rules as usize));

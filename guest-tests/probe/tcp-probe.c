@@ -86,6 +86,22 @@ static int report(long rc)
 	return 0;
 }
 
+/* n opens (and closes) of path; returns how many were refused. */
+static int flood(int n, const char *path)
+{
+	int denied = 0;
+
+	for (int i = 0; i < n; i++) {
+		int fd = open(path, O_RDONLY);
+
+		if (fd < 0)
+			denied++;
+		else
+			close(fd);
+	}
+	return denied;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "tcp-probe: bad arguments\n");
@@ -847,32 +863,16 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(op, "flood") && a && b) {
 		/* a opens of b: the denial flood of the accounting tests. */
-		int n = atoi(a), denied = 0;
-
-		for (int i = 0; i < n; i++) {
-			fd = open(b, O_RDONLY);
-			if (fd < 0)
-				denied++;
-			else
-				close(fd);
-		}
-		printf("denied=%d\n", denied);
+		printf("denied=%d\n", flood(atoi(a), b));
 		return 0;
 	}
 	if (!strcmp(op, "flood-fork-attr") && a && b) {
 		/* a opens of b, then a child that prints its domain: "denied=N child=DOMAIN". */
-		int n = atoi(a), denied = 0, status;
+		int status;
 		char buf[128];
 		pid_t pid;
 
-		for (int i = 0; i < n; i++) {
-			fd = open(b, O_RDONLY);
-			if (fd < 0)
-				denied++;
-			else
-				close(fd);
-		}
-		printf("denied=%d ", denied);
+		printf("denied=%d ", flood(atoi(a), b));
 		fflush(stdout);
 		pid = fork();
 		if (pid == 0) {

@@ -542,14 +542,20 @@ fn rejected_load_keeps_policy() -> Outcome {
     expect(&["connect4", "127.0.0.1", "8081"], "errno=EACCES")
 }
 
-/// Runs the probe with `file` as its standard input.
-fn probe_with_stdin(file: fs::File, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("/bin/tcp-probe")
+/// Runs the probe (`/bin/tcp-probe`, which enters `agent`, or the unconfined copy) with
+/// `file` as its standard input.
+fn run_probe_with_stdin(program: &str, file: fs::File, args: &[&str]) -> Result<String, String> {
+    let out = Command::new(program)
         .args(args)
         .stdin(Stdio::from(file))
         .output()
-        .map_err(|e| format!("cannot run tcp-probe: {e}"))?;
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// Runs the probe in `agent` with `file` as its standard input.
+fn probe_with_stdin(file: fs::File, args: &[&str]) -> Result<String, String> {
+    run_probe_with_stdin("/bin/tcp-probe", file, args)
 }
 
 fn inherited_fds() -> Outcome {
@@ -930,12 +936,7 @@ fn securityfs_passed_fd() -> Outcome {
 
 /// Runs the unconfined probe with `file` as standard input.
 fn probe_unconfined_with_stdin(file: fs::File, args: &[&str]) -> Result<String, String> {
-    let out = Command::new("/tmp/tcp-probe-unconfined")
-        .args(args)
-        .stdin(Stdio::from(file))
-        .output()
-        .map_err(|e| format!("cannot run the unconfined probe: {e}"))?;
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    run_probe_with_stdin("/tmp/tcp-probe-unconfined", file, args)
 }
 
 /// A memfd holding a copy of the probe, as a file.
