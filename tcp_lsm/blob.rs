@@ -169,8 +169,7 @@ impl TaskSecurity {
     /// State of a new task: the parent's quarantine (a child never leaves it), a fresh
     /// window starting at `now_ns`.
     pub(crate) fn start(&self, parent: &TaskSecurity, now_ns: u64) {
-        self.window_ops.store(0, Ordering::Relaxed);
-        self.window_start_ns.store(now_ns, Ordering::Relaxed);
+        self.new_window(now_ns);
         if let Some(q) = parent.quarantine() {
             self.set_quarantine(q);
         }

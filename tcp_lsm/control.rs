@@ -516,11 +516,7 @@ unsafe extern "C" fn heartbeat_read(_f: *mut bindings::file, buf: *mut c_char, c
     let written = match crate::heartbeat::status() {
         None => writeln!(text, "none"),
         Some((timeout, action, age, stale)) => {
-            let action = match action {
-                crate::engine::types::HeartbeatAction::DenyNetwork => "deny-network",
-                crate::engine::types::HeartbeatAction::DenyAll => "deny-all",
-            };
-            writeln!(text, "timeout_ms={timeout} action={action} age_ms={age} stale={}", u8::from(stale))
+            writeln!(text, "timeout_ms={timeout} action={} age_ms={age} stale={}", action.name(), u8::from(stale))
         }
     };
     if written.is_err() {

@@ -13,7 +13,7 @@ use kernel::prelude::*;
 
 use crate::decide::{to_ret, Ask, Object, Subject, DENIED};
 use crate::engine::perm::Class;
-use crate::engine::format::DomainView;
+use crate::engine::format::{DomainView, PolicyView};
 use crate::policy::Loaded;
 use crate::engine::perm::bits::file as perm;
 use crate::blob;
@@ -96,11 +96,16 @@ unsafe fn answer(
             },
             (None, None) => return Answer::NeedPath,
         };
-        if perms & STRUCTURAL != 0 && policy.type_is_protected(type_id) {
-            return Answer::Protected(type_id);
-        }
-        Answer::Policy(allows(loaded, &domain, type_id, perms), type_id)
+        answer_for_type(loaded, policy, domain, type_id, perms)
     })
+}
+
+/// The policy's answer for `perms` on an object of type `type_id`.
+fn answer_for_type(loaded: &Loaded, policy: &PolicyView<'_>, domain: &DomainView<'_>, type_id: u32, perms: u32) -> Answer {
+    if perms & STRUCTURAL != 0 && policy.type_is_protected(type_id) {
+        return Answer::Protected(type_id);
+    }
+    Answer::Policy(allows(loaded, domain, type_id, perms), type_id)
 }
 
 /// Applies an answer about `perms` on `object`: the mode applies to the policy's
@@ -181,8 +186,7 @@ unsafe fn allowed_as_reached(subject: &Subject<'_>, inode: *const bindings::inod
     subject.with_loaded(|found| {
         found.is_some_and(|(loaded, policy, domain)| {
             entry.lookup(loaded.generation(), reached).is_some_and(|type_id| {
-                !(perms & STRUCTURAL != 0 && policy.type_is_protected(type_id))
-                    && allows(loaded, &domain, type_id, perms)
+                matches!(answer_for_type(loaded, policy, domain, type_id, perms), Answer::Policy(true, _))
             })
         })
     })

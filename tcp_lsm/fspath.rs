@@ -25,9 +25,45 @@ const PATH_MAX: usize = 4096;
 /// Room on the stack: most names are shorter.
 const ON_STACK: usize = 256;
 
-/// Writes the absolute name of `path` into `buf` and returns it (without its NUL).
-/// Objects outside any reachable mount (pipes, sockets, memfds, anonymous inodes) get
-/// their pseudo name from `d_path`, e.g. `/memfd:x (deleted)`, which no rule of an
+/// The name that `d_absolute_path` or `d_path` returned as `p` for a buffer at `base` of
+/// `size` bytes, without its NUL.
+///
+/// # Safety
+///
+/// `p` must be what one of those functions returned for that buffer, which must stay
+/// borrowed for `'b`.
+unsafe fn written<'b>(p: *mut kernel::ffi::c_char, base: *const u8, size: usize) -> Result<&'b [u8]> {
+    let p = kernel::error::from_err_ptr(p)?;
+    let start = (p as usize).checked_sub(base as usize).filter(|&s| s < size).ok_or_else(too_long)?;
+    // SAFETY: Both functions write the name, then its NUL, from `p` to the end of the
+    // buffer (`prepend` in fs/d_path.c fills it backwards from the end); the caller keeps
+    // the buffer borrowed.
+    let written = unsafe { core::slice::from_raw_parts(p.cast::<u8>().cast_const(), size - start) };
+    let end = written.iter().position(|&b| b == 0).ok_or_else(too_long)?;
+    written.get(..end).ok_or_else(too_long)
+}
+
+/// Writes the absolute name of `path` (from the root of the mount tree) into `buf` and
+/// returns it, without its NUL: `-ENAMETOOLONG` when it does not fit, `-EINVAL` when the
+/// object is not reachable from the root (detached mounts, internal mounts). Neither
+/// sleeps nor allocates: usable under spinlocks.
+///
+/// # Safety
+///
+/// `path` must point to a live `struct path`.
+pub(crate) unsafe fn absolute_in<'b>(path: *const bindings::path, buf: &'b mut [MaybeUninit<u8>]) -> Result<&'b [u8]> {
+    let size = buf.len();
+    let len = c_int::try_from(size).map_err(|_| too_long())?;
+    let base = buf.as_mut_ptr().cast::<u8>();
+    // SAFETY: `path` is live (caller); `buf` has `size` writable bytes.
+    let p = unsafe { bindings::d_absolute_path(path, base.cast(), len) };
+    // SAFETY: `p` is the result for this buffer, borrowed for `'b`.
+    unsafe { written(p, base, size) }
+}
+
+/// Writes the name of `path` into `buf` and returns it (without its NUL): the absolute
+/// name, or for objects outside any reachable mount (pipes, sockets, memfds, anonymous
+/// inodes) their pseudo name from `d_path`, e.g. `/memfd:x (deleted)`, which no rule of an
 /// absolute path matches. `-ENAMETOOLONG` when the name does not fit.
 ///
 /// # Safety
@@ -38,24 +74,20 @@ unsafe fn name_in<'b>(path: *const bindings::path, buf: &'b mut [MaybeUninit<u8>
     let len = c_int::try_from(size).map_err(|_| too_long())?;
     let base = buf.as_mut_ptr().cast::<u8>();
     // SAFETY: `path` is live (caller); `buf` has `size` writable bytes.
-    let mut p = unsafe { bindings::d_absolute_path(path, base.cast(), len) };
-    match kernel::error::from_err_ptr(p) {
-        Err(e) if e.to_errno() == too_long().to_errno() => return Err(too_long()),
-        // Not reachable from the root of the mount tree: the pseudo name (`d_path`
-        // cannot be shorter than an absolute name that did not fit: it is not tried then,
-        // so a chroot never gives a shorter, relative name).
-        // SAFETY: As above.
-        Err(_) => p = unsafe { bindings::d_path(path, base.cast(), len) },
-        Ok(_) => {}
+    let p = unsafe { bindings::d_absolute_path(path, base.cast(), len) };
+    // SAFETY: `p` is the result for this buffer, borrowed for `'b`.
+    match unsafe { written(p, base, size) } {
+        Err(e) if e.to_errno() != too_long().to_errno() => {
+            // Not reachable from the root of the mount tree: the pseudo name. (`d_path`
+            // is not tried when the absolute name did not fit: a chroot must never give
+            // a shorter, relative name.)
+            // SAFETY: As above.
+            let p = unsafe { bindings::d_path(path, base.cast(), len) };
+            // SAFETY: As above.
+            unsafe { written(p, base, size) }.map_err(|_| too_long())
+        }
+        other => other,
     }
-    let p = kernel::error::from_err_ptr(p).map_err(|_| too_long())?;
-    let start = (p as usize).checked_sub(base as usize).filter(|&s| s < size).ok_or_else(too_long)?;
-    // SAFETY: Both functions wrote the name, then its NUL, from `p` to the end of the
-    // buffer (`prepend` in fs/d_path.c fills it backwards from the end); `buf` is borrowed
-    // for the slice's lifetime.
-    let written = unsafe { core::slice::from_raw_parts(p.cast::<u8>().cast_const(), size - start) };
-    let end = written.iter().position(|&b| b == 0).ok_or_else(too_long)?;
-    written.get(..end).ok_or_else(too_long)
 }
 
 /// Runs `f` with the absolute name of `path` (from the root of the mount namespace, so

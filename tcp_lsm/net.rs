@@ -315,16 +315,9 @@ unsafe fn check_unix_peer(hook: &'static str, subject: &Subject<'_>, peer: *cons
     if unsafe { (*path).dentry }.is_null() {
         return Ok(());
     }
-    let mut buf = [0u8; UNIX_PATH_ROOM];
-    let base = buf.as_mut_ptr();
-    // SAFETY: `path` is live; `buf` holds `UNIX_PATH_ROOM` writable bytes. The function
-    // neither sleeps nor allocates.
-    let p = unsafe { bindings::d_absolute_path(path, base.cast(), UNIX_PATH_ROOM as c_int) };
-    let name = kernel::error::from_err_ptr(p).ok().and_then(|p| {
-        let start = (p as usize).checked_sub(base as usize)?;
-        let tail = buf.get(start..)?;
-        tail.get(..tail.iter().position(|&b| b == 0)?)
-    });
+    let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); UNIX_PATH_ROOM];
+    // SAFETY: `path` is live (see above); `absolute_in` neither sleeps nor allocates.
+    let name = unsafe { crate::fspath::absolute_in(path, &mut buf) }.ok();
     let Some(name) = name.filter(|n| !n.is_empty()) else {
         let what = "unix socket path too long or unreachable";
         return subject.verdict(false, DENIED, &ask(hook, ops, Object::Text(what)));

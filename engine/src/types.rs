@@ -153,6 +153,14 @@ impl HeartbeatAction {
     pub const fn to_u8(self) -> u8 {
         self as u8
     }
+
+    /// The action's name in the policy language and in the `heartbeat` file.
+    pub const fn name(self) -> &'static str {
+        match self {
+            HeartbeatAction::DenyNetwork => "deny-network",
+            HeartbeatAction::DenyAll => "deny-all",
+        }
+    }
 }
 
 /// The supervisor's heartbeat: when none arrives for `timeout_ms`, `action` applies to

@@ -12,7 +12,7 @@ use crate::lexer::quote_if_needed;
 use crate::lower::path_kind_name;
 use crate::values::{format_duration, hex};
 use tcp_lsm_engine::model::{
-    Decision, Domain, HeartbeatAction, NetFamily, NetRule, Policy, Protocol, Response, Transition,
+    Decision, Domain, NetFamily, NetRule, Policy, Protocol, Response, Transition,
 };
 use tcp_lsm_engine::perm::{all_bits, Class};
 
@@ -25,14 +25,11 @@ pub fn decompile(policy: &Policy) -> String {
         let _ = writeln!(settings, "mode {mode};");
     }
     if let Some(hb) = policy.settings.heartbeat {
-        let action = match hb.action {
-            HeartbeatAction::DenyNetwork => "deny-network",
-            HeartbeatAction::DenyAll => "deny-all",
-        };
         let _ = writeln!(
             settings,
-            "heartbeat timeout {} action {action};",
-            format_duration(hb.timeout_ms)
+            "heartbeat timeout {} action {};",
+            format_duration(hb.timeout_ms),
+            hb.action.name()
         );
     }
     if !settings.is_empty() {
