@@ -83,6 +83,15 @@ rm -rf "$tmp"
 rc=0; out=$("$BOOT" --no-build --run 'cat /sys/kernel/security/lsm; echo; echo bogus > /sys/kernel/security/tcp/mode; cat /sys/kernel/security/tcp/mode') || rc=$?
 grep -q 'tcp' <<<"$out" && grep -qx 'enforce' <<<"$out" || fail "bogus mode write: exit $rc, output: $out"
 
+step "qemu-boot.sh: --kernel and --qemu-arg (what the benchmark boots with)"
+rc=0; "$BOOT" --no-build --kernel /nonexistent/bzImage --run true 2>/dev/null || rc=$?
+[ "$rc" -eq 2 ] || fail "--kernel with a missing file ended with $rc, expected 2"
+cp "$REPO/build/linux-source-6.12/arch/x86/boot/bzImage" "$REPO/build/test-bzImage"
+rc=0; out=$("$BOOT" --no-build --kernel "$REPO/build/test-bzImage" --qemu-arg -icount --qemu-arg shift=0,sleep=off \
+  --run 'cat /sys/kernel/security/lsm; echo') || rc=$?
+[ "$rc" -eq 0 ] && grep -q 'tcp' <<<"$out" || fail "--kernel/--qemu-arg -icount boot: exit $rc, output: $out"
+rm -f "$REPO/build/test-bzImage"
+
 step "qemu-boot.sh: a guest that panics is reported"
 rc=0; out=$("$BOOT" --no-build --run 'echo c > /proc/sysrq-trigger' 2>&1) || rc=$?
 [ "$rc" -eq 125 ] && grep -q 'ended without reporting' <<<"$out" || fail "a guest panic ended with $rc: $out"

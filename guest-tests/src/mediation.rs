@@ -1001,6 +1001,11 @@ fn heartbeat() -> Outcome {
         // Bad values change nothing; a domain may not beat.
         ensure(fs::write("/sys/kernel/security/tcp/heartbeat", "2").is_err(), "a heartbeat of 2 is refused")?;
         expect(&["write", "/sys/kernel/security/tcp/heartbeat"], "errno=EPERM")?;
+        // The CLI: one heartbeat and the state; a bad interval is a usage error.
+        let (code, out, _) = crate::harness::run("tcp-policy", &["heartbeat"])?;
+        ensure(code == 0 && out.starts_with("heartbeat: timeout_ms=1500 action=deny-network age_ms="), format!("tcp-policy heartbeat: {code} {out:?}"))?;
+        let (code, _, err) = crate::harness::run("tcp-policy", &["heartbeat", "--every", "0s"])?;
+        ensure(code == 2 && err.contains("between 1ms and 60m"), format!("tcp-policy heartbeat --every 0s: {code} {err:?}"))?;
         beat()?;
         expect(&["connect4", "127.0.0.1", "8080"], "errno=ECONNREFUSED")?;
         std::thread::sleep(std::time::Duration::from_millis(2000));
