@@ -51,11 +51,13 @@ log() { printf 'bench-overhead: %s\n' "$*" >&2; }
 
 # Build the kernel and the guest binaries once (a boot that runs nothing), then the host
 # tools: the policy generator, the compiler and the report.
-log "building the kernel and the guest binaries"
-"$BOOT" --run 'true' >/dev/null
+# The benchmark kernel: SMP like the test kernel, without its debug checkers
+# (scripts/kernel/bench.config); the guests run on 2 vCPUs.
+log "building the benchmark kernel and the guest binaries"
+"$BOOT" --flavour bench --run 'true' >/dev/null
 # Every boot of the run uses this copy, so a rebuild meanwhile cannot mix two kernels.
 image=$BUILD/bench-bzImage
-cp "$BUILD/linux-source-6.12/arch/x86/boot/bzImage" "$image"
+cp "$BUILD/linux-bench/arch/x86/boot/bzImage" "$image"
 log "building the host tools"
 cargo build --quiet --release --locked --manifest-path "$REPO/Cargo.toml" -p tcp-bench -p tcp-policy-compiler
 HOST_BIN=$REPO/target/release
@@ -84,7 +86,7 @@ for round in $(seq 1 "$rounds"); do
     log "round $round/$rounds: boot $boot_n (lsm=$lsm, clock $clock)"
     echo "@boot index=$boot_n kind=$kind" >> "$results"
     rc=0
-    "$BOOT" --no-build --kernel "$image" --lsm "$lsm" --add "$pol" "${qemu_args[@]}" --timeout 1800 \
+    "$BOOT" --no-build --kernel "$image" --smp 2 --lsm "$lsm" --add "$pol" "${qemu_args[@]}" --timeout 1800 \
       --run "tcp-bench guest --boot $kind $guest_args" >> "$results" || rc=$?
     if [ "$rc" -ne 0 ]; then
       log "error: boot $boot_n (lsm=$lsm) failed with $rc; its output:"
@@ -113,7 +115,7 @@ facts=(
   "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
   "commit: $commit"
   "host: ${cpu:-unknown CPU}, $(nproc) cores, $mem"
-  "QEMU: $(qemu-system-x86_64 --version | head -n 1) (TCG, -cpu max, -smp 1, 512 MiB)"
+  "QEMU: $(qemu-system-x86_64 --version | head -n 1) (TCG, -cpu max, -smp 2, 2 GiB); kernel: the SMP benchmark flavour (scripts/kernel/bench.config)"
   "rustc: $(rustc --version)"
   "runs: $rounds rounds x 2 boots, $reps alternations per boot, $samples samples per benchmark each; guest part took ${guest_s} s"
   "reproduce: \`scripts/bench-overhead.sh --rounds $rounds --samples $samples --reps $reps --clock $clock${only:+ --only $only}\`"

@@ -7,17 +7,34 @@
 #      and id, bindgen headers), documented in docs/kernel-integration.md;
 #   3. copy tcp_lsm/ and the shared engine sources into security/tcp_lsm/ (only files whose
 #      content changed, so make recompiles only what changed);
-#   4. configure: tinyconfig + scripts/kernel/tcp_lsm.config (redone when the fragment changes);
+#   4. configure: tinyconfig + scripts/kernel/tcp_lsm.config + the flavour's fragment
+#      (redone when a fragment changes);
 #   5. make bzImage.
+#
+#   scripts/kernel-build.sh [--flavour test|bench]
+#
+# Flavours, each in a tree of its own (build/linux-test, build/linux-bench):
+#   test   (default) SMP, preemptible, every debug checker on (scripts/kernel/test.config):
+#          the kernel of every guest test;
+#   bench  SMP without the debug options (scripts/kernel/bench.config): what the
+#          benchmarks measure, close to what users run.
 # Prints the path of the bzImage on its last line.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${TCP_LSM_BUILD_DIR:-$REPO/build}
 TARBALL=/usr/src/linux-source-6.12.tar.xz
-KDIR=$BUILD/linux-source-6.12
+flavour=${TCP_LSM_FLAVOUR:-test}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --flavour) [ $# -ge 2 ] || { echo "kernel-build: --flavour needs test or bench" >&2; exit 2; }; flavour=$2; shift 2 ;;
+    *) echo "kernel-build: unknown argument: $1 (usage: kernel-build.sh [--flavour test|bench])" >&2; exit 2 ;;
+  esac
+done
+case "$flavour" in test|bench) ;; *) echo "kernel-build: unknown flavour '$flavour' (test or bench)" >&2; exit 2 ;; esac
+KDIR=$BUILD/linux-$flavour
 PATCH=$REPO/scripts/kernel/tcp_lsm-integration.patch
-FRAGMENT=$REPO/scripts/kernel/tcp_lsm.config
+FRAGMENTS=("$REPO/scripts/kernel/tcp_lsm.config" "$REPO/scripts/kernel/$flavour.config")
 JOBS=${JOBS:-$(nproc)}
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -29,9 +46,12 @@ mkdir -p "$BUILD"
 
 # 1. Unpack once.
 if [ ! -f "$KDIR/.tcp_lsm_unpacked" ]; then
-  log "unpacking $TARBALL"
-  rm -rf "$KDIR"
-  tar -C "$BUILD" -xf "$TARBALL"
+  log "unpacking $TARBALL into $KDIR"
+  rm -rf "$KDIR" "$KDIR.unpack"
+  mkdir -p "$KDIR.unpack"
+  tar -C "$KDIR.unpack" -xf "$TARBALL"
+  mv "$KDIR.unpack/linux-source-6.12" "$KDIR"
+  rmdir "$KDIR.unpack"
   touch "$KDIR/.tcp_lsm_unpacked"
 fi
 
@@ -69,27 +89,28 @@ sync_file() { # src dst
 }
 DEST=$KDIR/security/tcp_lsm
 mkdir -p "$DEST/engine"
-for f in "$REPO"/tcp_lsm/Kbuild "$REPO"/tcp_lsm/Kconfig "$REPO"/tcp_lsm/*.rs; do
+for f in "$REPO"/tcp_lsm/Kbuild "$REPO"/tcp_lsm/Kconfig "$REPO"/tcp_lsm/*.rs "$REPO"/tcp_lsm/*.c; do
   sync_file "$f" "$DEST/$(basename "$f")"
 done
 for f in "$REPO"/engine/src/*.rs; do
   sync_file "$f" "$DEST/engine/$(basename "$f")"
 done
-# Drop files that were removed from the repository.
-for f in "$DEST"/*.rs "$DEST"/engine/*.rs; do
+# Drop files that were removed from the repository (not what Kbuild generates there).
+for f in "$DEST"/*.rs "$DEST"/*.c "$DEST"/engine/*.rs; do
   [ -e "$f" ] || continue
   case "$f" in
+    "$DEST"/layout_generated.rs) ;;
     "$DEST"/engine/*) [ -e "$REPO/engine/src/$(basename "$f")" ] || rm -f "$f" ;;
     *) [ -e "$REPO/tcp_lsm/$(basename "$f")" ] || rm -f "$f" ;;
   esac
 done
 
 # 4. Configure when the fragment (or the patch) changed.
-cfg_sum=$(cat "$FRAGMENT" "$PATCH" | sha256sum | cut -d' ' -f1)
+cfg_sum=$(cat "${FRAGMENTS[@]}" "$PATCH" | sha256sum | cut -d' ' -f1)
 if [ ! -f "$KDIR/.config" ] || [ "$(cat "$KDIR/.tcp_lsm_config" 2>/dev/null)" != "$cfg_sum" ]; then
-  log "configuring (tinyconfig + $(basename "$FRAGMENT"))"
+  log "configuring the $flavour kernel (tinyconfig + tcp_lsm.config + $flavour.config)"
   make -C "$KDIR" -s LLVM=1 tinyconfig >/dev/null
-  "$KDIR/scripts/kconfig/merge_config.sh" -m -O "$KDIR" "$KDIR/.config" "$FRAGMENT" >/dev/null
+  "$KDIR/scripts/kconfig/merge_config.sh" -m -O "$KDIR" "$KDIR/.config" "${FRAGMENTS[@]}" >/dev/null
   make -C "$KDIR" -s LLVM=1 olddefconfig >/dev/null
   # Every line of the fragment must have survived olddefconfig.
   bad=0
@@ -101,7 +122,7 @@ if [ ! -f "$KDIR/.config" ] || [ "$(cat "$KDIR/.tcp_lsm_config" 2>/dev/null)" !=
     else
       grep -qxF "$line" "$KDIR/.config" || { log "config: wanted $line, got: $(grep "^$key=\|# $key is not set" "$KDIR/.config" || echo missing)"; bad=1; }
     fi
-  done < "$FRAGMENT"
+  done < <(cat "${FRAGMENTS[@]}")
   if [ "$bad" -ne 0 ]; then
     make -C "$KDIR" -s LLVM=1 rustavailable >&2 || true
     die "the config fragment did not apply (see the lines above)"
@@ -110,11 +131,11 @@ if [ ! -f "$KDIR/.config" ] || [ "$(cat "$KDIR/.tcp_lsm_config" 2>/dev/null)" !=
 fi
 
 # 5. Build.
-log "make -j$JOBS bzImage"
-if ! make -C "$KDIR" LLVM=1 -j"$JOBS" bzImage > "$BUILD/kernel-build.log" 2>&1; then
-  grep -E 'error|Error' "$BUILD/kernel-build.log" | head -40 >&2
-  tail -20 "$BUILD/kernel-build.log" >&2
-  die "kernel build failed; full log: $BUILD/kernel-build.log"
+log "make -j$JOBS bzImage ($flavour kernel)"
+if ! make -C "$KDIR" LLVM=1 -j"$JOBS" bzImage > "$BUILD/kernel-build-$flavour.log" 2>&1; then
+  grep -E 'error|Error' "$BUILD/kernel-build-$flavour.log" | head -40 >&2
+  tail -20 "$BUILD/kernel-build-$flavour.log" >&2
+  die "kernel build failed; full log: $BUILD/kernel-build-$flavour.log"
 fi
-grep -E '^(warning|error)|: warning:' "$BUILD/kernel-build.log" | grep -i 'tcp_lsm' >&2 || true
+grep -E '^(warning|error)|: warning:' "$BUILD/kernel-build-$flavour.log" | grep -i 'tcp_lsm' >&2 || true
 echo "$KDIR/arch/x86/boot/bzImage"

@@ -13,15 +13,21 @@
 #                    LSM inactive
 #   --append ARGS    extra kernel command-line arguments
 #   --timeout SECS   wall-clock bound for the whole guest run (default 600; shell 3600)
+#   --smp N          virtual CPUs (default 2; the kernel is built for up to 4)
 #   --qemu-arg ARG   one more argument for QEMU (repeatable), e.g. --qemu-arg -icount
+#   --flavour F      test (default: SMP, preemptible, every debug checker on) or bench
+#                    (SMP, no debug options); see scripts/kernel-build.sh
 #   --no-build       use the kernel and binaries already built
+#   --no-kernel-build  build the binaries but use the kernel already built
 #   --kernel FILE    boot this kernel image instead of the built one (implies nothing
 #                    about the binaries: combine with --no-build)
 #   --verbose        show the full console (kernel messages included) as it happens
 #
 # Exit status: the command's status for --run (0 for the demo when it succeeded); 124 when
 # the guest did not report in time; 125 when it ended without reporting (panic, crash) or
-# the kernel logged a warning, oops or BUG; 2 for a usage error; 1 for a build failure.
+# the kernel logged a report of any checker (warning, oops, BUG, lockdep, KASAN, UBSAN,
+# RCU, atomic sleep, lockups, hung tasks) or ended tainted; 2 for a usage error; 1 for a
+# build failure.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,7 +35,7 @@ BUILD=${TCP_LSM_BUILD_DIR:-$REPO/build}
 export PATH="$HOME/.cargo/bin:$PATH"
 
 mode=demo run_cmd="" lsm="landlock,tcp" append="" timeout_s="" build=1 verbose=0
-adds=() qemu_extra=() kernel_override=""
+adds=() qemu_extra=() kernel_override="" smp=2 flavour=test
 usage() { sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -42,6 +48,9 @@ while [ $# -gt 0 ]; do
     --timeout) [ $# -ge 2 ] || usage; timeout_s=$2; shift 2 ;;
     --qemu-arg) [ $# -ge 2 ] || usage; qemu_extra+=("$2"); shift 2 ;;
     --no-build) build=0; shift ;;
+    --no-kernel-build) build=2; shift ;;
+    --smp) [ $# -ge 2 ] || usage; smp=$2; shift 2 ;;
+    --flavour) [ $# -ge 2 ] || usage; flavour=$2; shift 2 ;;
     --kernel) [ $# -ge 2 ] || usage; [ -f "$2" ] || { echo "qemu-boot: --kernel: $2 is not a file" >&2; exit 2; }
               kernel_override=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     --verbose) verbose=1; shift ;;
@@ -52,16 +61,18 @@ done
 case "$lsm" in *[!a-z0-9_,]*|'') echo "qemu-boot: --lsm: bad list '$lsm'" >&2; exit 2 ;; esac
 [ -n "$timeout_s" ] || { [ "$mode" = shell ] && timeout_s=3600 || timeout_s=600; }
 case "$timeout_s" in *[!0-9]*|'') echo "qemu-boot: --timeout: not a number" >&2; exit 2 ;; esac
+case "$smp" in [1-4]) ;; *) echo "qemu-boot: --smp: 1 to 4 (the kernel is built with NR_CPUS=4)" >&2; exit 2 ;; esac
+case "$flavour" in test|bench) ;; *) echo "qemu-boot: --flavour: test or bench" >&2; exit 2 ;; esac
 
 log() { printf 'qemu-boot: %s\n' "$*" >&2; }
 
 # 1. Build what is stale.
 GUEST_TARGET=x86_64-unknown-linux-gnu
 GUEST_BIN=$BUILD/guest-target/$GUEST_TARGET/release
-KERNEL=$BUILD/linux-source-6.12/arch/x86/boot/bzImage
-if [ "$build" = 1 ]; then
+KERNEL=$BUILD/linux-$flavour/arch/x86/boot/bzImage
+if [ "$build" != 0 ]; then
   [ "${TCP_LSM_SKIP_SETUP:-0}" = 1 ] || "$REPO/scripts/setup.sh" >&2
-  KERNEL=$("$REPO/scripts/kernel-build.sh" | tail -n 1)
+  if [ "$build" = 1 ]; then KERNEL=$("$REPO/scripts/kernel-build.sh" --flavour "$flavour" | tail -n 1); fi
   log "building static guest binaries"
   RUSTFLAGS='-C target-feature=+crt-static' cargo build --quiet --release --locked \
     --manifest-path "$REPO/Cargo.toml" --target "$GUEST_TARGET" \
@@ -81,7 +92,7 @@ fi
 
 # 2. The initramfs: busybox, our binaries, an init script and the job.
 root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
-cleanup() { rm -rf "$root" "${console:-}"; }
+cleanup() { rm -rf "$root" "$root.cpio.gz" "${console:-}"; }
 trap cleanup EXIT
 # mktemp made the folder 0700; it becomes the guest's /, which every user must traverse.
 chmod 0755 "$root"
@@ -109,12 +120,13 @@ case "$mode" in
 esac
 cp "$REPO/scripts/guest/init" "$root/init"
 chmod +x "$root/init"
-initrd=$BUILD/initramfs.cpio.gz
+# Named after this run's folder, so that runs at once from one build folder do not mix.
+initrd=$root.cpio.gz
 (cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) | gzip -1 > "$initrd"
 
 # 3. Boot.
 cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 lsm=$lsm $append"
-qemu=(qemu-system-x86_64 -accel tcg -cpu max -m 512M -smp 1 -nographic -no-reboot
+qemu=(qemu-system-x86_64 -accel tcg -cpu max -m 2G -smp "$smp" -nographic -no-reboot
       -kernel "$KERNEL" -initrd "$initrd" -append "$cmdline" "${qemu_extra[@]}")
 if [ "$mode" = shell ]; then
   log "interactive shell; leave with 'reboot -f' (bounded to ${timeout_s}s)"
@@ -122,7 +134,7 @@ if [ "$mode" = shell ]; then
 fi
 
 console=$(mktemp "$BUILD/console.XXXXXX")
-log "booting (lsm=$lsm, bounded to ${timeout_s}s)"
+log "booting the $flavour kernel (lsm=$lsm, $smp vCPUs, bounded to ${timeout_s}s)"
 set +e
 if [ "$verbose" = 1 ]; then
   timeout "$timeout_s" "${qemu[@]}" < /dev/null 2>&1 | tee "$console" >&2
@@ -137,8 +149,22 @@ tr -d '\r' < "$console" > "$console.txt" && mv "$console.txt" "$console"
 # 4. Report.
 section() { sed -n "/^@@TCP_LSM_$1_BEGIN@@\$/,/^@@TCP_LSM_$1_END/p" "$console" | sed '1d;$d'; }
 end_line=$(grep -a '^@@TCP_LSM_OUTPUT_END rc=' "$console" | tail -n 1 || true)
-section OUTPUT
-problems=$(section DMESG | grep -a -E 'WARNING:|BUG:|Oops|Kernel panic|general protection|Call Trace:|panicked at|RIP:' || true)
+# The guest prints a line break before the end marker, so that output without a final
+# newline cannot hide it: drop that one line break again.
+section OUTPUT | sed '${/^$/d;}'
+# Reports of the kernel's checkers, in the kernel log and anywhere on the console: WARN
+# and BUG (lockdep, suspicious RCU usage and sleeping in atomic context print those),
+# KASAN ("BUG: KASAN"), SLUB debugging ("BUG cache (...): ..."), UBSAN, debug objects,
+# list corruption, RCU stalls, soft lockups, hung tasks, Rust panics; and a tainted kernel.
+checker_reports='WARNING:|BUG:|BUG [^ ]+ \(|Oops|Kernel panic|general protection|Call Trace:|panicked at|RIP:|UBSAN:|KASAN:|ODEBUG:|list_(add|del) corruption|detected stalls?|self-detected stall|soft lockup|blocked for more than|possible (circular|recursive) locking|inconsistent lock state|suspicious RCU usage|sleeping function called|scheduling while atomic'
+# The job's own output is not scanned (the kernel's lines in it are in the log as well).
+problems=$( { section DMESG; sed "/^@@TCP_LSM_OUTPUT_BEGIN@@\$/,/^@@TCP_LSM_OUTPUT_END/d" "$console"; } \
+  | grep -a -E "$checker_reports" | sort -u || true)
+taint=$(sed -n 's/^@@TCP_LSM_TAINTED \([0-9]*\)@@$/\1/p' "$console" | tail -n 1)
+if [ -n "$taint" ] && [ "$taint" != 0 ]; then
+  problems="${problems:+$problems
+}the kernel ended tainted ($taint; see Documentation/admin-guide/tainted-kernels.rst)"
+fi
 if [ -z "$end_line" ]; then
   if [ "$status" = 124 ]; then
     log "error: the guest did not report within ${timeout_s}s; last console lines:"

@@ -6,8 +6,13 @@ set -euo pipefail
 APT_PACKAGES=(
   linux-source-6.12 clang lld llvm libclang-dev flex bison bc libelf-dev libssl-dev
   cpio qemu-system-x86 busybox-static xz-utils make python3 libc6-dev gcc
+  libcap-dev rsync
 )
-BINDGEN_VERSION=0.73.0
+# Pinned: bindgen 0.73.0 lays out struct task_struct wrongly on SMP kernels (rust-bindgen
+# issue 3406: a padding field in an over-aligned wrapper shifts every field after
+# rt_priority by 64 bytes). 0.72.1 matches the C compiler; the kernel build checks every
+# field the LSM uses against C (tcp_lsm/layout.rs), so a wrong layout cannot ship.
+BINDGEN_VERSION=0.72.1
 
 log() { printf 'setup: %s\n' "$*"; }
 

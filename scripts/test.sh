@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine (set-up included):
 #   1. the workspace's `cargo test`;
-#   2. the guest tests in QEMU with the LSM active (lsm=landlock,tcp);
-#   3. the guest tests for a kernel booted without it (lsm=landlock);
-#   4. checks of scripts/qemu-boot.sh itself: exit status, --add, time bound, and that a
-#      failing guest test turns the run red.
+#   2. the guest tests in QEMU with the LSM active (lsm=landlock,tcp) on the test kernel
+#      (SMP, preemptible, every debug checker on: any checker report fails a run), on 4
+#      vCPUs; boot parameters; the LSM inactive; stacking with AppArmor and SELinux;
+#   3. the concurrency stress suite on 4 vCPUs;
+#   4. the kernel's own selftests with and without tcp in lsm= (scripts/selftests.sh);
+#   5. checks of scripts/qemu-boot.sh itself: exit status, --add, time bound, and that a
+#      failing guest test turns the run red;
+#   6. the build-time layout check refuses a struct layout that differs from C's.
 # Exits non-zero when anything fails; prints a summary.
 set -euo pipefail
 
@@ -40,8 +44,18 @@ guest_tests() { # description, qemu-boot args...
   fi
 }
 
-step "guest tests, LSM active (builds the kernel if needed)"
-guest_tests "guest tests (lsm=landlock,tcp)" --run 'tcp-guest-tests'
+step "guest tests, LSM active, 4 vCPUs (builds the kernel if needed)"
+guest_tests "guest tests (lsm=landlock,tcp, 4 vCPUs)" --smp 4 --run 'tcp-guest-tests'
+
+step "the README's first example prints the LSM list and exits 0"
+rc=0; out=$("$BOOT" --no-build --run 'cat /sys/kernel/security/lsm') || rc=$?
+[ "$rc" -eq 0 ] && [ "$out" = "capability,landlock,tcp" ] || fail "qemu-boot.sh --run 'cat /sys/kernel/security/lsm': exit $rc, output: $out"
+
+step "concurrency stress, 4 vCPUs"
+guest_tests "stress (4 vCPUs)" --no-build --smp 4 --timeout 900 --run 'tcp-guest-tests --suite stress --seconds 90'
+
+step "upstream selftests with and without tcp"
+"$REPO/scripts/selftests.sh" || fail "upstream selftests (scripts/selftests.sh)"
 
 step "boot parameters: good values (reporting suite)"
 guest_tests "boot parameters tcp_lsm.mode=alert audit=0 hardware=0" --no-build \
@@ -86,7 +100,7 @@ grep -q 'tcp' <<<"$out" && grep -qx 'enforce' <<<"$out" || fail "bogus mode writ
 step "qemu-boot.sh: --kernel and --qemu-arg (what the benchmark boots with)"
 rc=0; "$BOOT" --no-build --kernel /nonexistent/bzImage --run true 2>/dev/null || rc=$?
 [ "$rc" -eq 2 ] || fail "--kernel with a missing file ended with $rc, expected 2"
-cp "$REPO/build/linux-source-6.12/arch/x86/boot/bzImage" "$REPO/build/test-bzImage"
+cp "$REPO/build/linux-test/arch/x86/boot/bzImage" "$REPO/build/test-bzImage"
 rc=0; out=$("$BOOT" --no-build --kernel "$REPO/build/test-bzImage" --qemu-arg -icount --qemu-arg shift=0,sleep=off \
   --run 'cat /sys/kernel/security/lsm; echo') || rc=$?
 [ "$rc" -eq 0 ] && grep -q 'tcp' <<<"$out" || fail "--kernel/--qemu-arg -icount boot: exit $rc, output: $out"
@@ -95,6 +109,15 @@ rm -f "$REPO/build/test-bzImage"
 step "qemu-boot.sh: a guest that panics is reported"
 rc=0; out=$("$BOOT" --no-build --run 'echo c > /proc/sysrq-trigger' 2>&1) || rc=$?
 [ "$rc" -eq 125 ] && grep -q 'ended without reporting' <<<"$out" || fail "a guest panic ended with $rc: $out"
+
+step "qemu-boot.sh: a kernel that ends tainted fails the run"
+# 512 is TAINT_WARN, what any WARN leaves behind; the guest's init reports the taint.
+rc=0; out=$("$BOOT" --no-build --run 'echo 512 > /proc/sys/kernel/tainted' 2>&1) || rc=$?
+[ "$rc" -eq 125 ] && grep -q 'ended tainted (512' <<<"$out" || fail "a tainted kernel ended with $rc: $out"
+
+step "qemu-boot.sh: a kernel backtrace in the log fails the run"
+rc=0; out=$("$BOOT" --no-build --run 'echo l > /proc/sysrq-trigger; sleep 1' 2>&1) || rc=$?
+[ "$rc" -eq 125 ] && grep -q 'Call Trace:' <<<"$out" || fail "a logged backtrace ended with $rc: $out"
 
 step "qemu-boot.sh: --shell reads commands from the terminal"
 # Types a command once the guest says its shell is starting, and looks for its result.
@@ -112,6 +135,22 @@ wait "$shell_pid" || true
 step "qemu-boot.sh: a guest that never reports is bounded"
 rc=0; "$BOOT" --no-build --timeout 20 --run 'sleep 1000' || rc=$?
 [ "$rc" -eq 124 ] || fail "a hung guest ended with $rc, expected 124"
+
+step "the layout check fails a build whose Rust layout differs from C's, naming the field"
+# Makes C claim that task_struct.cred lies where real_cred does, as a bindgen that lays the
+# struct out wrongly would disagree with C, and builds the LSM's object: the build must
+# fail naming task_struct.cred. kernel-build.sh then puts the real list back.
+kdir=$REPO/build/linux-test
+printf '\tFIELD_AS(task_struct, real_cred, cred);\n' > "$REPO/build/layout-skew.txt"
+sed -i '/@@LIST@@/r '"$REPO/build/layout-skew.txt" "$kdir/security/tcp_lsm/layout_c.c"
+rc=0; out=$(make -C "$kdir" LLVM=1 -j"$(nproc)" security/tcp_lsm/tcp_lsm.o 2>&1) || rc=$?
+if [ "$rc" -eq 0 ] || ! grep -q "offset of task_struct.cred differs from the C compiler's" <<<"$out"; then
+  printf '%s\n' "$out" | tail -n 30
+  fail "a skewed layout did not fail the build naming task_struct.cred (make exit $rc)"
+else
+  grep -m1 "offset of task_struct.cred" <<<"$out"
+fi
+"$REPO/scripts/kernel-build.sh" >/dev/null || fail "rebuilding the kernel after the layout check"
 
 echo
 if [ "${#failures[@]}" -ne 0 ]; then

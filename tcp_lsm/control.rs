@@ -113,11 +113,12 @@ unsafe extern "C" fn hardware_setup(value: *mut c_char) -> c_int {
 
 /// `struct obs_kernel_param` (include/linux/init.h), which bindgen does not emit: the
 /// record `__setup()` places in `.init.setup` for `obsolete_checksetup()` to find.
+/// Its layout is checked against C's at build time (`layout_c.c`, `MIRROR_FIELD`).
 #[repr(C)]
-struct SetupParam {
-    name: *const c_char,
-    setup: unsafe extern "C" fn(*mut c_char) -> c_int,
-    early: c_int,
+pub(crate) struct SetupParam {
+    pub(crate) name: *const c_char,
+    pub(crate) setup: unsafe extern "C" fn(*mut c_char) -> c_int,
+    pub(crate) early: c_int,
 }
 
 // SAFETY: The records are immutable; their pointers target static strings.

@@ -20,6 +20,7 @@ mod file;
 mod fspath;
 mod heartbeat;
 mod hooks;
+mod layout;
 mod net;
 mod pathcache;
 mod policy;

@@ -20,6 +20,7 @@
 #include <linux/bpf.h>
 #include <linux/netlink.h>
 #include <linux/io_uring.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -354,10 +355,6 @@ static int audit_set(int fd, uint32_t mask, uint32_t pid)
 	return sendto(fd, &req, req.n.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0 ? -1 : 0;
 }
 
-/*
- * Acts as the audit daemon for `seconds`: prints "ready", then the text of every record of
- * type `type` received, then "audit-lost=N" (the audit subsystem's own loss counter).
- */
 /* Prints the records of `type` in one datagram; returns the AUDIT_GET loss count in it, or -1. */
 static long audit_print(char *buf, ssize_t n, int type)
 {
@@ -384,9 +381,11 @@ static void audit_lost(int fd, int type, const char *label, char *buf, size_t si
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	struct nlmsghdr get = { .nlmsg_len = NLMSG_LENGTH(0), .nlmsg_type = AUDIT_GET,
 				.nlmsg_flags = NLM_F_REQUEST };
+	time_t end = time(NULL) + 60;
 
 	sendto(fd, &get, get.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel));
-	for (int tries = 0; tries < 20; tries++) {
+	/* Records may be queued ahead of the reply: read (and print) until it comes. */
+	while (time(NULL) < end) {
 		ssize_t n = recv(fd, buf, size, 0);
 		long lost = n > 0 ? audit_print(buf, n, type) : -1;
 
@@ -399,17 +398,20 @@ static void audit_lost(int fd, int type, const char *label, char *buf, size_t si
 }
 
 /*
- * Acts as the audit daemon for `seconds`: prints "audit-lost-start=N" and "ready", the
- * text of every record of type `type` received, then "audit-lost-end=N" (N: the audit
- * subsystem's own loss counter).
+ * Acts as the audit daemon: prints "audit-lost-start=N" and "ready", the text of every
+ * record of type `type` received, then "audit-lost-end=N" (N: the audit subsystem's own
+ * loss counter). It collects until its standard input ends (the test closes it once the
+ * audited operations are done) and then until no record has come for two seconds, so that
+ * what kauditd still had queued arrives however slow the kernel is (bounded: 5 minutes).
  */
-static int audit_collect(int seconds, int type)
+static int audit_collect(int type)
 {
 	static char buf[1 << 16];
 	int fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT);
 	int size = 8 << 20;
 	struct timeval tick = { .tv_usec = 200000 };
-	time_t end;
+	time_t end, quiet_since = 0;
+	int input_open = 1;
 
 	if (fd < 0 || audit_set(fd, AUDIT_STATUS_ENABLED | AUDIT_STATUS_PID, getpid())) {
 		printf("audit: ");
@@ -420,12 +422,26 @@ static int audit_collect(int seconds, int type)
 	audit_lost(fd, type, "audit-lost-start", buf, sizeof(buf));
 	printf("ready\n");
 	fflush(stdout);
-	end = time(NULL) + seconds;
+	end = time(NULL) + 300;
 	while (time(NULL) < end) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct pollfd in = { .fd = 0, .events = POLLIN };
+		ssize_t n;
 
-		if (n > 0)
+		if (input_open && poll(&in, 1, 0) > 0) {
+			char c;
+
+			if (read(0, &c, 1) <= 0) {
+				input_open = 0;
+				quiet_since = time(NULL);
+			}
+		}
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n > 0) {
 			audit_print(buf, n, type);
+			quiet_since = time(NULL);
+		} else if (!input_open && time(NULL) - quiet_since >= 2) {
+			break;
+		}
 	}
 	audit_lost(fd, type, "audit-lost-end", buf, sizeof(buf));
 	audit_set(fd, AUDIT_STATUS_PID, 0);
@@ -884,7 +900,7 @@ int main(int argc, char **argv)
 		waitpid(pid, &status, 0);
 		return 0;
 	}
-	if (!strcmp(op, "audit-collect") && a && b)
-		return audit_collect(atoi(a), atoi(b));
+	if (!strcmp(op, "audit-collect") && a)
+		return audit_collect(atoi(a));
 	return usage();
 }

@@ -200,10 +200,13 @@ fn stats_counts() -> Outcome {
     ensure_eq(mode, 0o444, "stats file mode")
 }
 
-/// Starts the audit collector (the unconfined probe as the audit daemon) for `seconds`.
-fn audit_collector(seconds: u32) -> Result<(std::process::Child, BufReader<std::process::ChildStdout>), String> {
+/// Starts the audit collector (the unconfined probe as the audit daemon). It collects
+/// until `collected` closes its standard input, then until kauditd has been quiet for two
+/// seconds, however slow the kernel: no fixed window to outrun.
+fn audit_collector() -> Result<(std::process::Child, BufReader<std::process::ChildStdout>), String> {
     let mut child = Command::new("/tmp/tcp-probe-unconfined")
-        .args(["audit-collect", &seconds.to_string(), "1480"])
+        .args(["audit-collect", "1480"])
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("audit collector: {e}"))?;
@@ -226,6 +229,8 @@ fn collected(
     mut child: std::process::Child,
     out: BufReader<std::process::ChildStdout>,
 ) -> Result<(Vec<HashMap<String, String>>, u64), String> {
+    // End of input: the audited operations are done; the collector drains and reports.
+    drop(child.stdin.take());
     let mut records = Vec::new();
     let mut lost_end = None;
     for line in out.lines() {
@@ -246,7 +251,7 @@ fn collected(
 
 fn denied_records() -> Outcome {
     drain_events()?;
-    let (collector, out) = audit_collector(3)?;
+    let (collector, out) = audit_collector()?;
     expect(&["read", "/etc/passwd"], "errno=EACCES")?;
     expect(&["connect4", "127.0.0.1", "8081"], "errno=EACCES")?;
     expect(&["exec", "/bin/busybox", "true"], "errno=EACCES")?;
@@ -403,7 +408,7 @@ fn event_flood() -> Outcome {
 }
 
 fn audit_flood() -> Outcome {
-    let (collector, out) = audit_collector(4)?;
+    let (collector, out) = audit_collector()?;
     let before = stats()?;
     expect(&["flood", "1000", "/etc/passwd"], "denied=1000")?;
     let after = stats()?;
