@@ -456,6 +456,34 @@ int main(int argc, char **argv)
 	const char *c = argc > 4 ? argv[4] : NULL;
 	int fd;
 
+	if (!strcmp(op, "ns") && a && b) {
+		/*
+		 * ns FLAGS OP ARGS...: unshares the namespaces named by FLAGS (u user, n
+		 * network, m mount, p PID, i IPC) and runs OP ARGS in them (for a PID
+		 * namespace, in a child that is its pid 1).
+		 */
+		int flags = 0;
+
+		for (const char *f = a; *f; f++)
+			flags |= *f == 'u' ? CLONE_NEWUSER : *f == 'n' ? CLONE_NEWNET :
+				 *f == 'm' ? CLONE_NEWNS : *f == 'p' ? CLONE_NEWPID :
+				 *f == 'i' ? CLONE_NEWIPC : 0;
+		if (unshare(flags)) {
+			printf("unshare: ");
+			return report(-1);
+		}
+		if (flags & CLONE_NEWPID) {
+			pid_t child = fork();
+			int status;
+
+			if (child == 0)
+				exit(main(argc - 2, argv + 2));
+			if (child < 0 || waitpid(child, &status, 0) != child)
+				return report(-1);
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+		}
+		return main(argc - 2, argv + 2);
+	}
 	if (!strcmp(op, "read") && a) {
 		char buf[64];
 		fd = open(a, O_RDONLY);

@@ -176,6 +176,7 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "heartbeat_stale_cuts_network_or_everything_until_resumed", run: heartbeat },
     Test { name: "file_type_follows_renames_links_and_mount_moves", run: type_follows_names },
     Test { name: "behaviour_max_ops_quarantines_or_audits", run: behaviour_limits },
+    Test { name: "confinement_holds_inside_new_namespaces", run: namespaces },
 ];
 
 /// Runs `tcp-probe ARGS` (which enters the `agent` domain) and returns its report.
@@ -1108,4 +1109,34 @@ fn behaviour_limits() -> Outcome {
     ensure_eq(probe(&["flood", "100", "/tmp/work/behaviour"])?, "denied=0".to_owned(), "agent flood")?;
     let (events, _) = crate::reporting::drain_events()?;
     ensure(!events.iter().any(|e| e.get("op").map(String::as_str) == Some("behaviour")), "no behaviour event for agent")
+}
+
+/// A confined task that makes itself new user, network, mount and PID namespaces (in which
+/// it holds every capability) stays in its domain there: the same denials, and no more
+/// than the domain grants. The unconfined probe in the same namespaces is the control.
+fn namespaces() -> Outcome {
+    // Inside a new user namespace without an id map the task is nobody to the files: make
+    // them readable by others, so that only the LSM can refuse.
+    for file in ["/tmp/work/ns", "/tmp/secret/ns"] {
+        write(file, "namespaces\n")?;
+        fs::set_permissions(file, fs::Permissions::from_mode(0o644)).map_err(|e| format!("chmod {file}: {e}"))?;
+    }
+    // (namespaces, operation, confined result, unconfined result)
+    let cases: [(&str, &[&str], &str, &str); 5] = [
+        ("u", &["read", "/tmp/work/ns"], "ok", "ok"),
+        ("u", &["read", "/tmp/secret/ns"], "errno=EACCES", "ok"),
+        ("up", &["read", "/tmp/secret/ns"], "errno=EACCES", "ok"),
+        // A fresh network namespace has its loopback down: the unconfined connect fails
+        // in the network stack, the confined one is refused before it gets there.
+        ("un", &["connect4", "127.0.0.1", "8081"], "errno=EACCES", "errno=ENETUNREACH"),
+        // Capability sys_admin inside its own user namespace, but no `system mount`
+        // (system operations are refused with EPERM, as outside).
+        ("um", &["mount", "/tmp/work"], "errno=EPERM", "ok"),
+    ];
+    for (ns, op, confined, unconfined) in cases {
+        let args: Vec<&str> = ["ns", ns].into_iter().chain(op.iter().copied()).collect();
+        ensure_eq(probe_unconfined(&args)?, unconfined.to_owned(), &format!("unconfined tcp-probe {}", args.join(" ")))?;
+        expect(&args, confined)?;
+    }
+    Ok(())
 }
