@@ -29,7 +29,7 @@ use crate::engine::format::MAX_ANOMALY_THRESHOLD;
 use crate::engine::mode::Mode;
 use crate::engine::stats::Counter;
 use crate::report;
-use crate::securityfs::{check_writer, create_file, errno, read_text, FileOps, StackBuf, NO_FOPS};
+use crate::securityfs::{check_writer, create_file, errno, text_fops, text_open, FileOps, SeqText, NO_FOPS};
 use crate::state;
 
 // ---------------------------------------------------------------------------------------
@@ -188,41 +188,13 @@ unsafe fn write_value(
     }
 }
 
-/// Reads a text made by `fill`.
-///
-/// # Safety
-///
-/// `buf`, `count` and `ppos` must be the arguments of a `read` file operation.
-unsafe fn read_value(
-    buf: *mut c_char,
-    count: usize,
-    ppos: *mut bindings::loff_t,
-    fill: impl FnOnce(&mut StackBuf<64>) -> core::fmt::Result,
-) -> isize {
-    let mut text = StackBuf::<64>::new();
-    if fill(&mut text).is_err() {
-        return errno(EINVAL);
-    }
-    // SAFETY: Guaranteed by the caller.
-    unsafe { read_text(buf, count, ppos, text.as_bytes()) }
-}
-
-unsafe extern "C" fn writer_open(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
-    // SAFETY: The VFS passes the file being opened.
-    match unsafe { check_writer(file) } {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // `enforce`.
 
-unsafe extern "C" fn enforce_read(_f: *mut bindings::file, buf: *mut c_char, count: usize, ppos: *mut bindings::loff_t) -> isize {
-    let on = state::mode() == Mode::Enforce;
-    // SAFETY: The arguments are those of this read operation.
-    unsafe { read_value(buf, count, ppos, |t| writeln!(t, "{}", u8::from(on))) }
+fn enforce_text(_file: *const bindings::file, out: &mut SeqText) -> core::fmt::Result {
+    writeln!(out, "{}", u8::from(state::mode() == Mode::Enforce))
 }
+text_open!(enforce_open, enforce_text, writer);
 
 unsafe extern "C" fn enforce_write(_f: *mut bindings::file, buf: *const c_char, count: usize, ppos: *mut bindings::loff_t) -> isize {
     // SAFETY: The arguments are those of this write operation.
@@ -249,11 +221,10 @@ unsafe extern "C" fn enforce_write(_f: *mut bindings::file, buf: *const c_char, 
 /// The global anomaly threshold (the seed's default is 2).
 static ANOMALY_THRESHOLD: AtomicU32 = AtomicU32::new(2);
 
-unsafe extern "C" fn anomaly_read(_f: *mut bindings::file, buf: *mut c_char, count: usize, ppos: *mut bindings::loff_t) -> isize {
-    let value = ANOMALY_THRESHOLD.load(Ordering::Relaxed);
-    // SAFETY: The arguments are those of this read operation.
-    unsafe { read_value(buf, count, ppos, |t| writeln!(t, "{value}")) }
+fn anomaly_text(_file: *const bindings::file, out: &mut SeqText) -> core::fmt::Result {
+    writeln!(out, "{}", ANOMALY_THRESHOLD.load(Ordering::Relaxed))
 }
+text_open!(anomaly_open, anomaly_text, writer);
 
 unsafe extern "C" fn anomaly_write(_f: *mut bindings::file, buf: *const c_char, count: usize, ppos: *mut bindings::loff_t) -> isize {
     // SAFETY: The arguments are those of this write operation.
@@ -303,19 +274,19 @@ impl Feature {
 /// # Safety
 ///
 /// `file` must be an open `hardware/` file.
-unsafe fn feature_of(file: *mut bindings::file) -> Option<&'static Feature> {
+unsafe fn feature_of(file: *const bindings::file) -> Option<&'static Feature> {
     // SAFETY: Guaranteed by the caller: `i_private` was set at creation to a static.
     let private = unsafe { (*(*file).f_inode).i_private };
     [&CET_SHSTK, &INTEL_PT, &PKU].into_iter().find(|f| core::ptr::eq(*f as *const Feature, private.cast()))
 }
 
-unsafe extern "C" fn hardware_read(f: *mut bindings::file, buf: *mut c_char, count: usize, ppos: *mut bindings::loff_t) -> isize {
-    // SAFETY: The VFS passes an open `hardware/` file.
-    let Some(feature) = (unsafe { feature_of(f) }) else { return errno(EINVAL) };
+fn hardware_text(file: *const bindings::file, out: &mut SeqText) -> core::fmt::Result {
+    // SAFETY: seq_file passes the open `hardware/` file.
+    let feature = unsafe { feature_of(file) }.ok_or(core::fmt::Error)?;
     let (s, e) = (feature.supported(), feature.enabled.load(Ordering::Relaxed));
-    // SAFETY: The arguments are those of this read operation.
-    unsafe { read_value(buf, count, ppos, |t| writeln!(t, "supported={} enabled={}", u8::from(s), u8::from(e))) }
+    writeln!(out, "supported={} enabled={}", u8::from(s), u8::from(e))
 }
+text_open!(hardware_open, hardware_text, writer);
 
 unsafe extern "C" fn hardware_write(f: *mut bindings::file, buf: *const c_char, count: usize, ppos: *mut bindings::loff_t) -> isize {
     // SAFETY: The VFS passes an open `hardware/` file.
@@ -336,14 +307,10 @@ unsafe extern "C" fn hardware_write(f: *mut bindings::file, buf: *const c_char, 
 // ---------------------------------------------------------------------------------------
 // `stats`.
 
-unsafe extern "C" fn stats_read(_f: *mut bindings::file, buf: *mut c_char, count: usize, ppos: *mut bindings::loff_t) -> isize {
-    let mut text = Text::<4096>::default();
-    if report::write_stats(&mut text).is_err() {
-        return errno(EINVAL);
-    }
-    // SAFETY: The arguments are those of this read operation.
-    unsafe { read_text(buf, count, ppos, text.as_bytes()) }
+fn stats_text(_file: *const bindings::file, out: &mut SeqText) -> core::fmt::Result {
+    report::write_stats(out)
 }
+text_open!(stats_open, stats_text);
 
 // ---------------------------------------------------------------------------------------
 // `events`.
@@ -487,45 +454,24 @@ static EVENTS_FOPS: FileOps = FileOps(bindings::file_operations {
     ..NO_FOPS
 });
 
-static STATS_FOPS: FileOps = FileOps(bindings::file_operations {
-    read: Some(stats_read),
-    llseek: Some(bindings::generic_file_llseek),
-    ..NO_FOPS
-});
+static STATS_FOPS: FileOps = text_fops!(stats_open);
 
-static ENFORCE_FOPS: FileOps = FileOps(bindings::file_operations {
-    open: Some(writer_open),
-    read: Some(enforce_read),
-    write: Some(enforce_write),
-    llseek: Some(bindings::generic_file_llseek),
-    ..NO_FOPS
-});
+static ENFORCE_FOPS: FileOps = text_fops!(enforce_open, enforce_write);
 
-static ANOMALY_FOPS: FileOps = FileOps(bindings::file_operations {
-    open: Some(writer_open),
-    read: Some(anomaly_read),
-    write: Some(anomaly_write),
-    llseek: Some(bindings::generic_file_llseek),
-    ..NO_FOPS
-});
+static ANOMALY_FOPS: FileOps = text_fops!(anomaly_open, anomaly_write);
 
 // ---------------------------------------------------------------------------------------
 // `heartbeat`.
 
-unsafe extern "C" fn heartbeat_read(_f: *mut bindings::file, buf: *mut c_char, count: usize, ppos: *mut bindings::loff_t) -> isize {
-    let mut text = StackBuf::<112>::new();
-    let written = match crate::heartbeat::status() {
-        None => writeln!(text, "none"),
+fn heartbeat_text(_file: *const bindings::file, out: &mut SeqText) -> core::fmt::Result {
+    match crate::heartbeat::status() {
+        None => writeln!(out, "none"),
         Some((timeout, action, age, stale)) => {
-            writeln!(text, "timeout_ms={timeout} action={} age_ms={age} stale={}", action.name(), u8::from(stale))
+            writeln!(out, "timeout_ms={timeout} action={} age_ms={age} stale={}", action.name(), u8::from(stale))
         }
-    };
-    if written.is_err() {
-        return errno(EINVAL);
     }
-    // SAFETY: The arguments are those of this read operation.
-    unsafe { read_text(buf, count, ppos, text.as_bytes()) }
 }
+text_open!(heartbeat_open, heartbeat_text, writer);
 
 unsafe extern "C" fn heartbeat_write(_f: *mut bindings::file, buf: *const c_char, count: usize, ppos: *mut bindings::loff_t) -> isize {
     // SAFETY: The arguments are those of this write operation.
@@ -540,21 +486,9 @@ unsafe extern "C" fn heartbeat_write(_f: *mut bindings::file, buf: *const c_char
     }
 }
 
-static HEARTBEAT_FOPS: FileOps = FileOps(bindings::file_operations {
-    open: Some(writer_open),
-    read: Some(heartbeat_read),
-    write: Some(heartbeat_write),
-    llseek: Some(bindings::generic_file_llseek),
-    ..NO_FOPS
-});
+static HEARTBEAT_FOPS: FileOps = text_fops!(heartbeat_open, heartbeat_write);
 
-static HARDWARE_FOPS: FileOps = FileOps(bindings::file_operations {
-    open: Some(writer_open),
-    read: Some(hardware_read),
-    write: Some(hardware_write),
-    llseek: Some(bindings::generic_file_llseek),
-    ..NO_FOPS
-});
+static HARDWARE_FOPS: FileOps = text_fops!(hardware_open, hardware_write);
 
 /// Creates this module's files under `dir` (the LSM's securityfs directory).
 pub(crate) fn create(dir: *mut bindings::dentry) -> Result {

@@ -721,6 +721,7 @@ const ATTR_UID: u32 = 1 << 1;
 const ATTR_GID: u32 = 1 << 2;
 const ATTR_SIZE: u32 = 1 << 3;
 const ATTR_ATIME_SET: u32 = 1 << 7;
+const ATTR_FILE: u32 = 1 << 13;
 const ATTR_MTIME_SET: u32 = 1 << 8;
 const ATTR_TIMES_SET: u32 = 1 << 16;
 
@@ -745,6 +746,19 @@ pub(crate) unsafe extern "C" fn inode_setattr(
     }
     if valid & ATTR_SIZE != 0 || perms == 0 {
         perms |= perm::WRITE;
+    }
+    // A change made through an open file (open with O_TRUNC, ftruncate) names that file:
+    // decide by its path, as its open was, so that a policy loaded between the open and
+    // the change finds the object's type under the new policy instead of an inode not yet
+    // classified by it (found by the concurrency stress suite).
+    if valid & ATTR_FILE != 0 {
+        // SAFETY: With ATTR_FILE the VFS sets `ia_file` to the open file the change goes
+        // through, live for the call.
+        let file = unsafe { (*attr).ia_file };
+        if !file.is_null() {
+            // SAFETY: As above.
+            return to_ret(unsafe { check_file("inode_setattr", file, perms) });
+        }
     }
     // SAFETY: The VFS passes a live dentry.
     to_ret(unsafe { check_dentry("inode_setattr", dentry, perms) })

@@ -47,6 +47,7 @@
 #include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/security.h>
+#include <linux/seq_file.h>
 #include <linux/seqlock_types.h>
 #include <linux/socket.h>
 #include <linux/stddef.h>
@@ -296,6 +297,7 @@ void tcp_lsm_layout(void)
 	FIELD(qstr, name);
 	SIZE(qstr);
 	FIELD(iattr, ia_valid);
+	FIELD(iattr, ia_file);
 	SIZE(iattr);
 	FIELD(path, mnt);
 	FIELD(path, dentry);
@@ -380,4 +382,8 @@ void tcp_lsm_layout(void)
 
 	/* net.rs: addresses are fetched into 16 u64 words (layout.rs checks it is enough). */
 	SIZE(__kernel_sockaddr_storage);
+
+	/* securityfs.rs: show_text reads the seq_file made by single_open. */
+	FIELD(seq_file, private);
+	FIELD(seq_file, file);
 }

@@ -33,32 +33,6 @@ use crate::engine::mode::Mode;
 use crate::policy::{self, Loaded};
 use crate::state;
 
-/// A small formatting buffer on the stack; output past its end is cut off, never written.
-pub(crate) struct StackBuf<const N: usize> {
-    bytes: [u8; N],
-    len: usize,
-}
-
-impl<const N: usize> StackBuf<N> {
-    pub(crate) fn new() -> Self {
-        Self { bytes: [0; N], len: 0 }
-    }
-
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..self.len).unwrap_or(&[])
-    }
-}
-
-impl<const N: usize> Write for StackBuf<N> {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
-        let dst = self.bytes.get_mut(self.len..end).ok_or(core::fmt::Error)?;
-        dst.copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
 /// Copies `text` to a reader's buffer, honouring the file position.
 ///
 /// # Safety
@@ -78,24 +52,118 @@ pub(crate) unsafe fn read_text(buf: *mut c_char, count: usize, ppos: *mut bindin
     }
 }
 
+/// Makes the whole text of a value file (`file`: the open file, for files that share a
+/// table, such as `hardware/`).
+pub(crate) type Fill = fn(file: *const bindings::file, out: &mut SeqText) -> core::fmt::Result;
+
+/// seq_file's buffer as a `core::fmt::Write`. Text past its end sets seq_file's overflow
+/// flag, and `seq_read` then makes the text again in a larger buffer.
+pub(crate) struct SeqText(*mut bindings::seq_file);
+
+impl Write for SeqText {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        // SAFETY: `self.0` is the seq_file whose `show` is running (see `show_text`); `s`
+        // is `s.len()` readable bytes.
+        unsafe { bindings::seq_write(self.0, s.as_ptr().cast(), s.len()) };
+        Ok(())
+    }
+}
+
+/// Opens a value file with seq_file's `single_open`, which makes its text at the first
+/// read (and again after a seek to 0) and serves every later read of that pass from the
+/// same text. A reader with a small buffer therefore gets one value the kernel had,
+/// never the start of one value and the end of the next (found by the concurrency stress
+/// suite), and seq_file's lock keeps concurrent readers of one descriptor apart. The
+/// kernel's own mechanism, rather than a snapshot of our own.
+///
+/// # Safety
+///
+/// `file` must be the file being opened, with `seq_read`, `seq_lseek` and
+/// `single_release` in its table.
+pub(crate) unsafe fn open_text(file: *mut bindings::file, fill: Fill) -> c_int {
+    // SAFETY: Guaranteed by the caller; `fill` is a plain function pointer, handed to
+    // `show_text` as seq_file's private data and never freed.
+    unsafe { bindings::single_open(file, Some(show_text), fill as *mut c_void) }
+}
+
+/// seq_file's `show` for every value file: calls the file's `Fill`.
+unsafe extern "C" fn show_text(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
+    // SAFETY: seq_file calls `show` with the seq_file made by `open_text`, whose private
+    // data is the `Fill` given there (a function pointer cast to a data pointer, the same
+    // size on every architecture the kernel's Rust supports).
+    let (fill, file) = unsafe { (core::mem::transmute::<*mut c_void, Fill>((*m).private), (*m).file) };
+    match fill(file, &mut SeqText(m)) {
+        Ok(()) => 0,
+        Err(_) => EINVAL.to_errno(),
+    }
+}
+
+/// A `file_operations` for a value file: `$open` (made by `text_open!`), `$write` if any.
+macro_rules! text_fops {
+    ($open:ident) => {
+        $crate::securityfs::FileOps(bindings::file_operations {
+            open: Some($open),
+            read: Some(bindings::seq_read),
+            llseek: Some(bindings::seq_lseek),
+            release: Some(bindings::single_release),
+            ..$crate::securityfs::NO_FOPS
+        })
+    };
+    ($open:ident, $write:ident) => {
+        $crate::securityfs::FileOps(bindings::file_operations {
+            open: Some($open),
+            read: Some(bindings::seq_read),
+            write: Some($write),
+            llseek: Some(bindings::seq_lseek),
+            release: Some(bindings::single_release),
+            ..$crate::securityfs::NO_FOPS
+        })
+    };
+}
+pub(crate) use text_fops;
+
+/// Defines the `open` of a value file whose text `$fill` makes; with `writer`, writers
+/// are checked first (`check_writer`).
+macro_rules! text_open {
+    ($name:ident, $fill:path) => {
+        unsafe extern "C" fn $name(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+            // SAFETY: The VFS passes the file being opened; its table is `text_fops!`'s.
+            unsafe { $crate::securityfs::open_text(file, $fill) }
+        }
+    };
+    ($name:ident, $fill:path, writer) => {
+        unsafe extern "C" fn $name(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+            // SAFETY: The VFS passes the file being opened.
+            if let Err(e) = unsafe { $crate::securityfs::check_writer(file) } {
+                return e.to_errno();
+            }
+            // SAFETY: As above; its table is `text_fops!`'s.
+            let ret = unsafe { $crate::securityfs::open_text(file, $fill) };
+            if ret == 0 {
+                // seq_open clears FMODE_PWRITE; a file with its own write keeps pwrite(2)
+                // (refused past offset 0 with EINVAL, as documented), as seq_file.c says
+                // such clients should.
+                // SAFETY: The file is being opened; nothing else uses its mode yet.
+                unsafe { (*file).f_mode |= $crate::securityfs::FMODE_PWRITE };
+            }
+            ret
+        }
+    };
+}
+
+/// `FMODE_PWRITE` (include/linux/fs.h): a cast bindgen does not turn into a constant.
+pub(crate) const FMODE_PWRITE: bindings::fmode_t = 1 << 4;
+pub(crate) use text_open;
+
 /// Negative errno as a `read`/`write` return value.
 pub(crate) fn errno(err: kernel::error::Error) -> isize {
     err.to_errno() as isize
 }
 
-unsafe extern "C" fn version_read(
-    _file: *mut bindings::file,
-    buf: *mut c_char,
-    count: usize,
-    ppos: *mut bindings::loff_t,
-) -> isize {
-    let mut text = StackBuf::<16>::new();
-    if writeln!(text, "{}", POLICY_ABI_VERSION).is_err() {
-        return errno(EINVAL);
-    }
-    // SAFETY: The arguments are those of this read operation.
-    unsafe { read_text(buf, count, ppos, text.as_bytes()) }
+fn version_text(_file: *const bindings::file, out: &mut SeqText) -> core::fmt::Result {
+    writeln!(out, "{}", POLICY_ABI_VERSION)
 }
+text_open!(version_open, version_text);
 
 /// Refuses writers without CAP_MAC_ADMIN, checked now, with the opener's credentials.
 /// Readers need nothing beyond the file's permission bits.
@@ -141,27 +209,10 @@ unsafe fn opened_for_write(file: *const bindings::file) -> bool {
     unsafe { (*file).f_flags & bindings::O_ACCMODE != bindings::O_RDONLY }
 }
 
-unsafe extern "C" fn mode_open(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
-    // SAFETY: The VFS passes the file being opened.
-    match unsafe { check_writer(file) } {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
+fn mode_text(_file: *const bindings::file, out: &mut SeqText) -> core::fmt::Result {
+    writeln!(out, "{}", state::mode().name())
 }
-
-unsafe extern "C" fn mode_read(
-    _file: *mut bindings::file,
-    buf: *mut c_char,
-    count: usize,
-    ppos: *mut bindings::loff_t,
-) -> isize {
-    let mut text = StackBuf::<16>::new();
-    if writeln!(text, "{}", state::mode().name()).is_err() {
-        return errno(EINVAL);
-    }
-    // SAFETY: The arguments are those of this read operation.
-    unsafe { read_text(buf, count, ppos, text.as_bytes()) }
-}
+text_open!(mode_open, mode_text, writer);
 
 unsafe extern "C" fn mode_write(
     _file: *mut bindings::file,
@@ -197,42 +248,18 @@ unsafe extern "C" fn mode_write(
     count as isize
 }
 
-unsafe extern "C" fn generation_read(
-    _file: *mut bindings::file,
-    buf: *mut c_char,
-    count: usize,
-    ppos: *mut bindings::loff_t,
-) -> isize {
-    let generation = policy::current().map_or(0, |p| p.generation());
-    let mut text = StackBuf::<24>::new();
-    if writeln!(text, "{}", generation).is_err() {
-        return errno(EINVAL);
-    }
-    // SAFETY: The arguments are those of this read operation.
-    unsafe { read_text(buf, count, ppos, text.as_bytes()) }
+fn generation_text(_file: *const bindings::file, out: &mut SeqText) -> core::fmt::Result {
+    writeln!(out, "{}", policy::current().map_or(0, |p| p.generation()))
 }
+text_open!(generation_open, generation_text);
 
-unsafe extern "C" fn policy_hash_read(
-    _file: *mut bindings::file,
-    buf: *mut c_char,
-    count: usize,
-    ppos: *mut bindings::loff_t,
-) -> isize {
-    let mut text = StackBuf::<72>::new();
-    let written = match policy::current() {
-        None => writeln!(text, "none"),
-        Some(p) => p
-            .digest()
-            .iter()
-            .try_for_each(|b| write!(text, "{:02x}", b))
-            .and_then(|()| writeln!(text)),
-    };
-    if written.is_err() {
-        return errno(EINVAL);
+fn policy_hash_text(_file: *const bindings::file, out: &mut SeqText) -> core::fmt::Result {
+    match policy::current() {
+        None => writeln!(out, "none"),
+        Some(p) => p.digest().iter().try_for_each(|b| write!(out, "{:02x}", b)).and_then(|()| writeln!(out)),
     }
-    // SAFETY: The arguments are those of this read operation.
-    unsafe { read_text(buf, count, ppos, text.as_bytes()) }
 }
+text_open!(policy_hash_open, policy_hash_text);
 
 /// State of one open `policy` file, in `file->private_data`.
 struct PolicyFile {
@@ -448,31 +475,13 @@ pub(crate) const NO_FOPS: bindings::file_operations = {
     unsafe { core::mem::zeroed() }
 };
 
-static VERSION_FOPS: FileOps = FileOps(bindings::file_operations {
-    read: Some(version_read),
-    llseek: Some(bindings::generic_file_llseek),
-    ..NO_FOPS
-});
+static VERSION_FOPS: FileOps = text_fops!(version_open);
 
-static MODE_FOPS: FileOps = FileOps(bindings::file_operations {
-    open: Some(mode_open),
-    read: Some(mode_read),
-    write: Some(mode_write),
-    llseek: Some(bindings::generic_file_llseek),
-    ..NO_FOPS
-});
+static MODE_FOPS: FileOps = text_fops!(mode_open, mode_write);
 
-static GENERATION_FOPS: FileOps = FileOps(bindings::file_operations {
-    read: Some(generation_read),
-    llseek: Some(bindings::generic_file_llseek),
-    ..NO_FOPS
-});
+static GENERATION_FOPS: FileOps = text_fops!(generation_open);
 
-static POLICY_HASH_FOPS: FileOps = FileOps(bindings::file_operations {
-    read: Some(policy_hash_read),
-    llseek: Some(bindings::generic_file_llseek),
-    ..NO_FOPS
-});
+static POLICY_HASH_FOPS: FileOps = text_fops!(policy_hash_open);
 
 static POLICY_FOPS: FileOps = FileOps(bindings::file_operations {
     open: Some(policy_open),

@@ -4,8 +4,10 @@
 //! Output: one `test NAME ... ok|FAILED: why` line per test, then `N passed, N failed`;
 //! the exit status is 0 only when at least one test ran and none failed.
 //!
-//! Usage: `tcp-guest-tests [--expect active|inactive] [--filter TEXT] [--inject-failure]`,
-//! or `tcp-guest-tests --bench-load` for the policy load benchmark.
+//! Usage: `tcp-guest-tests [--expect active|inactive] [--suite NAME] [--filter TEXT]
+//! [--inject-failure]`, or `tcp-guest-tests --bench-load` for the policy load benchmark.
+//! `--suite stress [--seconds N]` runs the concurrency stress suite (`stress.rs`) for N
+//! seconds (default 60); it is not part of the default set of suites.
 //! `--expect inactive` runs the tests for a kernel booted without `tcp` in `lsm=`;
 //! `--inject-failure` adds a test that always fails, to prove the pipeline turns red.
 
@@ -19,12 +21,13 @@ mod mediation;
 mod policy;
 mod reporting;
 mod securityfs;
+mod stress;
 
 use std::process::ExitCode;
 
 use harness::Test;
 
-const USAGE: &str = "usage: tcp-guest-tests [--expect active|inactive] [--suite securityfs|policy|mediation|reporting] [--filter TEXT] [--inject-failure]";
+const USAGE: &str = "usage: tcp-guest-tests [--expect active|inactive] [--suite securityfs|policy|mediation|reporting|stress] [--seconds N] [--filter TEXT] [--inject-failure]";
 
 fn injected_failure() -> harness::Outcome {
     Err("deliberate failure requested with --inject-failure".to_owned())
@@ -34,6 +37,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("__helper") {
         return helpers::main(args.get(1..).unwrap_or_default());
+    }
+    if args.first().map(String::as_str) == Some("__stress") {
+        return stress::child_main(args.get(1..).unwrap_or_default());
     }
     if args.first().map(String::as_str) == Some("--bench-load") {
         return match bench::run() {
@@ -62,7 +68,12 @@ fn main() -> ExitCode {
             },
             "--inject-failure" => inject = true,
             "--suite" => match it.next().map(String::as_str) {
-                Some(name @ ("securityfs" | "policy" | "mediation" | "reporting")) => suite = Some(name.to_owned()),
+                Some(name @ ("securityfs" | "policy" | "mediation" | "reporting" | "stress")) => suite = Some(name.to_owned()),
+                _ => return usage(),
+            },
+            // The stress suite's time bound (the whole suite, in seconds).
+            "--seconds" => match it.next().and_then(|n| n.parse::<u64>().ok()) {
+                Some(n) if n > 0 => stress::set_seconds(n),
                 _ => return usage(),
             },
             _ => return usage(),
@@ -74,6 +85,7 @@ fn main() -> ExitCode {
         (true, Some("policy")) => &[policy::ACTIVE],
         (true, Some("mediation")) => &[mediation::ACTIVE],
         (true, Some("reporting")) => &[reporting::ACTIVE],
+        (true, Some("stress")) => &[stress::ACTIVE],
         (true, _) => &[securityfs::ACTIVE, policy::ACTIVE, mediation::ACTIVE, reporting::ACTIVE],
     };
     let mut tests: Vec<&Test> = suites
