@@ -71,7 +71,7 @@ impl DomainName {
 }
 
 /// FNV-1a of `bytes`.
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in bytes {
         h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
@@ -194,6 +194,17 @@ pub(crate) struct InodeSecurity {
     /// The type as reached by the last path checked, with what that path was built from
     /// (`pathcache.rs`): lets path checks skip building the name.
     pub(crate) path: crate::pathcache::PathType,
+    /// The domains that wrote, created, renamed or linked this inode since it was read
+    /// into memory, as a set of bits ([`writer_bit`]); never cleared. An exec transition
+    /// out of a domain is refused through an inode that domain could have forged.
+    writers: AtomicU64,
+}
+
+/// The bit of [`InodeSecurity::writers`] for the domain with key `key`: one of 64 by the
+/// key's high bits. Two domains may share a bit: then each is refused the other's
+/// transitions through what the other wrote (fail closed).
+fn writer_bit(key: u64) -> u64 {
+    1u64 << (key >> 58)
 }
 
 impl InodeSecurity {
@@ -207,6 +218,22 @@ impl InodeSecurity {
     pub(crate) fn load(&self, generation: u64) -> Option<u32> {
         let word = self.class.load(core::sync::atomic::Ordering::Relaxed);
         (word != 0 && word >> 32 == generation & 0xffff_ffff).then_some(word as u32)
+    }
+
+    /// Records that the domain `domain` wrote, created, renamed or linked this inode.
+    pub(crate) fn mark_written(&self, domain: &DomainName) {
+        if domain.is_confined() {
+            let bit = writer_bit(domain.key());
+            // Most writes are by a domain already recorded: skip the atomic RMW then.
+            if self.writers.load(Ordering::Relaxed) & bit == 0 {
+                self.writers.fetch_or(bit, Ordering::Release);
+            }
+        }
+    }
+
+    /// Whether `domain` (or a domain sharing its bit) wrote this inode.
+    pub(crate) fn written_by(&self, domain: &DomainName) -> bool {
+        domain.is_confined() && self.writers.load(Ordering::Acquire) & writer_bit(domain.key()) != 0
     }
 }
 

@@ -29,7 +29,7 @@ use crate::engine::format::MAX_ANOMALY_THRESHOLD;
 use crate::engine::mode::Mode;
 use crate::engine::stats::Counter;
 use crate::report;
-use crate::securityfs::{check_writer, create_file, errno, text_fops, text_open, FileOps, SeqText, NO_FOPS};
+use crate::securityfs::{create_file, errno, text_fops, text_open, FileOps, SeqText, NO_FOPS};
 use crate::state;
 
 // ---------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@
 //! cannot request a domain for itself.
 
 use kernel::bindings;
-use kernel::error::code::{EINVAL, ENOMEM, EPERM};
+use kernel::error::code::{EACCES, EINVAL, ENOMEM, EPERM};
 use kernel::ffi::{c_char, c_int, c_uint};
 use kernel::prelude::*;
 
@@ -80,6 +80,35 @@ unsafe fn transition_target(bprm: *mut bindings::linux_binprm, from: &DomainName
     Ok(to.and_then(|id| view.domain(id)).and_then(|d| DomainName::new(d.name().as_bytes())))
 }
 
+/// Refuses a transition out of the confined domain `from` through an executable whose
+/// inode `from` wrote, created, renamed or linked (`InodeSecurity::writers`): a domain
+/// must not be able to forge the entry point of a domain it may enter, whatever name the
+/// object has now (SELinux's `entrypoint` permission serves the same end by type). The
+/// compiler refuses transitions whose executable's type the source domain may write
+/// into; this is the check by object, for what reached the executable by other names.
+///
+/// # Safety
+///
+/// `bprm` must be the live bprm of an exec in progress.
+unsafe fn refuse_forged_entrypoint(bprm: *mut bindings::linux_binprm, from: &DomainName) -> Result {
+    if !from.is_confined() {
+        return Ok(());
+    }
+    // SAFETY: The exec path's file is open; its inode is live and has a blob.
+    let forged = unsafe { (*blob::inode((*(*bprm).file).f_inode)).written_by(from) };
+    if !forged {
+        return Ok(());
+    }
+    let Some(subject) = crate::decide::Subject::current() else { return Ok(()) };
+    let what = crate::decide::Ask::new(
+        "bprm_creds_for_exec",
+        crate::engine::perm::Class::File,
+        u64::from(crate::engine::perm::bits::file::EXECUTE),
+        crate::decide::Object::Text("transition through an executable its domain wrote"),
+    );
+    subject.verdict(false, EACCES, &what)
+}
+
 /// `bprm_creds_for_exec`: decides the domain of the new program. A pending request
 /// (`LSM_ATTR_EXEC`) wins and is consumed; otherwise a transition from the current domain
 /// applies; otherwise the domain stays as it is.
@@ -99,6 +128,10 @@ pub(crate) unsafe extern "C" fn bprm_creds_for_exec(bprm: *mut bindings::linux_b
     // SAFETY: `bprm` is the live bprm of this exec.
     match unsafe { transition_target(bprm, new.domain()) } {
         Ok(Some(to)) => {
+            // SAFETY: `bprm` is the live bprm of this exec.
+            if let Err(e) = unsafe { refuse_forged_entrypoint(bprm, new.domain()) } {
+                return e.to_errno();
+            }
             new.set_domain(to);
             0
         }

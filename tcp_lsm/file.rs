@@ -13,7 +13,7 @@ use kernel::prelude::*;
 
 use crate::decide::{to_ret, Ask, Object, Subject, DENIED};
 use crate::engine::perm::Class;
-use crate::engine::format::{DomainView, PolicyView};
+use crate::engine::format::{DomainView, PolicyView, Reserved};
 use crate::policy::Loaded;
 use crate::engine::perm::bits::file as perm;
 use crate::blob;
@@ -37,10 +37,13 @@ const MAP_SHARED_VALIDATE: c_ulong = 0x03;
 const S_IFMT: u32 = 0o170000;
 const S_IFDIR: u32 = 0o040000;
 const S_IFREG: u32 = 0o100000;
+const S_IFLNK: u32 = 0o120000;
+/// `RENAME_EXCHANGE` (`include/uapi/linux/fs.h`).
+const RENAME_EXCHANGE: c_uint = 1 << 1;
 
 /// The permissions that move, remove or add names of an object: refused on protected
-/// types to every domain, whatever its rules and mode.
-const STRUCTURAL: u32 = perm::UNLINK | perm::RENAME | perm::LINK | perm::RMDIR;
+/// types to every domain, whatever its rules and mode (the engine's definition).
+const STRUCTURAL: u32 = perm::PROTECTED_NEVER;
 
 /// Whether `domain` may do `perms` on objects of type `type_id` (0: no type).
 fn allows(loaded: &Loaded, domain: &DomainView<'_>, type_id: u32, perms: u32) -> bool {
@@ -250,7 +253,14 @@ pub(crate) unsafe extern "C" fn file_open(file: *mut bindings::file) -> c_int {
         return 0;
     }
     // SAFETY: The file being opened is live.
-    to_ret(unsafe { check_file("file_open", file, perms) })
+    let result = unsafe { check_file("file_open", file, perms) };
+    if result.is_ok() && fmode & FMODE_WRITE != 0 {
+        if let Some(subject) = Subject::current() {
+            // SAFETY: The file being opened holds its dentry.
+            unsafe { mark_written(&subject, (*file).f_path.dentry) };
+        }
+    }
+    to_ret(result)
 }
 
 /// `bprm_check_security`: a domain may only execute files of types it may execute. Runs
@@ -336,14 +346,147 @@ pub(crate) unsafe extern "C" fn path_unlink(dir: *const bindings::path, dentry: 
     to_ret(unsafe { check_child("path_unlink", dir, dentry, perm::UNLINK) })
 }
 
-/// `path_mkdir`.
+/// The permission that creating an object of the kind `mode` (its `S_IFMT` bits) needs.
+fn create_perm(mode: u32) -> u32 {
+    match mode & S_IFMT {
+        S_IFDIR => perm::MKDIR,
+        S_IFLNK => perm::SYMLINK,
+        0 | S_IFREG => perm::CREATE,
+        _ => perm::MKNOD,
+    }
+}
+
+/// The `i_mode` of a positive dentry's inode (0 for a negative dentry).
+///
+/// # Safety
+///
+/// `dentry` must be live.
+unsafe fn mode_of(dentry: *const bindings::dentry) -> u32 {
+    // SAFETY: Guaranteed by the caller.
+    let inode = unsafe { inode_of(dentry) };
+    if inode.is_null() {
+        return 0;
+    }
+    // SAFETY: A positive dentry's inode is live.
+    u32::from(unsafe { (*inode).i_mode })
+}
+
+/// Refuses a new name (made, or given by a rename or link) at `name` when the policy
+/// reserves something below it (`PolicyView::reserved_below`): the object there would
+/// stand where a protected path or a transition's executable leads, so whoever made it
+/// could take those names over. A symlink at a protected name is refused too: the
+/// protected name would lead to the link's target. Below a protected path this is an
+/// always-on protection; below a transition's executable it follows the mode.
+fn refuse_reserved(op: &'static str, subject: &Subject<'_>, name: &[u8], perms: u32, symlink: bool) -> Result {
+    let reserved = subject.with_loaded(|found| {
+        let (loaded, policy, _) = found?;
+        match loaded.reserved_below(name) {
+            Some(r) => Some(r),
+            None if symlink && policy.type_is_protected(policy.type_for_path(name)) => Some(Reserved::Protected),
+            None => None,
+        }
+    });
+    let what = ask(op, perms, Object::Path(name));
+    match reserved {
+        Some(Reserved::Protected) => subject.refuse(DENIED, &what),
+        Some(Reserved::Transition) => subject.verdict(false, DENIED, &what),
+        None => Ok(()),
+    }
+}
+
+/// Checks `perms` (a creation permission) for giving the name `dentry` in `dir` to an
+/// object: [`refuse_reserved`], then the permission on the name's type.
+///
+/// # Safety
+///
+/// `dir` and `dentry` must be live, `dentry` on `dir`'s mount.
+unsafe fn check_new_name(
+    op: &'static str,
+    subject: &Subject<'_>,
+    dir: *const bindings::path,
+    dentry: *mut bindings::dentry,
+    perms: u32,
+    symlink: bool,
+) -> Result {
+    // SAFETY: Guaranteed by the caller; the dentry (positive or not) is live.
+    unsafe {
+        fspath::with_child(dir, dentry, |name| {
+            refuse_reserved(op, subject, name, perms, symlink)?;
+            check_name(op, subject, name, inode_of(dentry), perms, None)
+        })
+    }?
+}
+
+/// [`check_new_name`] for the current task (nothing to check when unconfined).
+///
+/// # Safety
+///
+/// As for [`check_new_name`].
+unsafe fn check_create(op: &'static str, dir: *const bindings::path, dentry: *mut bindings::dentry, perms: u32, symlink: bool) -> Result {
+    let Some(subject) = Subject::current() else { return Ok(()) };
+    // SAFETY: Guaranteed by the caller.
+    unsafe { check_new_name(op, &subject, dir, dentry, perms, symlink) }
+}
+
+/// Checks moving a directory away from, or to, `name`: everything below it leaves, or
+/// gets, the types the policy gives below `name` (`PolicyView::types_below`), so the
+/// domain needs `perms` on each of them (`rename` to take objects out of a type, `create`
+/// to bring objects into one, as if it made them there). A protected type below is
+/// refused in every mode.
+fn check_subtree(op: &'static str, subject: &Subject<'_>, name: &[u8], perms: u32) -> Result {
+    #[derive(PartialEq)]
+    enum Found {
+        Allowed,
+        Denied,
+        Protected,
+    }
+    let found = subject.with_loaded(|found| {
+        let Some((loaded, policy, domain)) = found else { return Found::Denied };
+        let mut found = Found::Allowed;
+        policy.types_below(name, |t| {
+            if policy.type_is_protected(t) {
+                found = Found::Protected;
+                return false;
+            }
+            if !allows(loaded, domain, t, perms) {
+                found = Found::Denied;
+            }
+            // Keep looking for a protected type, which no mode lets through.
+            true
+        });
+        found
+    });
+    let what = ask(op, perms, Object::Path(name));
+    match found {
+        Found::Allowed => Ok(()),
+        Found::Denied => subject.verdict(false, DENIED, &what),
+        Found::Protected => subject.refuse(DENIED, &what),
+    }
+}
+
+/// Records that the current task's domain wrote, created, moved or linked the inode of
+/// `dentry` (see `InodeSecurity::writers`).
+///
+/// # Safety
+///
+/// `dentry` must be live.
+unsafe fn mark_written(subject: &Subject<'_>, dentry: *const bindings::dentry) {
+    // SAFETY: Guaranteed by the caller.
+    let inode = unsafe { inode_of(dentry) };
+    if !inode.is_null() {
+        // SAFETY: A positive dentry's inode is live and has a blob.
+        unsafe { (*blob::inode(inode)).mark_written(subject.domain()) };
+    }
+}
+
+/// `path_mkdir`: `mkdir` on the new name.
 pub(crate) unsafe extern "C" fn path_mkdir(
     dir: *const bindings::path,
     dentry: *mut bindings::dentry,
     _mode: bindings::umode_t,
 ) -> c_int {
     // SAFETY: The VFS passes the locked parent and the new dentry.
-    to_ret(unsafe { check_child("path_mkdir", dir, dentry, perm::MKDIR) })
+    to_ret(unsafe { check_create("path_mkdir", dir, dentry, perm::MKDIR, false) })
 }
 
 /// `path_rmdir`.
@@ -360,10 +503,9 @@ pub(crate) unsafe extern "C" fn path_mknod(
     mode: bindings::umode_t,
     _dev: c_uint,
 ) -> c_int {
-    let kind = u32::from(mode) & S_IFMT;
-    let perms = if kind == 0 || kind == S_IFREG { perm::CREATE } else { perm::MKNOD };
+    let perms = create_perm(u32::from(mode));
     // SAFETY: The VFS passes the locked parent and the new dentry.
-    to_ret(unsafe { check_child("path_mknod", dir, dentry, perms) })
+    to_ret(unsafe { check_create("path_mknod", dir, dentry, perms, false) })
 }
 
 /// `path_symlink`: `symlink` on the new link's path.
@@ -373,73 +515,119 @@ pub(crate) unsafe extern "C" fn path_symlink(
     _old_name: *const kernel::ffi::c_char,
 ) -> c_int {
     // SAFETY: The VFS passes the locked parent and the new dentry.
-    to_ret(unsafe { check_child("path_symlink", dir, dentry, perm::SYMLINK) })
+    to_ret(unsafe { check_create("path_symlink", dir, dentry, perm::SYMLINK, true) })
 }
 
-/// `path_link`: `link` on the existing file's type (never a protected one) and `create`
-/// on the new name.
+/// `path_link`: `link` on the existing file's type (never a protected one), and on the
+/// new name `link` with what creating such an object there needs: a hard link must not
+/// give a file a type its domain could not have created it with.
 pub(crate) unsafe extern "C" fn path_link(
     old_dentry: *mut bindings::dentry,
     new_dir: *const bindings::path,
     new_dentry: *mut bindings::dentry,
 ) -> c_int {
+    let Some(subject) = Subject::current() else { return 0 };
+    // SAFETY: The VFS passes the live source dentry.
+    let mode = unsafe { mode_of(old_dentry) };
     // SAFETY: Hard links stay within one mount, so the old dentry is on `new_dir`'s mount.
-    let old = unsafe { check_child("path_link", new_dir, old_dentry, perm::LINK) };
+    let old = unsafe { fspath::with_child(new_dir, old_dentry, |name| check_name("path_link", &subject, name, inode_of(old_dentry), perm::LINK, None)) };
+    let old = old.and_then(|r| r);
     // SAFETY: The VFS passes the locked parent and the new dentry.
-    to_ret(old.and_then(|()| unsafe { check_child("path_link", new_dir, new_dentry, perm::CREATE | perm::LINK) }))
+    let result = old.and_then(|()| unsafe {
+        check_new_name("path_link", &subject, new_dir, new_dentry, create_perm(mode) | perm::LINK, mode & S_IFMT == S_IFLNK)
+    });
+    if result.is_ok() {
+        // SAFETY: As above.
+        unsafe { mark_written(&subject, old_dentry) };
+    }
+    to_ret(result)
 }
 
-/// `path_rename`: `rename` on both the old and the new name (a protected type at either
-/// end is refused); with `RENAME_EXCHANGE` both objects move, which the same two checks
-/// cover.
-pub(crate) unsafe extern "C" fn path_rename(
-    old_dir: *const bindings::path,
-    old_dentry: *mut bindings::dentry,
-    new_dir: *const bindings::path,
-    new_dentry: *mut bindings::dentry,
-    _flags: c_uint,
-) -> c_int {
-    // SAFETY: The VFS passes both locked parents and their children.
-    let old = unsafe { check_child("path_rename", old_dir, old_dentry, perm::RENAME) };
-    // SAFETY: As above.
-    let new = old.and_then(|()| unsafe { check_child("path_rename", new_dir, new_dentry, perm::RENAME) });
-    // SAFETY: As above (with RENAME_EXCHANGE the new end moves too).
-    let moved = new
-        .and_then(|()| unsafe { refuse_moving_protected(old_dir, old_dentry) })
-        .and_then(|()| unsafe { refuse_moving_protected(new_dir, new_dentry) });
-    to_ret(moved)
-}
-
-/// Refuses, for a confined task, to move a directory under which the policy names
-/// protected objects: renaming `/home/agent` would move `/home/agent/.ssh` without
-/// naming it.
+/// Checks moving the object at `from` (in `from_dir`) to the name `to` (in `to_dir`):
+/// `rename` on its type where it leaves (for a directory, on every type below it too),
+/// and where it arrives `rename` with what creating such an object there needs (for a
+/// directory, `create` on every type below the new name), and nothing reserved below
+/// the new name. As Landlock's `REFER` right: a move never gives an object, or anything
+/// below a moved directory, a type its domain could not have created it with, and never
+/// takes one out of a type its domain may not move things out of.
 ///
 /// # Safety
 ///
-/// `dir` and `dentry` must be live, `dentry` on `dir`'s mount.
-unsafe fn refuse_moving_protected(dir: *const bindings::path, dentry: *mut bindings::dentry) -> Result {
-    let Some(subject) = Subject::current() else { return Ok(()) };
+/// All four must be live, each dentry on its directory's mount; `from` positive.
+unsafe fn check_move(
+    subject: &Subject<'_>,
+    from_dir: *const bindings::path,
+    from: *mut bindings::dentry,
+    to_dir: *const bindings::path,
+    to: *mut bindings::dentry,
+) -> Result {
+    const OP: &str = "path_rename";
     // SAFETY: Guaranteed by the caller.
-    let inode = unsafe { inode_of(dentry) };
-    // SAFETY: A positive dentry's inode is live.
-    if inode.is_null() || u32::from(unsafe { (*inode).i_mode }) & S_IFMT != S_IFDIR {
-        return Ok(());
-    }
+    let mode = unsafe { mode_of(from) };
+    let is_dir = mode & S_IFMT == S_IFDIR;
     // SAFETY: Guaranteed by the caller.
     unsafe {
-        fspath::with_child(dir, dentry, |name| {
-            if subject.with(|v| v.is_some_and(|(p, _)| p.protected_below(name))) {
-                return subject.refuse(DENIED, &ask("path_rename", perm::RENAME, Object::Path(name)));
+        fspath::with_child(from_dir, from, |name| -> Result {
+            check_name(OP, subject, name, inode_of(from), perm::RENAME, None)?;
+            if is_dir {
+                check_subtree(OP, subject, name, perm::RENAME)?;
+            }
+            Ok(())
+        })
+    }??;
+    let arrive = perm::RENAME | create_perm(mode);
+    // SAFETY: Guaranteed by the caller.
+    unsafe {
+        fspath::with_child(to_dir, to, |name| -> Result {
+            refuse_reserved(OP, subject, name, arrive, mode & S_IFMT == S_IFLNK)?;
+            check_name(OP, subject, name, inode_of(to), arrive, None)?;
+            if is_dir {
+                check_subtree(OP, subject, name, perm::CREATE)?;
             }
             Ok(())
         })
     }?
 }
 
+/// `path_rename`: see [`check_move`]; with `RENAME_EXCHANGE` both objects move, and
+/// each is checked as a move. A replaced target needs `rename` on its type, which the
+/// arrival check asks on the same name.
+pub(crate) unsafe extern "C" fn path_rename(
+    old_dir: *const bindings::path,
+    old_dentry: *mut bindings::dentry,
+    new_dir: *const bindings::path,
+    new_dentry: *mut bindings::dentry,
+    flags: c_uint,
+) -> c_int {
+    let Some(subject) = Subject::current() else { return 0 };
+    // SAFETY: The VFS passes both locked parents and their children; the source is
+    // positive, and with RENAME_EXCHANGE so is the target.
+    let mut result = unsafe { check_move(&subject, old_dir, old_dentry, new_dir, new_dentry) };
+    if flags & RENAME_EXCHANGE != 0 {
+        // SAFETY: As above.
+        result = result.and_then(|()| unsafe { check_move(&subject, new_dir, new_dentry, old_dir, old_dentry) });
+    }
+    if result.is_ok() {
+        // SAFETY: As above.
+        unsafe {
+            mark_written(&subject, old_dentry);
+            if flags & RENAME_EXCHANGE != 0 {
+                mark_written(&subject, new_dentry);
+            }
+        }
+    }
+    to_ret(result)
+}
+
 /// `path_truncate`: `write`.
 pub(crate) unsafe extern "C" fn path_truncate(path: *const bindings::path) -> c_int {
     // SAFETY: The VFS passes a live path.
-    to_ret(unsafe { check_path("path_truncate", path, perm::WRITE) })
+    let result = unsafe { check_path("path_truncate", path, perm::WRITE) };
+    if let (Ok(()), Some(subject)) = (&result, Subject::current()) {
+        // SAFETY: A live path holds its dentry.
+        unsafe { mark_written(&subject, (*path).dentry) };
+    }
+    to_ret(result)
 }
 
 /// `path_chmod`: `setattr`.
@@ -561,17 +749,6 @@ unsafe fn check_open_file(op: &'static str, subject: &Subject<'_>, file: *mut bi
     }
 }
 
-/// Whether an open file is a regular file (the only kind `file_permission` and
-/// `file_receive` revalidate: pipes, sockets and terminals have no path type).
-///
-/// # Safety
-///
-/// `file` must be a live open file.
-unsafe fn is_regular(file: *mut bindings::file) -> bool {
-    // SAFETY: An open file has an inode.
-    unsafe { u32::from((*(*file).f_inode).i_mode) & S_IFMT == S_IFREG }
-}
-
 /// The permission a write needs on a file opened with `flags`.
 fn write_perm(flags: u32) -> u32 {
     if flags & bindings::O_APPEND != 0 {
@@ -581,40 +758,100 @@ fn write_perm(flags: u32) -> u32 {
     }
 }
 
-/// Checks an access to an already open regular file for the current task; `perms` gives
-/// the permissions needed from the file's `f_mode` and `f_flags` (0: nothing to check).
-/// Unconfined tasks return at once; other files than regular ones (pipes, sockets,
-/// terminals) have no path type and are left alone.
+/// `S_IFSOCK` (`include/uapi/linux/stat.h`).
+const S_IFSOCK: u32 = 0o140000;
+
+/// Checks `perms` on an open file of a kind that only some policies type (devices, named
+/// fifos): by its type when the policy gives it one, and not at all when the policy does
+/// not name it (a terminal the task inherited as its standard output).
 ///
 /// # Safety
 ///
 /// `file` must be a live open file.
-unsafe fn revalidate(op: &'static str, file: *mut bindings::file, perms: impl FnOnce(u32, u32) -> u32) -> c_int {
+unsafe fn check_typed_only(op: &'static str, subject: &Subject<'_>, file: *mut bindings::file, perms: u32) -> Result {
+    // SAFETY: An open file has an inode with a blob.
+    let inode = unsafe { (*file).f_inode };
+    // SAFETY: As above.
+    match unsafe { answer(subject, inode, None, perms, None) } {
+        Answer::Policy(true, _) => return subject.verdict(true, DENIED, &ask(op, perms, Object::None)),
+        Answer::Policy(false, 0) => return Ok(()),
+        _ => {}
+    }
+    // SAFETY: An open file's path and inode are live.
+    unsafe {
+        fspath::with(&raw const (*file).f_path, |name| {
+            // SAFETY: As above.
+            match answer(subject, inode, Some(name), perms, None) {
+                Answer::Policy(false, 0) => Ok(()),
+                a => apply(op, subject, a, perms, Object::Path(name)),
+            }
+        })
+    }?
+}
+
+/// Checks an access to an already open file for the current task; `perms` gives the
+/// permissions needed from the file's `f_mode` and `f_flags` (0: nothing to check) and
+/// whether it is a directory. Unconfined tasks return at once. Regular files and
+/// directories are decided by their type; sockets by their peer when they were made
+/// outside the domain (`net::check_foreign_for`); devices and named fifos by their type
+/// when the policy gives them one; objects on the kernel's internal mounts (pipes,
+/// anonymous inodes) have no path type and were decided when they were made.
+///
+/// # Safety
+///
+/// `file` must be a live open file.
+unsafe fn revalidate(op: &'static str, file: *mut bindings::file, perms: impl FnOnce(u32, u32, bool) -> u32) -> c_int {
     let Some(subject) = Subject::current() else { return 0 };
-    // SAFETY: Guaranteed by the caller.
-    if !unsafe { is_regular(file) } {
-        return 0;
+    // SAFETY: Guaranteed by the caller: an open file has an inode.
+    let kind = unsafe { u32::from((*(*file).f_inode).i_mode) } & S_IFMT;
+    if kind == S_IFSOCK {
+        // SAFETY: A socket file's private data is its socket.
+        let sock = unsafe { bindings::sock_from_file(file) };
+        if sock.is_null() {
+            return 0;
+        }
+        // SAFETY: The open file holds its socket.
+        return to_ret(unsafe { crate::net::check_foreign_for(op, &subject, sock) });
     }
     // SAFETY: As above.
-    let perms = perms(unsafe { (*file).f_mode }, unsafe { (*file).f_flags });
+    let perms = perms(unsafe { (*file).f_mode }, unsafe { (*file).f_flags }, kind == S_IFDIR);
     if perms == 0 {
         return 0;
     }
-    // SAFETY: As above.
-    to_ret(unsafe { check_open_file(op, &subject, file, perms) })
+    match kind {
+        // SAFETY: As above.
+        S_IFREG | S_IFDIR => to_ret(unsafe { check_open_file(op, &subject, file, perms) }),
+        _ => {
+            // SAFETY: An open file's mount is live.
+            if unsafe { (*(*file).f_path.mnt).mnt_flags } & bindings::MNT_INTERNAL as c_int != 0 {
+                return 0;
+            }
+            // SAFETY: As above.
+            to_ret(unsafe { check_typed_only(op, &subject, file, perms) })
+        }
+    }
 }
 
-/// `file_permission`: every read and write of a regular file is checked again, so a
-/// descriptor opened before a task entered its domain (or before a policy reload) gives
-/// no more than the domain may have. The inode's remembered type keeps this cheap.
+/// `file_permission`: every read and write (and directory listing) of an open file is
+/// checked again ([`revalidate`]), so a descriptor opened before a task entered its
+/// domain (or before a policy reload) gives no more than the domain may have. It runs
+/// for `read`/`write` and their vector forms, `getdents`, `splice`, `sendfile`,
+/// `copy_file_range` and io_uring reads and writes (`rw_verify_area`). The inode's
+/// remembered type keeps this cheap.
 pub(crate) unsafe extern "C" fn file_permission(file: *mut bindings::file, mask: c_int) -> c_int {
     let mask = mask as u32;
     // SAFETY: The VFS passes an open file.
     unsafe {
-        revalidate("file_permission", file, |_fmode, flags| {
+        revalidate("file_permission", file, |_fmode, flags, dir| {
             let mut perms = 0;
             if mask & bindings::MAY_READ != 0 {
-                perms |= if flags & FMODE_EXEC_FLAG != 0 { perm::EXECUTE } else { perm::READ };
+                perms |= if dir {
+                    perm::READDIR
+                } else if flags & FMODE_EXEC_FLAG != 0 {
+                    perm::EXECUTE
+                } else {
+                    perm::READ
+                };
             }
             if mask & bindings::MAY_WRITE != 0 {
                 perms |= write_perm(flags);
@@ -629,10 +866,10 @@ pub(crate) unsafe extern "C" fn file_permission(file: *mut bindings::file, mask:
 pub(crate) unsafe extern "C" fn file_receive(file: *mut bindings::file) -> c_int {
     // SAFETY: The caller holds a reference to the file.
     unsafe {
-        revalidate("file_receive", file, |fmode, flags| {
+        revalidate("file_receive", file, |fmode, flags, dir| {
             let mut perms = 0;
             if fmode & FMODE_READ != 0 {
-                perms |= perm::READ;
+                perms |= if dir { perm::READDIR } else { perm::READ };
             }
             if fmode & FMODE_WRITE != 0 {
                 perms |= write_perm(flags);

@@ -219,7 +219,7 @@ const KERNEL_SOCKET: u64 = 2;
 /// # Safety
 ///
 /// `sock` must be a live socket.
-unsafe fn check_foreign_for(hook: &'static str, subject: &Subject<'_>, sock: *mut bindings::socket) -> Result {
+pub(crate) unsafe fn check_foreign_for(hook: &'static str, subject: &Subject<'_>, sock: *mut bindings::socket) -> Result {
     // SAFETY: Guaranteed by the caller.
     let sk = unsafe { (*sock).sk };
     if sk.is_null() {
@@ -261,9 +261,10 @@ unsafe fn check_foreign(hook: &'static str, sock: *mut bindings::socket) -> c_in
 }
 
 /// `socket_sendmsg`: a send with an explicit destination (unconnected datagrams, TCP
-/// Fast Open) needs `send` towards it; other sends on a socket from outside the domain
-/// need `connect` towards its peer; sends on the domain's own connected sockets were
-/// decided at connect.
+/// Fast Open) needs `send` towards it; every send on a socket from outside the domain
+/// needs `connect` towards its real peer too, whatever name the call gives (a connected
+/// TCP socket ignores the name: a decoy must not stand for the peer); sends on the
+/// domain's own connected sockets were decided at connect.
 pub(crate) unsafe extern "C" fn socket_sendmsg(
     sock: *mut bindings::socket,
     msg: *mut bindings::msghdr,
@@ -277,7 +278,9 @@ pub(crate) unsafe extern "C" fn socket_sendmsg(
         return to_ret(unsafe { check_foreign_for("socket_sendmsg", &subject, sock) });
     }
     // SAFETY: As above.
-    to_ret(unsafe { check_addr_for("socket_sendmsg", &subject, sock, name.cast(), namelen, op::SEND) })
+    let named = unsafe { check_addr_for("socket_sendmsg", &subject, sock, name.cast(), namelen, op::SEND) };
+    // SAFETY: As above.
+    to_ret(named.and_then(|()| unsafe { check_foreign_for("socket_sendmsg", &subject, sock) }))
 }
 
 /// `socket_recvmsg`: receiving on a socket from outside the domain (see

@@ -842,14 +842,31 @@ fn glob_closure(pattern: &[u8], set: &mut [u64; GLOB_WORDS], words: usize) {
 /// than [`MAX_GLOB_LEN`] match nothing.
 pub fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
     let len = pattern.len();
+    glob_run(pattern, text.iter().copied())
+        .is_some_and(|set| set.get(len / 64).is_some_and(|w| w & (1u64 << (len % 64)) != 0))
+}
+
+/// Whether the glob `pattern` may match a path strictly below the directory `dir`: the
+/// matcher is still alive after `dir` and a `/`. Fail closed: a live state may still need
+/// more than the rest of a real path, never less.
+pub fn glob_may_match_below(pattern: &[u8], dir: &[u8]) -> bool {
+    let slash = (dir != b"/").then_some(b'/');
+    glob_run(pattern, dir.iter().copied().chain(slash)).is_some()
+}
+
+/// Runs the glob matcher of `pattern` over `text`: the set of live pattern positions
+/// after it (bit `len` is the end), or `None` once no position is live (or the pattern
+/// is longer than [`MAX_GLOB_LEN`]).
+fn glob_run(pattern: &[u8], text: impl Iterator<Item = u8>) -> Option<[u64; GLOB_WORDS]> {
+    let len = pattern.len();
     if len > MAX_GLOB_LEN {
-        return false;
+        return None;
     }
     let words = len / 64 + 1;
     let mut set = [0u64; GLOB_WORDS];
     set_bit(&mut set, 0);
     glob_closure(pattern, &mut set, words);
-    for &c in text {
+    for c in text {
         // Consume `c`, from the highest state down so that each state's successor (one
         // higher) is written after it was itself processed.
         for k in (0..words).rev() {
@@ -889,11 +906,11 @@ pub fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
             }
         }
         if set.iter().all(|w| *w == 0) {
-            return false;
+            return None;
         }
         glob_closure(pattern, &mut set, words);
     }
-    set.get(len / 64).is_some_and(|w| w & (1u64 << (len % 64)) != 0)
+    Some(set)
 }
 
 /// Whether `path` lies at or below the prefix pattern `prefix` (no trailing `/`; `/`
@@ -931,6 +948,15 @@ pub struct PolicyLayout {
     /// Path rules `0..exact_end` are exact, `exact_end..prefix_end` prefix, the rest globs.
     exact_end: usize,
     prefix_end: usize,
+}
+
+/// Why a name is reserved ([`PolicyView::reserved_below`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reserved {
+    /// A path of a protected type lies below it.
+    Protected,
+    /// The executable of an exec transition lies below it.
+    Transition,
 }
 
 /// A path rule read from a blob.
@@ -1174,27 +1200,8 @@ impl<'a> PolicyView<'a> {
         if i < exact_end && self.path_pattern(i) == path {
             return self.path_type(i);
         }
-        if layout.prefix_end > exact_end {
-            // Prefix rules are sorted longest first: skip candidates that cannot match.
-            let longest = self.path_pattern(exact_end).len();
-            let shortest = self.path_pattern(layout.prefix_end.saturating_sub(1)).len();
-            let mut candidate = path;
-            loop {
-                if candidate.len() < shortest {
-                    break;
-                }
-                if candidate.len() <= longest {
-                    if let Some(t) = self.prefix_rule(candidate) {
-                        return t;
-                    }
-                }
-                candidate = match candidate.iter().rposition(|c| *c == b'/') {
-                    None => break,
-                    Some(0) if candidate.len() == 1 => break,
-                    Some(0) => path.get(..1).unwrap_or(&[]),
-                    Some(slash) => path.get(..slash).unwrap_or(&[]),
-                };
-            }
+        if let Some(t) = self.prefix_type(path) {
+            return t;
         }
         for i in layout.prefix_end..layout.paths.count {
             if glob_match(self.path_pattern(i), path) {
@@ -1204,27 +1211,120 @@ impl<'a> PolicyView<'a> {
         0
     }
 
-    /// Whether a path rule of a protected type names (or, for a glob, may name) an object
-    /// strictly below the directory `dir`: renaming `dir` would move that object. Globs
-    /// count from the directory part before their first wildcard, so that a glob that
-    /// might match below `dir` counts (fail closed).
-    pub fn protected_below(&self, dir: &[u8]) -> bool {
-        (0..self.layout.paths.count).any(|i| {
-            if !self.type_is_protected(self.path_type(i)) {
-                return false;
+    /// The type of the longest prefix rule at or above `path`, if any. O(depth x log n).
+    pub fn prefix_type(&self, path: &[u8]) -> Option<u32> {
+        let layout = &self.layout;
+        let exact_end = layout.exact_end;
+        if layout.prefix_end <= exact_end {
+            return None;
+        }
+        // Prefix rules are sorted longest first: skip candidates that cannot match.
+        let longest = self.path_pattern(exact_end).len();
+        let shortest = self.path_pattern(layout.prefix_end.saturating_sub(1)).len();
+        let mut candidate = path;
+        loop {
+            if candidate.len() < shortest {
+                return None;
             }
-            let pattern = self.path_pattern(i);
-            if i < self.layout.prefix_end {
-                return strictly_below(pattern, dir);
+            if candidate.len() <= longest {
+                if let Some(t) = self.prefix_rule(candidate) {
+                    return Some(t);
+                }
             }
-            let wild = pattern.iter().position(|c| matches!(c, b'*' | b'?')).unwrap_or(pattern.len());
-            let fixed = pattern.get(..wild).unwrap_or(pattern);
-            let fixed_dir = match fixed.iter().rposition(|&c| c == b'/') {
-                Some(0) | None => &b"/"[..],
-                Some(slash) => fixed.get(..slash).unwrap_or(fixed),
+            candidate = match candidate.iter().rposition(|c| *c == b'/') {
+                None => return None,
+                Some(0) if candidate.len() == 1 => return None,
+                Some(0) => path.get(..1).unwrap_or(&[]),
+                Some(slash) => path.get(..slash).unwrap_or(&[]),
             };
-            strictly_below(fixed_dir, dir) || dir == fixed_dir || strictly_below(dir, fixed_dir)
-        })
+        }
+    }
+
+    /// Whether path rule `index` names (or, for a glob, may name) an object strictly
+    /// below the directory `dir`, where `covered` tells whether a prefix rule covers
+    /// `dir` (then no glob types anything below it: a prefix rule wins over every glob).
+    fn rule_below(&self, index: usize, dir: &[u8], covered: bool) -> bool {
+        let pattern = self.path_pattern(index);
+        if index < self.layout.prefix_end {
+            strictly_below(pattern, dir)
+        } else {
+            !covered && glob_may_match_below(pattern, dir)
+        }
+    }
+
+    /// Calls `f` with every type an object strictly below the directory `dir` may have
+    /// (the same type may come more than once), until `f` returns false; returns whether
+    /// it never did. The types are: the covering prefix rule's (what unnamed descendants
+    /// get), those of the exact and prefix rules below `dir`, and, when no prefix rule
+    /// covers `dir`, those of the globs that may match below it and 0 (no type) unless a
+    /// glob `A/**` types everything below `dir` (`A` matches `dir` or one of its parents). Moving the directory `dir` gives (or
+    /// takes) these types to (from) what is below it. Linear in the path rules.
+    pub fn types_below(&self, dir: &[u8], mut f: impl FnMut(u32) -> bool) -> bool {
+        let covering = self.prefix_type(dir);
+        let everything_globbed = covering.is_none()
+            && (self.layout.prefix_end..self.layout.paths.count).any(|i| {
+                // `A/**` types everything below a match of `A`, and below a match of itself.
+                let p = self.path_pattern(i);
+                p.strip_suffix(b"/**").is_some_and(|a| glob_match(a, dir) || glob_match(p, dir))
+            });
+        if !everything_globbed && !f(covering.unwrap_or(0)) {
+            return false;
+        }
+        (0..self.layout.paths.count)
+            .all(|i| !self.rule_below(i, dir, covering.is_some()) || f(self.path_type(i)))
+    }
+
+    /// Whether a path rule of a protected type, or the executable of an exec transition,
+    /// names (for a glob: may name) something strictly below `dir`, and which (a protected
+    /// rule first). Creating `dir` (a directory, a symlink, any name) or moving something
+    /// there would let the creator's object stand where those names lead. Linear in the
+    /// path rules and transitions.
+    pub fn reserved_below(&self, dir: &[u8]) -> Option<Reserved> {
+        let covered = self.prefix_type(dir).is_some();
+        let protected = (0..self.layout.paths.count)
+            .any(|i| self.type_is_protected(self.path_type(i)) && self.rule_below(i, dir, covered));
+        if protected {
+            return Some(Reserved::Protected);
+        }
+        (0..self.transition_count())
+            .any(|i| self.transition_rule(i).is_some_and(|t| strictly_below(t.exe, dir)))
+            .then_some(Reserved::Transition)
+    }
+
+    /// Calls `f` with every path that [`PolicyView::reserved_below`] looks below, except
+    /// globs: the patterns of the exact and prefix rules of protected types and the
+    /// executables of transitions (an index of their ancestors tells quickly that nothing
+    /// is reserved below a new name). Returns whether a protected glob rule exists.
+    pub fn reserved_paths(&self, mut f: impl FnMut(&'a [u8])) -> bool {
+        let mut globs = false;
+        for i in 0..self.layout.paths.count {
+            if self.type_is_protected(self.path_type(i)) {
+                if i < self.layout.prefix_end {
+                    f(self.path_pattern(i));
+                } else {
+                    globs = true;
+                }
+            }
+        }
+        for i in 0..self.transition_count() {
+            if let Some(t) = self.transition_rule(i) {
+                f(t.exe);
+            }
+        }
+        globs
+    }
+
+    /// Whether a task in domain `from` could plant the executable of a transition at
+    /// `exe`: the type `exe` has and the permissions of `perm::bits::file::FORGE` that
+    /// `from` holds on it (write, append, create, rename, link), or `None` when it holds
+    /// none. A transition out of `from` by that path alone would let it enter the target
+    /// domain with a program of its own; the compiler requires a digest then.
+    pub fn forgeable_entrypoint(&self, from: u32, exe: &[u8]) -> Option<(u32, u32)> {
+        let domain = self.domain(from)?;
+        let type_id = self.type_for_path(exe);
+        let grant = domain.file_grant(type_id);
+        let bits = super::perm::bits::file::FORGE & grant.allowed & !grant.denied;
+        (type_id != 0 && bits != 0).then_some((type_id, bits))
     }
 
     /// Transition `index` (0-based, canonical order).

@@ -176,6 +176,16 @@ pub mod bits {
         pub const MKNOD: u32 = 1 << 17;
         pub const SYMLINK: u32 = 1 << 18;
         pub const READDIR: u32 = 1 << 19;
+
+        /// The permissions that move, remove or add names of an object: never granted
+        /// on a protected type, whatever the rules and the mode (kernel and compiler
+        /// both take them from here).
+        pub const PROTECTED_NEVER: u32 = UNLINK | RENAME | LINK | RMDIR;
+
+        /// What a domain needs on a type to plant an object of that type (write its
+        /// content, create it, or give it a name of that type): an exec transition out
+        /// of that domain through such an executable must pin the content's digest.
+        pub const FORGE: u32 = WRITE | APPEND | CREATE | RENAME | LINK;
     }
     /// Network operation bits (`NET_OPS`).
     pub mod net {

@@ -401,26 +401,89 @@ fn binary_search_over_many_rules() {
 }
 
 #[test]
-fn protected_objects_below_a_directory() {
+fn reserved_names_below_a_directory() {
     // Protected: etc (prefix /etc, exact /etc/passwd, glob /var/log/*.log), secret
-    // (exact /etc/shadow, glob /home/*/.ssh/**, prefix /etc/ssl/private).
+    // (exact /etc/shadow, glob /home/*/.ssh/**, prefix /etc/ssl/private). Transitions:
+    // /usr/bin/agent, /usr/bin/tool. Prefix /home/user (home) covers /home/user/.ssh, so
+    // the glob of `secret` types nothing there.
+    use tcp_lsm_engine::format::Reserved::{Protected, Transition};
     with_view(&sample_policy(), |v| {
-        // Exact and prefix rules below the directory.
-        assert!(v.protected_below(b"/etc/ssl"));
-        assert!(v.protected_below(b"/"));
-        // /etc itself is a protected prefix, but nothing of it is below /etc/ssl/private.
-        assert!(!v.protected_below(b"/etc/ssl/private"));
-        assert!(!v.protected_below(b"/etc/passwd"));
-        assert!(!v.protected_below(b"/usr"));
-        assert!(!v.protected_below(b"/et"));
-        // Globs: /home/*/.ssh/** is fixed up to /home, so /home and everything below it
-        // may hold a match; /var/log/*.log is fixed up to /var/log.
-        assert!(v.protected_below(b"/home"));
-        assert!(v.protected_below(b"/home/user"));
-        assert!(v.protected_below(b"/home/user/project"));
-        assert!(v.protected_below(b"/var"));
-        assert!(v.protected_below(b"/var/log"));
-        assert!(!v.protected_below(b"/var/lib"));
-        assert!(!v.protected_below(b"/tmp"));
+        for (dir, want) in [
+            ("/", Some(Protected)),
+            ("/etc/ssl", Some(Protected)),
+            ("/etc/ssl/private", None),
+            ("/etc/passwd", None),
+            ("/et", None),
+            ("/usr", Some(Transition)),
+            ("/usr/bin", Some(Transition)),
+            ("/usr/bin/agent", None),
+            ("/usr/bi", None),
+            ("/home", Some(Protected)),
+            ("/home/other", Some(Protected)),
+            ("/home/other/project", None),
+            ("/home/user", None),
+            ("/var", Some(Protected)),
+            ("/var/log", Some(Protected)),
+            ("/var/lib", None),
+            ("/tmp", None),
+        ] {
+            assert_eq!(v.reserved_below(dir.as_bytes()), want, "{dir}");
+        }
+        let mut named = Vec::new();
+        let globs = v.reserved_paths(|p| named.push(String::from_utf8(p.to_vec()).unwrap()));
+        assert!(globs);
+        named.sort();
+        named.dedup();
+        assert_eq!(named, ["/etc", "/etc/passwd", "/etc/shadow", "/etc/ssl/private", "/usr/bin/agent", "/usr/bin/tool"]);
     });
+}
+
+#[test]
+fn types_that_objects_below_a_directory_may_have() {
+    with_view(&sample_policy(), |v| {
+        let types = |dir: &str| {
+            let mut t = Vec::new();
+            assert!(v.types_below(dir.as_bytes(), |id| {
+                t.push(id);
+                true
+            }));
+            t.sort_unstable();
+            t.dedup();
+            t
+        };
+        // Nothing covers /usr: unnamed objects below it have no type; /usr/bin is named.
+        assert_eq!(types("/usr"), [0, BIN]);
+        assert_eq!(types("/usr/bin/x"), [BIN]);
+        // /tmp/** types everything below /tmp.
+        assert_eq!(types("/tmp"), [TMP]);
+        assert_eq!(types("/tmp/a/b"), [TMP]);
+        assert_eq!(types("/etc"), [ETC, SECRET]);
+        assert_eq!(types("/etc/ssl/private"), [SECRET]);
+        assert_eq!(types("/home/other"), [0, SECRET]);
+        assert_eq!(types("/home/user/project"), [HOME]);
+        // Stops when asked to.
+        let mut calls = 0;
+        assert!(!v.types_below(b"/etc", |_| {
+            calls += 1;
+            false
+        }));
+        assert_eq!(calls, 1);
+    });
+}
+
+#[test]
+fn globs_that_may_match_below_a_directory() {
+    use tcp_lsm_engine::format::glob_may_match_below as below;
+    assert!(below(b"/home/*/.ssh/**", b"/home"));
+    assert!(below(b"/home/*/.ssh/**", b"/home/u"));
+    assert!(below(b"/home/*/.ssh/**", b"/home/u/.ssh"));
+    assert!(below(b"/home/*/.ssh/**", b"/home/u/.ssh/a/b"));
+    assert!(!below(b"/home/*/.ssh/**", b"/home/u/src"));
+    assert!(!below(b"/home/*/.ssh/**", b"/var"));
+    assert!(below(b"/var/log/*.log", b"/var/log"));
+    assert!(!below(b"/var/log/*.log", b"/var/log/a.log"));
+    assert!(below(b"/**", b"/"));
+    assert!(below(b"/a?c/x", b"/abc"));
+    assert!(!below(b"/a?c/x", b"/a/c"));
+    assert!(!below(&[b'/'; 2000], b"/"));
 }

@@ -39,6 +39,7 @@
 #include <sys/reboot.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/socket.h>
@@ -899,6 +900,33 @@ int main(int argc, char **argv)
 	if (!strcmp(op, "recv-fd") && a) {
 		char c;
 		return report(recv(atoi(a), &c, 1, MSG_DONTWAIT));
+	}
+	if (!strcmp(op, "sendto-decoy-fd") && a) {
+		/* sendto on descriptor a naming 127.0.0.1:8080 (an address the agent may send
+		 * to): a connected TCP socket ignores the name and sends to its real peer. */
+		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(8080) };
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		return report(sendto(atoi(a), "x", 1, MSG_NOSIGNAL, (struct sockaddr *)&sin, sizeof(sin)));
+	}
+	if (!strcmp(op, "splice-fd") && a) {
+		/* splice from descriptor a into a pipe (no recvmsg on that path). */
+		int p[2];
+		if (pipe(p))
+			return report(-1);
+		return report(splice(atoi(a), NULL, p[1], NULL, 1, SPLICE_F_NONBLOCK));
+	}
+	if (!strcmp(op, "sendfile-fd") && a && b) {
+		/* sendfile from the file b to descriptor a. */
+		int in = open(b, O_RDONLY);
+		if (in < 0) {
+			printf("open: ");
+			return report(-1);
+		}
+		return report(sendfile(atoi(a), in, NULL, 1));
+	}
+	if (!strcmp(op, "getdents-fd") && a) {
+		char buf[4096];
+		return report(syscall(SYS_getdents64, atoi(a), buf, sizeof(buf)));
 	}
 	if (!strcmp(op, "peername-fd") && a) {
 		struct sockaddr_storage ss;

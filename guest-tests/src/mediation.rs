@@ -26,6 +26,12 @@ type lsm_controls { prefix /sys/kernel/security/tcp; }
 type vault protected { prefix /tmp/work/box/vault; }
 type scripts { prefix /tmp/scripts; }
 type loader { exact /lib64/ld-linux-x86-64.so.2; prefix /lib/x86_64-linux-gnu; }
+# The entry point of a transition out of `agent`, inside the agent's workspace.
+type entry { exact /tmp/work/gate/bin/wide; }
+# A file in the workspace that the agent may only read.
+type settings { exact /tmp/work/cfg/settings; }
+# A protected file below a directory that does not exist yet.
+type keys protected { exact /tmp/work/home/.ssh/authorized_keys; }
 
 exec /bin/tcp-probe -> agent;
 exec /tmp/pin/good sha256 @DIGEST@ -> other;
@@ -54,10 +60,14 @@ domain agent {
     allow capability { chown sys_admin mac_admin };
     allow signal same-domain;
     allow process setpgid;
+    allow file entry { read execute mmap getattr };
+    allow file settings { read getattr };
+    exec /tmp/work/gate/bin/wide -> other;
 }
 
 domain other {
     allow file probe_bin { read execute mmap getattr };
+    allow file entry { read execute mmap getattr };
     allow file pinned { read execute mmap getattr };
     allow capability { setuid setgid sys_time };
     allow process { setuid setgid prctl rlimit };
@@ -177,6 +187,8 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "file_type_follows_renames_links_and_mount_moves", run: type_follows_names },
     Test { name: "behaviour_max_ops_quarantines_or_audits", run: behaviour_limits },
     Test { name: "confinement_holds_inside_new_namespaces", run: namespaces },
+    Test { name: "file_names_not_taken_over_by_moves_links_or_symlinks", run: name_takeover },
+    Test { name: "exec_transition_refused_through_entry_point_its_domain_wrote", run: forged_entrypoint },
 ];
 
 /// Runs `tcp-probe ARGS` (which enters the `agent` domain) and returns its report.
@@ -569,7 +581,18 @@ fn inherited_fds() -> Outcome {
     ensure_eq(probe_with_stdin(open_rw("/tmp/work/inherited")?, &["write-fd", "0"])?, "ok".to_owned(), "write to an allowed file")?;
     ensure_eq(probe_with_stdin(open_rw("/tmp/ro/b")?, &["read-fd", "0"])?, "ok".to_owned(), "read of a readable file")?;
     ensure_eq(probe_with_stdin(open_rw("/tmp/ro/b")?, &["write-fd", "0"])?, "errno=EACCES".to_owned(), "write through an inherited descriptor")?;
-    ensure_eq(probe_with_stdin(open_rw("/etc/passwd")?, &["read-fd", "0"])?, "errno=EACCES".to_owned(), "read through an inherited descriptor")
+    ensure_eq(probe_with_stdin(open_rw("/etc/passwd")?, &["read-fd", "0"])?, "errno=EACCES".to_owned(), "read through an inherited descriptor")?;
+    // Directories: listing one through an inherited descriptor needs `readdir` on its
+    // type, as opening it would.
+    let open_dir = |path: &str| fs::File::open(path).map_err(|e| format!("{path}: {e}"));
+    fs::create_dir_all("/tmp/secret/dir").map_err(|e| e.to_string())?;
+    ensure_eq(probe_with_stdin(open_dir("/tmp/ro")?, &["getdents-fd", "0"])?, "ok".to_owned(), "listing a readable directory")?;
+    ensure_eq(probe_with_stdin(open_dir("/tmp/secret")?, &["getdents-fd", "0"])?, "errno=EACCES".to_owned(), "listing through an inherited descriptor")?;
+    ensure_eq(probe_with_stdin(open_dir("/etc")?, &["getdents-fd", "0"])?, "errno=EACCES".to_owned(), "listing an untyped directory")?;
+    ensure_eq(probe_unconfined_with_stdin(open_dir("/tmp/secret")?, &["getdents-fd", "0"])?, "ok".to_owned(), "unconfined listing")?;
+    // A device the policy does not name (a terminal, /dev/null) stays usable; pipes too.
+    let null = fs::OpenOptions::new().write(true).open("/dev/null").map_err(|e| e.to_string())?;
+    ensure_eq(probe_with_stdin(null, &["write-fd", "0"])?, "ok".to_owned(), "write to an inherited untyped device")
 }
 
 fn mount() -> Outcome {
@@ -798,6 +821,44 @@ fn foreign_sockets() -> Outcome {
     // A socket pair is a local channel, like a pipe.
     let (mine, _theirs) = UnixStream::pair().map_err(|e| e.to_string())?;
     ensure_eq(with_socket(mine.into(), &["send-fd", "0"])?, "ok".to_owned(), "send on a socket pair")?;
+    // Every other data path to the real peer: a decoy destination name (TCP ignores it),
+    // splice and sendfile (no recvmsg/sendmsg hook of their own), read and write.
+    use std::io::Write as _;
+    write("/tmp/work/payload", "x")?;
+    // A connection with data waiting, and the runner's end of it (kept open while the
+    // probe runs). Earlier connections were never accepted: accept until this one.
+    let with_data = |port: u16, listener: &TcpListener| -> Result<(OwnedFd, TcpStream), String> {
+        let stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("connect {port}: {e}"))?;
+        let local = stream.local_addr().map_err(|e| e.to_string())?;
+        loop {
+            let (mut peer, from) = listener.accept().map_err(|e| format!("accept {port}: {e}"))?;
+            if from == local {
+                peer.write_all(b"data").map_err(|e| e.to_string())?;
+                return Ok((stream.into(), peer));
+            }
+        }
+    };
+    for (args, ok_want) in [
+        (&["sendto-decoy-fd", "0"][..], "ok"),
+        (&["splice-fd", "0"][..], "ok"),
+        (&["sendfile-fd", "0", "/tmp/work/payload"][..], "ok"),
+        (&["read-fd", "0"][..], "ok"),
+        (&["write-fd", "0"][..], "ok"),
+    ] {
+        let what = args.join(" ");
+        let (fd, _peer) = with_data(8080, &allowed)?;
+        ensure_eq(with_socket(fd, args)?, ok_want.to_owned(), &format!("{what} on a connection to 8080"))?;
+        let (fd, _peer) = with_data(8090, &denied)?;
+        ensure_eq(with_socket(fd, args)?, "errno=EACCES".to_owned(), &format!("{what} on a connection to 8090"))?;
+        let (fd, _peer) = with_data(8090, &denied)?;
+        let out = Command::new("/tmp/tcp-probe-unconfined")
+            .args(args)
+            .stdin(Stdio::from(fd))
+            .output()
+            .map_err(|e| e.to_string())?;
+        ensure_eq(String::from_utf8_lossy(&out.stdout).trim().to_owned(), ok_want.to_owned(), &format!("unconfined {what} on 8090"))?;
+    }
+    let _ = fs::remove_file("/tmp/work/payload");
     // The control: unconfined, the connection to 8090 works.
     let out = Command::new("/tmp/tcp-probe-unconfined")
         .args(["send-fd", "0"])
@@ -1139,4 +1200,81 @@ fn namespaces() -> Outcome {
         expect(&args, confined)?;
     }
     Ok(())
+}
+
+/// Unconfined: `rename` as root, through the unconfined probe.
+fn unconfined(args: &[&str], want: &str) -> Outcome {
+    ensure_eq(probe_unconfined(args)?, want.to_owned(), &format!("unconfined tcp-probe {}", args.join(" ")))
+}
+
+fn name_takeover() -> Outcome {
+    // A rename or link never gives an object (or what is below a moved directory) a type
+    // its domain could not have created it with, nor takes it out of one the domain may
+    // not move things out of; no new name may stand above a protected path or a
+    // transition's executable. Each refusal next to the same call made unconfined.
+    let result = (|| {
+        for d in ["/tmp/work/plant/bin", "/tmp/work/gate", "/tmp/work/cfg", "/tmp/work/home", "/tmp/work/mine"] {
+            fs::create_dir_all(d).map_err(|e| format!("mkdir {d}: {e}"))?;
+        }
+        fs::copy("/bin/tcp-probe", "/tmp/work/plant/bin/wide").map_err(|e| format!("copy probe: {e}"))?;
+        write("/tmp/work/cfg/settings", "safe\n")?;
+        // Moving a directory so that a file lands on the transition's executable.
+        expect(&["rename", "/tmp/work/plant/bin", "/tmp/work/gate/bin"], "errno=EACCES")?;
+        expect(&["mkdir", "/tmp/work/gate/bin"], "errno=EACCES")?;
+        expect(&["mkdir", "/tmp/work/gate/lib"], "ok")?;
+        expect(&["rename", "/tmp/work/plant", "/tmp/work/plant2"], "ok")?;
+        expect(&["rename", "/tmp/work/plant2", "/tmp/work/plant"], "ok")?;
+        unconfined(&["rename", "/tmp/work/plant/bin", "/tmp/work/gate/bin"], "ok")?;
+        unconfined(&["rename", "/tmp/work/gate/bin", "/tmp/work/plant/bin"], "ok")?;
+        // A file moved, linked or symlinked onto it.
+        fs::create_dir_all("/tmp/work/gate/bin").map_err(|e| e.to_string())?;
+        expect(&["rename", "/tmp/work/plant/bin/wide", "/tmp/work/gate/bin/wide"], "errno=EACCES")?;
+        expect(&["link", "/tmp/work/plant/bin/wide", "/tmp/work/gate/bin/wide"], "errno=EACCES")?;
+        expect(&["symlink", "/tmp/work/plant/bin/wide", "/tmp/work/gate/bin/wide"], "errno=EACCES")?;
+        expect(&["rename", "/tmp/work/plant/bin/wide", "/tmp/work/gate/bin/other"], "ok")?;
+        expect(&["rename", "/tmp/work/gate/bin/other", "/tmp/work/plant/bin/wide"], "ok")?;
+        unconfined(&["link", "/tmp/work/plant/bin/wide", "/tmp/work/gate/bin/wide"], "ok")?;
+        fs::remove_file("/tmp/work/gate/bin/wide").map_err(|e| e.to_string())?;
+        // Moving a directory out of a type: its file would become writable.
+        expect(&["rename", "/tmp/work/cfg", "/tmp/work/cfg2"], "errno=EACCES")?;
+        expect(&["write", "/tmp/work/cfg/settings"], "errno=EACCES")?;
+        expect(&["read", "/tmp/work/cfg/settings"], "ok")?;
+        unconfined(&["rename", "/tmp/work/cfg", "/tmp/work/cfg2"], "ok")?;
+        unconfined(&["rename", "/tmp/work/cfg2", "/tmp/work/cfg"], "ok")?;
+        // A symlink, a directory or a moved directory where a protected path would lead.
+        expect(&["symlink", "/tmp/work/mine", "/tmp/work/home/.ssh"], "errno=EACCES")?;
+        expect(&["mkdir", "/tmp/work/home/.ssh"], "errno=EACCES")?;
+        expect(&["rename", "/tmp/work/mine", "/tmp/work/home/.ssh"], "errno=EACCES")?;
+        expect(&["symlink", "/tmp/work/mine", "/tmp/work/home/other"], "ok")?;
+        ensure(fs::symlink_metadata("/tmp/work/home/.ssh").is_err(), "nothing stands at .ssh")?;
+        unconfined(&["symlink", "/tmp/work/mine", "/tmp/work/home/.ssh"], "ok")
+    })();
+    for d in ["/tmp/work/plant", "/tmp/work/plant2", "/tmp/work/gate", "/tmp/work/cfg", "/tmp/work/cfg2", "/tmp/work/home", "/tmp/work/mine"] {
+        let _ = fs::remove_dir_all(d);
+    }
+    result
+}
+
+fn forged_entrypoint() -> Outcome {
+    // Root installs the transition's executable; the agent enters `other` through it.
+    // Once the agent has written that inode through another name (a hard link root made
+    // in the workspace), the transition is refused: protection follows the object.
+    let result = (|| {
+        fs::create_dir_all("/tmp/work/gate/bin").map_err(|e| e.to_string())?;
+        fs::copy("/bin/tcp-probe", "/tmp/work/gate/bin/wide").map_err(|e| format!("copy probe: {e}"))?;
+        fs::hard_link("/tmp/work/gate/bin/wide", "/tmp/work/alias").map_err(|e| format!("link: {e}"))?;
+        expect(&["exec", "/tmp/work/gate/bin/wide", "attr-current"], "other")?;
+        expect(&["read", "/tmp/work/alias"], "ok")?;
+        expect(&["exec", "/tmp/work/gate/bin/wide", "attr-current"], "other")?;
+        expect(&["write", "/tmp/work/alias"], "ok")?;
+        expect(&["exec", "/tmp/work/gate/bin/wide", "attr-current"], "errno=EACCES")?;
+        unconfined(&["exec", "/tmp/work/gate/bin/wide", "attr-current"], "unconfined")?;
+        // A fresh copy that the agent never wrote enters again.
+        fs::remove_file("/tmp/work/gate/bin/wide").map_err(|e| e.to_string())?;
+        fs::copy("/bin/tcp-probe", "/tmp/work/gate/bin/wide").map_err(|e| format!("copy probe: {e}"))?;
+        expect(&["exec", "/tmp/work/gate/bin/wide", "attr-current"], "other")
+    })();
+    let _ = fs::remove_file("/tmp/work/alias");
+    let _ = fs::remove_dir_all("/tmp/work/gate");
+    result
 }

@@ -23,8 +23,16 @@ use tcp_lsm_engine::model::{
 };
 use tcp_lsm_engine::perm::{self, all_bits};
 
-/// File permissions that a protected type never grants.
-const PROTECTED_DENIED: &[&str] = &["unlink", "rename", "link"];
+/// File permissions that a protected type never grants (the engine's
+/// `perm::bits::file::PROTECTED_NEVER`, by name).
+fn protected_denied() -> Vec<&'static str> {
+    perm::FILE_PERMS
+        .iter()
+        .enumerate()
+        .filter(|(b, _)| perm::bits::file::PROTECTED_NEVER & (1u32 << b) != 0)
+        .map(|(_, n)| *n)
+        .collect()
+}
 
 /// Lowers a parsed file. Faults go to `diags`; the policy is meaningful only when no
 /// error was reported.
@@ -394,7 +402,61 @@ impl Lowerer<'_> {
         }
         policy.transitions = ordered_transitions;
         policy.canonicalize();
+        self.forgeable_entrypoints(&policy, &transitions);
         policy
+    }
+
+    /// Refuses exec rules out of a domain through an executable whose type that domain
+    /// may write, create, rename or link into (unless the rule pins the content's
+    /// digest): the domain could put its own program there and enter the target domain
+    /// with it. Asked of the engine on the encoded policy, so that the answer is the one
+    /// the kernel's rules give (`PolicyView::forgeable_entrypoint`). Skipped when the
+    /// policy does not encode (its errors are reported elsewhere).
+    fn forgeable_entrypoints(&mut self, policy: &Policy, transitions: &TransitionMap) {
+        if self.diags.iter().any(Diagnostic::is_error) {
+            return;
+        }
+        let Ok(bytes) = tcp_lsm_engine::encode::encode(policy) else { return };
+        let Ok(view) = tcp_lsm_engine::format::validate(&bytes) else { return };
+        let mut found: Vec<(Span, Diagnostic)> = Vec::new();
+        for ((from, exe, digest), (_, span, target)) in transitions {
+            if *from == 0 || digest.is_some() {
+                continue;
+            }
+            let Some(name) = self
+                .domain_ids
+                .iter()
+                .find(|(_, (id, _))| id == from)
+                .map(|(n, _)| n.clone())
+            else {
+                continue;
+            };
+            let Some(canonical) = view.domain_id_by_name(name.as_bytes()) else { continue };
+            let Some((type_id, bits)) = view.forgeable_entrypoint(canonical, exe.as_bytes()) else {
+                continue;
+            };
+            let perms: Vec<&str> = perm::FILE_PERMS
+                .iter()
+                .enumerate()
+                .filter(|(b, _)| bits & (1u32 << b) != 0)
+                .map(|(_, n)| *n)
+                .collect();
+            let type_name = view.type_name(type_id).unwrap_or("?");
+            let d = Diagnostic::error(
+                *span,
+                format!(
+                    "exec rule in domain `{name}` enters `{target}` through `{exe}` (type `{type_name}`), which `{name}` may {}: a task in `{name}` could put its own program there and enter `{target}` with it",
+                    english_list(&perms)
+                ),
+            )
+            .with_help(format!(
+                "pin the program with `exec {exe} sha256 <digest> -> {target};`, or take {} on `{type_name}` away from `{name}`",
+                english_list(&perms)
+            ));
+            found.push((*span, d));
+        }
+        found.sort_by_key(|(s, _)| (s.start, s.end));
+        self.diags.extend(found.into_iter().map(|(_, d)| d));
     }
 
     fn setting_mode(&mut self, m: &ModeStmt, slot: &mut Option<(Span, Mode)>, what: &str) {
@@ -565,9 +627,8 @@ impl Lowerer<'_> {
                     .copied()
                     .unwrap_or(false);
                 if protected && r.decision == Decision::Allow {
-                    let never: Vec<&str> = PROTECTED_DENIED
-                        .iter()
-                        .copied()
+                    let never: Vec<&str> = protected_denied()
+                        .into_iter()
                         .filter(|n| {
                             perm::bit_of(perm::FILE_PERMS, n)
                                 .is_some_and(|b| bits & (1u64 << b) != 0)
