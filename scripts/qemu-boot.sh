@@ -176,7 +176,9 @@ if [ -z "$end_line" ]; then
   exit 125
 fi
 if [ -n "$problems" ]; then
-  log "error: the kernel logged problems:"
+  # The whole console stays for a look at the full report.
+  cp "$console" "$BUILD/console-problems.log"
+  log "error: the kernel logged problems (whole console: build/console-problems.log):"
   printf '%s\n' "$problems" >&2
   exit 125
 fi

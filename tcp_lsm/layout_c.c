@@ -332,6 +332,8 @@ void tcp_lsm_layout(void)
 	FIELD(socket, sk);
 	SIZE(socket);
 	FIELD(sock, sk_security);
+	FIELD(sock, __sk_common);
+	FIELD(sock_common, skc_family);
 	SIZE(sock);
 	FIELD(unix_sock, sk);
 	FIELD(unix_sock, path);

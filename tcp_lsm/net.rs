@@ -11,6 +11,7 @@
 //! anywhere.
 
 use kernel::bindings;
+use kernel::error::code::EINVAL;
 use kernel::ffi::c_int;
 use kernel::prelude::*;
 
@@ -134,14 +135,26 @@ unsafe fn check_addr_for(
     ops: u32,
 ) -> Result {
     let len = usize::try_from(addrlen).unwrap_or(0);
-    if addr.is_null() || len == 0 {
-        return subject.verdict(false, DENIED, &ask(hook, ops, Object::Text("no address")));
+    if addr.is_null() || len < 2 {
+        // No family: every family's own code refuses that with EINVAL.
+        return Err(EINVAL);
     }
     // SAFETY: Guaranteed by the caller: the address is a kernel copy of `addrlen` bytes.
     let bytes = unsafe { core::slice::from_raw_parts(addr, len) };
     // SAFETY: `sock` is live.
     let protocol = protocol_of(c_int::from(unsafe { (*sock).type_ }));
-    let parsed = sockaddr::parse(bytes);
+    // SAFETY: `sock` is live; a socket in these hooks has its sock.
+    let sock_family = unsafe { (*sock).sk.as_ref() }.map_or(0, |sk| sk.__sk_common.skc_family);
+    // Malformed input is the kernel's to refuse, with its own errno (as Landlock does):
+    // only well-formed requests are decided.
+    match sockaddr::kernel_verdict(bytes, sock_family, ops == op::BIND, ops == op::SEND) {
+        sockaddr::KernelVerdict::Refuses(errno) => return Err(crate::decide::errno(errno)),
+        // As a send without a name: to the connected peer (checked as such for sockets
+        // from outside the domain by the caller).
+        sockaddr::KernelVerdict::NoName => return Ok(()),
+        sockaddr::KernelVerdict::Decide => {}
+    }
+    let parsed = sockaddr::parse_for(bytes, sock_family);
     let what = match &parsed {
         Ok(a) => ask(hook, ops, Object::Addr(a)),
         Err(_) => ask(hook, ops, Object::Text("malformed address")),
@@ -155,6 +168,8 @@ unsafe fn check_addr_for(
         Ok(a @ SockAddr::Unix { .. }) => subject.check(DENIED, &what, |_, d| {
             d.net_allows(ops, NetFamily::Unix, Protocol::Any, &[0; 16], 0, a.unix_name())
         }),
+        // Another family on an IP or Unix socket: the socket's own code refuses it.
+        Ok(SockAddr::Other(_)) if family_of(c_int::from(sock_family)).is_some() => Ok(()),
         _ => subject.verdict(false, DENIED, &what),
     }
 }

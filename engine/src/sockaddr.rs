@@ -159,6 +159,67 @@ pub fn parse(bytes: &[u8]) -> Result<SockAddr, SockAddrError> {
     }
 }
 
+/// `EINVAL` and `EAFNOSUPPORT` (`include/uapi/asm-generic/errno*.h`).
+pub const EINVAL: u32 = 22;
+/// See [`EINVAL`].
+pub const EAFNOSUPPORT: u32 = 97;
+
+/// What the kernel's own code does with an address before any LSM decision matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelVerdict {
+    /// It refuses it with this errno: leave it to the kernel, decide nothing.
+    Refuses(u32),
+    /// It acts on it: decide it.
+    Decide,
+    /// It acts as if no address were given (`AF_UNSPEC` in an IPv6 datagram send).
+    NoName,
+}
+
+/// What the kernel does with `bytes` (at least the 2 bytes of the family) given to a
+/// socket of family `sock_family` for `bind`, a send (`send`) or else a connect, as the
+/// families' own code checks it (`inet_bind`/`__inet_bind`, `inet6_bind`,
+/// `tcp_v4_connect`, `udp_sendmsg`, `udpv6_sendmsg`, `unix_validate_addr`): too short for
+/// its family is EINVAL; `AF_UNSPEC` is taken as `AF_INET` by IPv4 binds (only for
+/// `INADDR_ANY`, else EAFNOSUPPORT) and sends, ignored by IPv6 datagram sends, refused by
+/// IPv6 binds and Unix sockets. Malformed input gets the kernel's errno, not a denial
+/// (as Landlock does).
+pub fn kernel_verdict(bytes: &[u8], sock_family: u16, bind: bool, send: bool) -> KernelVerdict {
+    let Some(family) = array(bytes, 0).map(u16::from_ne_bytes) else {
+        return KernelVerdict::Refuses(EINVAL);
+    };
+    let len = bytes.len();
+    match family {
+        AF_INET if len < 16 => KernelVerdict::Refuses(EINVAL),
+        AF_INET6 if len < 24 => KernelVerdict::Refuses(EINVAL),
+        AF_UNIX if len > 2 + UNIX_NAME_MAX || (len == 2 && !bind) => KernelVerdict::Refuses(EINVAL),
+        AF_UNSPEC if bind || send => match sock_family {
+            AF_INET if len < 16 => KernelVerdict::Refuses(EINVAL),
+            AF_INET if bind && bytes.get(4..8) != Some(&[0u8; 4][..]) => KernelVerdict::Refuses(EAFNOSUPPORT),
+            AF_INET => KernelVerdict::Decide,
+            AF_INET6 if bind && len < 24 => KernelVerdict::Refuses(EINVAL),
+            AF_INET6 if bind => KernelVerdict::Refuses(EAFNOSUPPORT),
+            AF_INET6 => KernelVerdict::NoName,
+            AF_UNIX => KernelVerdict::Refuses(EINVAL),
+            _ => KernelVerdict::Decide,
+        },
+        _ => KernelVerdict::Decide,
+    }
+}
+
+/// [`parse`], as a socket of family `sock_family` reads the address: an IPv4 socket
+/// takes `AF_UNSPEC` for `AF_INET` ([`kernel_verdict`] tells when that applies).
+pub fn parse_for(bytes: &[u8], sock_family: u16) -> Result<SockAddr, SockAddrError> {
+    let family = u16::from_ne_bytes(array(bytes, 0).ok_or(SockAddrError::TooShort)?);
+    if family == AF_UNSPEC && sock_family == AF_INET && bytes.len() >= 16 {
+        let port = u16::from_be_bytes(array(bytes, 2).ok_or(SockAddrError::TooShort)?);
+        let v4: [u8; 4] = array(bytes, 4).ok_or(SockAddrError::TooShort)?;
+        let mut addr = [0u8; 16];
+        addr.get_mut(..4).ok_or(SockAddrError::TooShort)?.copy_from_slice(&v4);
+        return Ok(SockAddr::Ip { family: NetFamily::Inet, addr, port });
+    }
+    parse(bytes)
+}
+
 #[cfg(test)]
 #[allow(clippy::indexing_slicing, clippy::unwrap_used, reason = "test code; a panic fails the test")]
 mod tests {
@@ -255,5 +316,37 @@ mod tests {
         assert_eq!(parse(&[1]), Err(SockAddrError::TooShort));
         assert_eq!(parse(&[]), Err(SockAddrError::TooShort));
         assert_eq!(parse(&AF_UNSPEC.to_ne_bytes()), Ok(SockAddr::Unspec));
+    }
+
+    #[test]
+    fn malformed_addresses_are_left_to_the_kernel() {
+        use KernelVerdict::{Decide, NoName, Refuses};
+        let v4 = sin(8080, [127, 0, 0, 1]);
+        assert_eq!(kernel_verdict(&v4, AF_INET, false, false), Decide);
+        assert_eq!(kernel_verdict(&v4[..8], AF_INET, false, false), Refuses(EINVAL));
+        assert_eq!(kernel_verdict(&v4[..1], AF_INET, true, false), Refuses(EINVAL));
+        let mut unspec = sin(9003, [0, 0, 0, 0]);
+        unspec[..2].copy_from_slice(&AF_UNSPEC.to_ne_bytes());
+        assert_eq!(kernel_verdict(&unspec, AF_INET, true, false), Decide);
+        assert_eq!(
+            parse_for(&unspec, AF_INET).unwrap(),
+            SockAddr::Ip { family: NetFamily::Inet, addr: [0; 16], port: 9003 }
+        );
+        assert_eq!(parse_for(&unspec, AF_INET6).unwrap(), SockAddr::Unspec);
+        let mut unspec_addr = unspec;
+        unspec_addr[4] = 1;
+        assert_eq!(kernel_verdict(&unspec_addr, AF_INET, true, false), Refuses(EAFNOSUPPORT));
+        assert_eq!(kernel_verdict(&unspec_addr, AF_INET, false, true), Decide);
+        assert_eq!(kernel_verdict(&unspec[..8], AF_INET, true, false), Refuses(EINVAL));
+        assert_eq!(kernel_verdict(&unspec, AF_INET, false, false), Decide);
+        assert_eq!(kernel_verdict(&unspec, AF_INET6, true, false), Refuses(EINVAL));
+        assert_eq!(kernel_verdict(&unspec, AF_INET6, false, true), NoName);
+        assert_eq!(kernel_verdict(&unspec, AF_UNIX, false, true), Refuses(EINVAL));
+        assert_eq!(kernel_verdict(&AF_UNIX.to_ne_bytes(), AF_UNIX, true, false), Decide);
+        assert_eq!(kernel_verdict(&AF_UNIX.to_ne_bytes(), AF_UNIX, false, false), Refuses(EINVAL));
+        assert_eq!(kernel_verdict(&[0u8; 24][..23], AF_INET6, false, false), Decide);
+        let mut v6 = [0u8; 24];
+        v6[..2].copy_from_slice(&AF_INET6.to_ne_bytes());
+        assert_eq!(kernel_verdict(&v6[..20], AF_INET6, false, false), Refuses(EINVAL));
     }
 }

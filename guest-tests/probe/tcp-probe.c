@@ -901,6 +901,28 @@ int main(int argc, char **argv)
 		char c;
 		return report(recv(atoi(a), &c, 1, MSG_DONTWAIT));
 	}
+	if (!strcmp(op, "connect-len") && a) {
+		/* connect a TCP socket to 127.0.0.1:8080 passing only a bytes of the address. */
+		struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(8080) };
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (s < 0) {
+			printf("socket: ");
+			return report(-1);
+		}
+		return report(connect(s, (struct sockaddr *)&sin, atoi(a)));
+	}
+	if (!strcmp(op, "bind-unspec") && a && b) {
+		/* bind a TCP socket to {AF_UNSPEC, a, port b}: IPv4 takes it for AF_INET when a is
+		 * 0.0.0.0. */
+		struct sockaddr_in sin = { .sin_family = AF_UNSPEC, .sin_port = htons(atoi(b)) };
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		if (s < 0 || inet_pton(AF_INET, a, &sin.sin_addr) != 1) {
+			printf("socket: ");
+			return report(-1);
+		}
+		return report(bind(s, (struct sockaddr *)&sin, sizeof(sin)));
+	}
 	if (!strcmp(op, "sendto-decoy-fd") && a) {
 		/* sendto on descriptor a naming 127.0.0.1:8080 (an address the agent may send
 		 * to): a connected TCP socket ignores the name and sends to its real peer. */

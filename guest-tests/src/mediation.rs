@@ -63,6 +63,7 @@ domain agent {
     allow file entry { read execute mmap getattr };
     allow file settings { read getattr };
     exec /tmp/work/gate/bin/wide -> other;
+    allow net bind inet tcp 0.0.0.0 port 9003;
 }
 
 domain other {
@@ -189,6 +190,7 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "confinement_holds_inside_new_namespaces", run: namespaces },
     Test { name: "file_names_not_taken_over_by_moves_links_or_symlinks", run: name_takeover },
     Test { name: "exec_transition_refused_through_entry_point_its_domain_wrote", run: forged_entrypoint },
+    Test { name: "net_malformed_addresses_get_the_kernels_errno", run: malformed_addresses },
 ];
 
 /// Runs `tcp-probe ARGS` (which enters the `agent` domain) and returns its report.
@@ -1277,4 +1279,24 @@ fn forged_entrypoint() -> Outcome {
     let _ = fs::remove_file("/tmp/work/alias");
     let _ = fs::remove_dir_all("/tmp/work/gate");
     result
+}
+
+fn malformed_addresses() -> Outcome {
+    // Malformed input is the kernel's to refuse, with its own errno, in a domain as
+    // outside one; only a well-formed, forbidden request is denied (EACCES).
+    for (args, want) in [
+        (&["connect-len", "0"][..], "errno=EINVAL"),
+        (&["connect-len", "1"][..], "errno=EINVAL"),
+        (&["connect-len", "8"][..], "errno=EINVAL"),
+        (&["bind-unspec", "1.2.3.4", "9003"][..], "errno=EAFNOSUPPORT"),
+    ] {
+        expect(args, want)?;
+        unconfined(args, want)?;
+    }
+    // bind(AF_UNSPEC, INADDR_ANY) is an IPv4 bind to that port, decided as one.
+    expect(&["bind-unspec", "0.0.0.0", "9003"], "ok")?;
+    expect(&["bind-unspec", "0.0.0.0", "9004"], "errno=EACCES")?;
+    unconfined(&["bind-unspec", "0.0.0.0", "9004"], "ok")?;
+    // A well-formed connect to a forbidden port is still denied.
+    expect(&["connect4", "127.0.0.1", "8090"], "errno=EACCES")
 }
