@@ -80,6 +80,8 @@ if [ "$build" != 0 ]; then
   probe_src=$REPO/guest-tests/probe/tcp-probe.c
   if [ ! -x "$BUILD/tcp-probe" ] || [ "$probe_src" -nt "$BUILD/tcp-probe" ]; then
     gcc -static -O2 -Wall -Werror -o "$BUILD/tcp-probe" "$probe_src"
+    # The same program asking for an executable stack (PT_GNU_STACK RWX).
+    gcc -static -O2 -Wall -Werror -z execstack -o "$BUILD/tcp-probe-execstack" "$probe_src"
   fi
   # A dynamically linked program, run in the guest with the host's loader and libc.
   hello_src=$REPO/guest-tests/probe/tcp-hello.c
@@ -101,6 +103,7 @@ chmod 1777 "$root/tmp"
 cp /bin/busybox "$root/bin/busybox"
 for b in tcp-policy tcp-monitor tcp-guest-tests tcp-bench; do cp "$GUEST_BIN/$b" "$root/bin/$b"; done
 cp "$BUILD/tcp-probe" "$root/bin/tcp-probe"
+cp "$BUILD/tcp-probe-execstack" "$root/bin/tcp-probe-execstack"
 # The dynamic program with its loader and libc, where its PT_INTERP and the loader's
 # default search path expect them.
 cp "$BUILD/tcp-hello" "$root/bin/tcp-hello"
@@ -126,7 +129,7 @@ initrd=$root.cpio.gz
 
 # 3. Boot.
 cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 lsm=$lsm $append"
-qemu=(qemu-system-x86_64 -accel tcg -cpu max -m 2G -smp "$smp" -nographic -no-reboot
+qemu=(qemu-system-x86_64 -accel tcg -cpu max,la57=off -m 2G -smp "$smp" -nographic -no-reboot
       -kernel "$KERNEL" -initrd "$initrd" -append "$cmdline" "${qemu_extra[@]}")
 if [ "$mode" = shell ]; then
   log "interactive shell; leave with 'reboot -f' (bounded to ${timeout_s}s)"

@@ -66,10 +66,7 @@ unsafe fn transition_target(bprm: *mut bindings::linux_binprm, from: &DomainName
     // `fspath::with` and `file_digest` (inside the closure) need.
     let to = unsafe {
         crate::fspath::with(&raw const (*file).f_path, |exe| -> Result<Option<u32>> {
-            let pinned = (0..view.transition_count())
-                .filter_map(|i| view.transition_rule(i))
-                .any(|t| t.from == from_id && t.exe == exe && t.digest.is_some());
-            if pinned {
+            if view.transition_pinned(from_id, exe) {
                 let digest = file_digest(file)?;
                 Ok(view.transition(from_id, exe, Some(&digest)))
             } else {

@@ -96,12 +96,7 @@ pub(crate) unsafe extern "C" fn socket_create(family: c_int, sock_type: c_int, p
         (NetFamily::Inet6, _) => "inet6 socket",
     };
     to_ret(subject.check(DENIED, &ask("socket_create", op::CREATE, Object::Text(what)), |_, domain| {
-        (0..domain.net_rule_count()).filter_map(|i| domain.net_rule(i)).any(|r| {
-            r.decision == crate::engine::types::Decision::Allow
-                && r.ops & op::CREATE != 0
-                && r.family == family
-                && (r.protocol == Protocol::Any || family == NetFamily::Unix || r.protocol == protocol)
-        })
+        domain.net_create_allows(family, protocol)
     }))
 }
 

@@ -1363,6 +1363,25 @@ impl<'a> PolicyView<'a> {
         None
     }
 
+    /// Whether some transition from `from` by `exe` pins a digest (then the executable's
+    /// content must be hashed to find the transition). O(log n).
+    pub fn transition_pinned(&self, from: u32, exe: &[u8]) -> bool {
+        let n = self.layout.transitions.count;
+        let key = |i| {
+            let r = self.record(self.layout.transitions, TRANSITION_RECORD_SIZE, i);
+            (u32_at(r, field::transition::FROM), self.string(r, field::transition::EXE), u32_at(r, field::transition::HAS_DIGEST) != 0)
+        };
+        // Canonical order: (from, exe), then the rule without a digest before those with.
+        let i = partition_point(0, n, |i| {
+            let (f, e, has) = key(i);
+            (f, e).cmp(&(from, exe)).then(has.cmp(&true)) == Ordering::Less
+        });
+        i < n && {
+            let (f, e, has) = key(i);
+            f == from && e == exe && has
+        }
+    }
+
     /// The domain a task in domain `from` (0 = unconfined) enters when it executes `exe`
     /// whose content has SHA-256 `digest` (None when unknown). A rule with a digest only
     /// matches that digest and takes precedence over the rule without one, which matches
@@ -1525,6 +1544,27 @@ impl<'a> DomainView<'a> {
         let (start, end) = self.net_range();
         let absolute = start.checked_add(index).filter(|i| *i < end)?;
         read_net_rule(self.policy, self.net_record(absolute))
+    }
+
+    /// Whether the domain may create a socket of `family` and `protocol`: some `allow`
+    /// rule with `create` names the family and the protocol (or any protocol; Unix rules
+    /// have none), and no `deny` rule with `create` does. A socket has no address when it
+    /// is made, so a deny rule's address and ports do not narrow it: `deny net create`
+    /// for a family and protocol refuses every such socket (fail closed).
+    pub fn net_create_allows(&self, family: NetFamily, protocol: Protocol) -> bool {
+        let (mut allowed, mut denied) = (false, false);
+        for r in (0..self.net_rule_count()).filter_map(|i| self.net_rule(i)) {
+            let names = r.ops & perm::bits::net::CREATE != 0
+                && r.family == family
+                && (r.protocol == Protocol::Any || family == NetFamily::Unix || r.protocol == protocol);
+            if names {
+                match r.decision {
+                    Decision::Allow => allowed = true,
+                    Decision::Deny => denied = true,
+                }
+            }
+        }
+        allowed && !denied
     }
 
     /// Whether the domain may do the network operations `ops` (bits of `perm::NET_OPS`,

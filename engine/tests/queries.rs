@@ -359,6 +359,16 @@ fn transitions_with_and_without_digest() {
         let t = v.transition_rule(1).unwrap();
         assert_eq!((t.from, t.exe, t.digest, t.to), (0, &b"/usr/bin/agent"[..], Some(DIGEST_A), 3));
         assert!(v.transition_rule(4).is_none());
+        // Pinned: some rule for (from, exe) has a digest; the same as a scan of the rules.
+        for from in 0..4 {
+            for exe in [&b"/usr/bin/agent"[..], b"/usr/bin/tool", b"/usr/bin/agen", b"/usr/bin/agent2", b"/", b"/zzz"] {
+                let scanned = (0..v.transition_count())
+                    .filter_map(|i| v.transition_rule(i))
+                    .any(|t| t.from == from && t.exe == exe && t.digest.is_some());
+                assert_eq!(v.transition_pinned(from, exe), scanned, "{from} {exe:?}");
+            }
+        }
+        assert!(v.transition_pinned(0, b"/usr/bin/agent") && v.transition_pinned(1, b"/usr/bin/tool"));
     });
     // A digest-only rule matches nothing without the digest.
     let exe_digest = sha256(b"#!/bin/sh\n");
@@ -368,6 +378,7 @@ fn transitions_with_and_without_digest() {
         ..Policy::default()
     };
     with_view(&p, |v| {
+        assert!(v.transition_pinned(0, b"/bin/x") && !v.transition_pinned(1, b"/bin/x"));
         assert_eq!(v.transition(0, b"/bin/x", None), None);
         assert_eq!(v.transition(0, b"/bin/x", Some(&exe_digest)), Some(1));
         assert_eq!(v.transition(0, b"/bin/x", Some(&[0; 32])), None);
@@ -486,4 +497,45 @@ fn globs_that_may_match_below_a_directory() {
     assert!(below(b"/a?c/x", b"/abc"));
     assert!(!below(b"/a?c/x", b"/a/c"));
     assert!(!below(&[b'/'; 2000], b"/"));
+}
+
+#[test]
+fn socket_creation_by_allow_and_deny_rules() {
+    use tcp_lsm_engine::model::{NetFamily, Protocol};
+    // agent: connect inet tcp and inet6 any, unix connect; no create rule at all.
+    with_view(&sample_policy(), |v| {
+        let agent = v.domain(1).unwrap();
+        assert!(!agent.net_create_allows(NetFamily::Inet, Protocol::Tcp));
+    });
+    let rule = |decision, family, protocol| NetRule {
+        decision,
+        ops: net_ops(&["create"]),
+        family,
+        protocol,
+        addr: [0; 16],
+        prefix_len: 0,
+        port_lo: 0,
+        port_hi: if family == NetFamily::Unix { 0 } else { 65535 },
+        unix_path: String::new(),
+    };
+    let mut p = Policy {
+        domains: vec![Domain {
+            name: "d".into(),
+            net: vec![
+                rule(Decision::Allow, NetFamily::Inet, Protocol::Any),
+                rule(Decision::Allow, NetFamily::Unix, Protocol::Any),
+                rule(Decision::Deny, NetFamily::Inet, Protocol::Udp),
+            ],
+            ..Domain::default()
+        }],
+        ..Policy::default()
+    };
+    p.canonicalize();
+    with_view(&p, |v| {
+        let d = v.domain(1).unwrap();
+        assert!(d.net_create_allows(NetFamily::Inet, Protocol::Tcp));
+        assert!(!d.net_create_allows(NetFamily::Inet, Protocol::Udp), "a deny rule wins");
+        assert!(d.net_create_allows(NetFamily::Unix, Protocol::Tcp));
+        assert!(!d.net_create_allows(NetFamily::Inet6, Protocol::Tcp));
+    });
 }

@@ -32,6 +32,7 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/ipc.h>
+#include <sys/personality.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/msg.h>
@@ -619,6 +620,23 @@ int main(int argc, char **argv)
 		if (fd < 0)
 			return report(-1);
 		return report(mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0) == MAP_FAILED ? -1 : 0);
+	}
+	if (!strcmp(op, "brk-exec")) {
+		/* personality(READ_IMPLIES_EXEC), grow the heap with brk, write a `ret` there
+		 * and call it: "ok" only if the heap became executable memory. */
+		unsigned char *heap;
+		/* From here on every mapping that can be read can run: no stdio buffer. */
+		setvbuf(stdout, NULL, _IONBF, 0);
+		if (personality(READ_IMPLIES_EXEC) < 0) {
+			printf("personality: ");
+			return report(-1);
+		}
+		heap = sbrk(1 << 16);
+		if (heap == (void *)-1)
+			return report(-1);
+		heap[0] = 0xc3;
+		((void (*)(void))heap)();
+		return report(0);
 	}
 	if (!strcmp(op, "mmap-anon-exec"))
 		return report(mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? -1 : 0);

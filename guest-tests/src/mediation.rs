@@ -19,7 +19,7 @@ type work { prefix /tmp/work; }
 type readonly { prefix /tmp/ro; }
 type xattrs { prefix /tmp/xa; }
 type secret protected { prefix /tmp/secret; }
-type probe_bin { exact /bin/tcp-probe; }
+type probe_bin { exact /bin/tcp-probe; exact /bin/tcp-probe-execstack; }
 type procfs { prefix /proc; }
 type pinned { prefix /tmp/pin; }
 type lsm_controls { prefix /sys/kernel/security/tcp; }
@@ -191,6 +191,7 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "file_names_not_taken_over_by_moves_links_or_symlinks", run: name_takeover },
     Test { name: "exec_transition_refused_through_entry_point_its_domain_wrote", run: forged_entrypoint },
     Test { name: "net_malformed_addresses_get_the_kernels_errno", run: malformed_addresses },
+    Test { name: "memory_no_executable_heap_or_stack_by_side_doors", run: exec_side_doors },
 ];
 
 /// Runs `tcp-probe ARGS` (which enters the `agent` domain) and returns its report.
@@ -1299,4 +1300,23 @@ fn malformed_addresses() -> Outcome {
     unconfined(&["bind-unspec", "0.0.0.0", "9004"], "ok")?;
     // A well-formed connect to a forbidden port is still denied.
     expect(&["connect4", "127.0.0.1", "8090"], "errno=EACCES")
+}
+
+fn exec_side_doors() -> Outcome {
+    use std::os::unix::process::ExitStatusExt;
+    // personality(READ_IMPLIES_EXEC) makes brk's heap executable: refused to a domain
+    // (brk fails, ENOMEM), not to an unconfined task, whose code in the heap runs.
+    expect(&["brk-exec"], "errno=ENOMEM")?;
+    unconfined(&["brk-exec"], "ok")?;
+    // A program asking for an executable stack cannot start in a domain (the exec fails
+    // past its point of no return: the task is killed), and starts unconfined.
+    let out = Command::new("/bin/tcp-probe")
+        .args(["exec", "/bin/tcp-probe-execstack", "attr-current"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    ensure(out.status.signal().is_some(), &format!("execstack program in a domain ended with {}", out.status))?;
+    ensure_eq(String::from_utf8_lossy(&out.stdout).trim().to_owned(), String::new(), "its output")?;
+    unconfined(&["exec", "/bin/tcp-probe-execstack", "attr-current"], "unconfined")?;
+    // What stays allowed: a normal program's heap and stack.
+    expect(&["mmap-anon-rw"], "ok")
 }
