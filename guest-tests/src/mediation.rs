@@ -1266,16 +1266,16 @@ fn forged_entrypoint() -> Outcome {
         fs::create_dir_all("/tmp/work/gate/bin").map_err(|e| e.to_string())?;
         fs::copy("/bin/tcp-probe", "/tmp/work/gate/bin/wide").map_err(|e| format!("copy probe: {e}"))?;
         fs::hard_link("/tmp/work/gate/bin/wide", "/tmp/work/alias").map_err(|e| format!("link: {e}"))?;
-        expect(&["exec", "/tmp/work/gate/bin/wide", "attr-current"], "other")?;
+        expect(&["exec", "/tmp/work/gate/bin/wide", "self-attr"], "other")?;
         expect(&["read", "/tmp/work/alias"], "ok")?;
-        expect(&["exec", "/tmp/work/gate/bin/wide", "attr-current"], "other")?;
+        expect(&["exec", "/tmp/work/gate/bin/wide", "self-attr"], "other")?;
         expect(&["write", "/tmp/work/alias"], "ok")?;
-        expect(&["exec", "/tmp/work/gate/bin/wide", "attr-current"], "errno=EACCES")?;
-        unconfined(&["exec", "/tmp/work/gate/bin/wide", "attr-current"], "unconfined")?;
+        expect(&["exec", "/tmp/work/gate/bin/wide", "self-attr"], "errno=EACCES")?;
+        unconfined(&["exec", "/tmp/work/gate/bin/wide", "self-attr"], "unconfined")?;
         // A fresh copy that the agent never wrote enters again.
         fs::remove_file("/tmp/work/gate/bin/wide").map_err(|e| e.to_string())?;
         fs::copy("/bin/tcp-probe", "/tmp/work/gate/bin/wide").map_err(|e| format!("copy probe: {e}"))?;
-        expect(&["exec", "/tmp/work/gate/bin/wide", "attr-current"], "other")
+        expect(&["exec", "/tmp/work/gate/bin/wide", "self-attr"], "other")
     })();
     let _ = fs::remove_file("/tmp/work/alias");
     let _ = fs::remove_dir_all("/tmp/work/gate");
@@ -1311,12 +1311,12 @@ fn exec_side_doors() -> Outcome {
     // A program asking for an executable stack cannot start in a domain (the exec fails
     // past its point of no return: the task is killed), and starts unconfined.
     let out = Command::new("/bin/tcp-probe")
-        .args(["exec", "/bin/tcp-probe-execstack", "attr-current"])
+        .args(["exec", "/bin/tcp-probe-execstack", "self-attr"])
         .output()
         .map_err(|e| e.to_string())?;
     ensure(out.status.signal().is_some(), &format!("execstack program in a domain ended with {}", out.status))?;
     ensure_eq(String::from_utf8_lossy(&out.stdout).trim().to_owned(), String::new(), "its output")?;
-    unconfined(&["exec", "/bin/tcp-probe-execstack", "attr-current"], "unconfined")?;
+    unconfined(&["exec", "/bin/tcp-probe-execstack", "self-attr"], "unconfined")?;
     // What stays allowed: a normal program's heap and stack.
     expect(&["mmap-anon-rw"], "ok")
 }
