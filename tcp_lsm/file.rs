@@ -530,8 +530,7 @@ pub(crate) unsafe extern "C" fn path_link(
     // SAFETY: The VFS passes the live source dentry.
     let mode = unsafe { mode_of(old_dentry) };
     // SAFETY: Hard links stay within one mount, so the old dentry is on `new_dir`'s mount.
-    let old = unsafe { fspath::with_child(new_dir, old_dentry, |name| check_name("path_link", &subject, name, inode_of(old_dentry), perm::LINK, None)) };
-    let old = old.and_then(|r| r);
+    let old = unsafe { check_child("path_link", new_dir, old_dentry, perm::LINK) };
     // SAFETY: The VFS passes the locked parent and the new dentry.
     let result = old.and_then(|()| unsafe {
         check_new_name("path_link", &subject, new_dir, new_dentry, create_perm(mode) | perm::LINK, mode & S_IFMT == S_IFLNK)
