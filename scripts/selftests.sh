@@ -17,7 +17,8 @@
 #    pristine): upstream hard-codes the LSMs it knows (ids, names, which ones have
 #    attributes), so with tcp active it would fail on tcp itself. The patch (LSM_TCP_PATCH
 #    below) teaches it tcp: id 114, name "tcp", attributes `current` and `exec` for
-#    lsm_get_self_attr (and /proc/self/attr/{current,exec}); lsm_set_self_attr accepts only
+#    lsm_get_self_attr, shown in /proc/self/attr/tcp/ (never in the shared
+#    /proc/self/attr/current, which is the other LSMs'); lsm_set_self_attr accepts only
 #    `exec` (not `current`), which the upstream set tests already expect to fail.
 # 2. Boots the test kernel (build/linux-test, already built: qemu-boot.sh --no-build) twice,
 #    on 2 vCPUs, no policy loaded, each run bounded (RUN_TIMEOUT): with lsm=landlock,tcp
@@ -171,6 +172,17 @@ LSM_TCP_PATCH=$(cat <<'EOF'
  		default:
  			break;
  		}
+@@ -189,7 +194,9 @@
+ 		count = lsm_get_self_attr(LSM_ATTR_CURRENT, ctx, &size, 0);
+ 		ASSERT_EQ(cnt_current, count);
+ 		tctx = ctx;
+-		ASSERT_EQ(0, read_proc_attr("current", attr, page_size));
++		/* tcp keeps to its own directory, never the shared file. */
++		ASSERT_EQ(0, read_proc_attr(tctx->id == LSM_ID_TCP ? "tcp/current" : "current",
++					    attr, page_size));
+ 		ASSERT_EQ(0, strcmp((char *)tctx->ctx, attr));
+ 		for (i = 1; i < count; i++) {
+ 			tctx = next_ctx(tctx);
 --- a/lsm_list_modules_test.c
 +++ b/lsm_list_modules_test.c
 @@ -131,6 +131,9 @@

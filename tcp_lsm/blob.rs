@@ -198,6 +198,10 @@ pub(crate) struct InodeSecurity {
     /// into memory, as a set of bits ([`writer_bit`]); never cleared. An exec transition
     /// out of a domain is refused through an inode that domain could have forged.
     writers: AtomicU64,
+    /// The protected type this inode is known to be of, whatever name or mount reaches
+    /// it (`protect.rs`): the hash of the type's name, bit 0 set when what appears below
+    /// it inherits the mark; 0 when none. Never cleared while the inode lives.
+    protected: AtomicU64,
 }
 
 /// The bit of [`InodeSecurity::writers`] for the domain with key `key`: one of 64 by the
@@ -229,6 +233,23 @@ impl InodeSecurity {
                 self.writers.fetch_or(bit, Ordering::Release);
             }
         }
+    }
+
+    /// The protected mark (`protect.rs`), 0 when none.
+    pub(crate) fn protected_mark(&self) -> u64 {
+        self.protected.load(Ordering::Acquire)
+    }
+
+    /// Sets the protected mark to `mark` if it is still `expected` (the first protected
+    /// name to reach the inode wins over a concurrent one).
+    pub(crate) fn replace_protected_mark(&self, expected: u64, mark: u64) {
+        let _ = self.protected.compare_exchange(expected, mark, Ordering::AcqRel, Ordering::Relaxed);
+    }
+
+    /// Sets the protected mark whatever it was (a policy load's resolution of its
+    /// protected names is authoritative for the objects they name).
+    pub(crate) fn force_protected_mark(&self, mark: u64) {
+        self.protected.store(mark, Ordering::Release);
     }
 
     /// Whether `domain` (or a domain sharing its bit) wrote this inode.

@@ -16,6 +16,7 @@ use crate::engine::perm::Class;
 use crate::engine::format::{DomainView, PolicyView, Reserved};
 use crate::policy::Loaded;
 use crate::engine::perm::bits::file as perm;
+use crate::engine::perm::bits::process;
 use crate::blob;
 use crate::fspath;
 use crate::pathcache::Reached;
@@ -86,15 +87,19 @@ unsafe fn answer(
             (Some(name), cache) => {
                 let type_id = policy.type_for_path(name);
                 if let Some(cache) = cache {
+                    // A protected object keeps its type by whatever name (`protect.rs`).
+                    let type_id = crate::protect::effective(policy, loaded.protected_index(), cache, type_id, Some(name));
                     cache.store(type_id, loaded.generation());
                     if let Some(reached) = reached {
                         cache.path.store(loaded.generation(), reached, type_id);
                     }
+                    type_id
+                } else {
+                    type_id
                 }
-                type_id
             }
             (None, Some(cache)) => match cache.load(loaded.generation()) {
-                Some(type_id) => type_id,
+                Some(type_id) => crate::protect::effective(policy, loaded.protected_index(), cache, type_id, None),
                 None => return Answer::NeedPath,
             },
             (None, None) => return Answer::NeedPath,
@@ -161,6 +166,15 @@ unsafe fn inode_of(dentry: *const bindings::dentry) -> *const bindings::inode {
 /// `path` must be a live `struct path`.
 unsafe fn check_path(op: &'static str, path: *const bindings::path, perms: u32) -> Result {
     let Some(subject) = Subject::current() else { return Ok(()) };
+    // SAFETY: Guaranteed by the caller.
+    if perms & perm::EXECUTE == 0 && unsafe { internal_path(path) } {
+        // Pipes, sockets, memfds, pidfds, namespace files, eventfds and the other objects
+        // of the internal mounts: no path rule can name them, the task made or was given
+        // them (what it does with them, a signal through a pidfd, a socket's peer, setns,
+        // is decided by the hooks of those operations), and running them is decided by
+        // what they are (`execute` below, `execmem` in `mmap_file`).
+        return Ok(());
+    }
     // SAFETY: Guaranteed by the caller; a live path holds its dentry.
     let (reached, inode) = unsafe { (Reached::of(path), inode_of((*path).dentry)) };
     if let (Some(reached), false) = (&reached, inode.is_null()) {
@@ -185,10 +199,12 @@ unsafe fn allowed_as_reached(subject: &Subject<'_>, inode: *const bindings::inod
         return false;
     }
     // SAFETY: Guaranteed by the caller.
-    let entry = unsafe { &(*blob::inode(inode)).path };
+    let security = unsafe { &*blob::inode(inode) };
     subject.with_loaded(|found| {
         found.is_some_and(|(loaded, policy, domain)| {
-            entry.lookup(loaded.generation(), reached).is_some_and(|type_id| {
+            security.path.lookup(loaded.generation(), reached).is_some_and(|type_id| {
+                // Marked protected since the entry was stored (`protect.rs`): by that type.
+                let type_id = crate::protect::effective(policy, loaded.protected_index(), security, type_id, None);
                 matches!(answer_for_type(loaded, policy, domain, type_id, perms), Answer::Policy(true, _))
             })
         })
@@ -215,6 +231,11 @@ unsafe fn check_child(op: &'static str, dir: *const bindings::path, dentry: *mut
 /// `dentry` must be live.
 unsafe fn check_dentry(op: &'static str, dentry: *mut bindings::dentry, perms: u32) -> Result {
     let Some(subject) = Subject::current() else { return Ok(()) };
+    // SAFETY: Guaranteed by the caller.
+    if unsafe { internal_object(dentry) } {
+        // As in `check_path` (`ftruncate` of a memfd, `fchmod` of a pipe).
+        return Ok(());
+    }
     // SAFETY: Guaranteed by the caller; a positive dentry's inode is live with a blob.
     let answer = unsafe { answer(&subject, inode_of(dentry), None, perms, None) };
     let object = match answer {
@@ -270,12 +291,77 @@ pub(crate) unsafe extern "C" fn bprm_check_security(bprm: *mut bindings::linux_b
     to_ret(unsafe { check_file("bprm_check_security", (*bprm).file, perm::EXECUTE) })
 }
 
+/// Executable memory whose content no file holds (anonymous memory, the heap, the
+/// stack, memfds and other objects of the kernel's internal mounts, private file pages
+/// that were written), or that is writable at the same time: refused to every domain in
+/// every mode, unless its policy grants the process permissions `needs` (`execmem` for
+/// the first, `execmem-rwx` for the second; a JIT needs them). `what` names it in reports.
+fn check_execmem(op: &'static str, subject: &Subject<'_>, needs: u32, what: &'static str) -> Result {
+    let ask = Ask::new(op, Class::Process, u64::from(needs), Object::Text(what));
+    if subject.with(|v| v.is_some_and(|(_, d)| d.process() & needs == needs)) {
+        return subject.verdict(true, EACCES, &ask);
+    }
+    subject.refuse(EACCES, &ask)
+}
+
+/// Whether `file` is on one of the kernel's internal mounts (pipes, sockets, memfds,
+/// SysV shared memory, pidfds, namespace files, anonymous inodes): objects no path rule
+/// can name ([`internal_object`] for hooks that have no mount).
+///
+/// # Safety
+///
+/// `file` must be a live open file.
+unsafe fn on_internal_mount(file: *const bindings::file) -> bool {
+    // SAFETY: Guaranteed by the caller: an open file's path is live.
+    unsafe { internal_path(&raw const (*file).f_path) }
+}
+
+/// [`on_internal_mount`] for a path.
+///
+/// # Safety
+///
+/// `path` must be a live `struct path`.
+unsafe fn internal_path(path: *const bindings::path) -> bool {
+    // SAFETY: Guaranteed by the caller: a live path's mount is live.
+    let flags = unsafe { (*(*path).mnt).mnt_flags };
+    flags & bindings::MNT_INTERNAL as c_int != 0
+}
+
+/// Whether the object of `dentry` lives on one of the kernel's internal mounts, told by
+/// its superblock for the hooks that get a dentry and no mount: pipes, sockets,
+/// anonymous inodes (eventfd, timerfd, signalfd, epoll, inotify, io_uring, BPF objects),
+/// pidfds, namespace files, secret memory, and shmem's own mount (memfds, SysV shared
+/// memory; a tmpfs the user mounts is a superblock of its own, never `SB_KERNMOUNT`).
+/// None of these file systems can be mounted by a user (`SB_NOUSER`), so for every object
+/// a dentry hook reaches this agrees with [`on_internal_mount`].
+///
+/// # Safety
+///
+/// `dentry` must be live.
+unsafe fn internal_object(dentry: *const bindings::dentry) -> bool {
+    // SAFETY: Guaranteed by the caller: a live dentry's superblock is live.
+    let (magic, flags) = unsafe { ((*(*dentry).d_sb).s_magic, (*(*dentry).d_sb).s_flags) };
+    match u32::try_from(magic) {
+        Ok(
+            bindings::PIPEFS_MAGIC
+            | bindings::SOCKFS_MAGIC
+            | bindings::ANON_INODE_FS_MAGIC
+            | bindings::NSFS_MAGIC
+            | bindings::PID_FS_MAGIC
+            | bindings::SECRETMEM_MAGIC,
+        ) => true,
+        Ok(bindings::TMPFS_MAGIC) => flags as u64 & crate::layout::SB_KERNMOUNT != 0,
+        _ => false,
+    }
+}
+
 /// `mmap_file`: mapping a file needs `mmap` on its type, executable mappings `execute`
-/// too, shared writable ones `write` too; anonymous executable mappings and
-/// writable+executable ones are refused to domains. Non-executable mappings of objects on
-/// the kernel's internal mounts (SysV shared memory, memfds, io_uring rings, other
-/// anonymous inodes) are not decided here: no path rule can name them, and their use was
-/// decided when they were created or attached (`shm_shmat`, `io_uring`).
+/// too, shared writable ones `write` too. Executable memory that no file of a type holds
+/// (anonymous memory, objects of the internal mounts such as memfds) needs `execmem`,
+/// writable and executable memory `execmem-rwx` ([`check_execmem`]). Non-executable
+/// mappings of objects on the internal mounts (SysV shared memory, memfds, io_uring
+/// rings, other anonymous inodes) are not decided here: no path rule can name them, and
+/// their use was decided when they were created or attached (`shm_shmat`, `io_uring`).
 pub(crate) unsafe extern "C" fn mmap_file(
     file: *mut bindings::file,
     _reqprot: c_ulong,
@@ -287,14 +373,27 @@ pub(crate) unsafe extern "C" fn mmap_file(
         return 0;
     }
     let Some(subject) = Subject::current() else { return 0 };
-    if prot & PROT_EXEC != 0 && (file.is_null() || prot & PROT_WRITE != 0) {
-        let what = if file.is_null() { "anonymous executable mapping" } else { "writable executable mapping" };
-        return to_ret(subject.refuse(EACCES, &ask("mmap_file", perm::EXECUTE, Object::Text(what))));
-    }
     // SAFETY: A mapped file is live, with its path set.
-    let internal = unsafe { (*(*file).f_path.mnt).mnt_flags } & bindings::MNT_INTERNAL as c_int != 0;
+    let internal = !file.is_null() && unsafe { on_internal_mount(file) };
     if prot & PROT_EXEC == 0 && internal {
         return 0;
+    }
+    if prot & PROT_EXEC != 0 {
+        let anonymous = file.is_null() || internal;
+        let (needs, what) = match (anonymous, prot & PROT_WRITE != 0) {
+            (true, true) => (process::EXECMEM | process::EXECMEM_RWX, "anonymous writable executable mapping"),
+            (true, false) => (process::EXECMEM, "anonymous executable mapping"),
+            (false, true) => (process::EXECMEM_RWX, "writable executable mapping"),
+            (false, false) => (0, ""),
+        };
+        if needs != 0 {
+            if let Err(e) = check_execmem("mmap_file", &subject, needs, what) {
+                return to_ret(Err(e));
+            }
+        }
+        if anonymous {
+            return 0;
+        }
     }
     let mut perms = perm::MMAP;
     if prot & PROT_EXEC != 0 {
@@ -308,8 +407,9 @@ pub(crate) unsafe extern "C" fn mmap_file(
     to_ret(unsafe { check_file("mmap_file", file, perms) })
 }
 
-/// `file_mprotect`: making memory executable needs a file mapping of an executable type
-/// that is not writable.
+/// `file_mprotect`: making memory executable needs a file mapping of an executable type;
+/// memory no file of a type holds, or private file pages that were written, need
+/// `execmem`, and memory writable at the same time `execmem-rwx` ([`check_execmem`]).
 pub(crate) unsafe extern "C" fn file_mprotect(
     vma: *mut bindings::vm_area_struct,
     _reqprot: c_ulong,
@@ -321,19 +421,33 @@ pub(crate) unsafe extern "C" fn file_mprotect(
     let Some(subject) = Subject::current() else { return 0 };
     // SAFETY: mprotect holds the mmap lock; the vma, its flags and its anon_vma are stable.
     let (file, vm_flags, anon) = unsafe { ((*vma).vm_file, (*vma).__bindgen_anon_2.vm_flags, (*vma).anon_vma) };
-    let what = if file.is_null() {
-        Some("anonymous memory made executable")
-    } else if prot & PROT_WRITE != 0 || vm_flags & (bindings::VM_WRITE as c_ulong) != 0 {
-        Some("writable memory made executable")
+    // SAFETY: The vma holds a reference to its file.
+    let anonymous = file.is_null() || unsafe { on_internal_mount(file) };
+    let writable = prot & PROT_WRITE != 0;
+    let (needs, what) = if anonymous {
+        if writable {
+            (process::EXECMEM | process::EXECMEM_RWX, "anonymous memory made writable and executable")
+        } else {
+            (process::EXECMEM, "anonymous memory made executable")
+        }
+    } else if writable {
+        (process::EXECMEM_RWX, "file mapping made writable and executable")
+    } else if vm_flags & (bindings::VM_WRITE as c_ulong) != 0 {
+        (process::EXECMEM, "writable memory made executable")
     } else if !anon.is_null() {
         // Private pages of the file were written (copy-on-write copies exist): what would
         // run is not the file's content (SELinux's `execmod`).
-        Some("modified private file mapping made executable")
+        (process::EXECMEM, "modified private file mapping made executable")
     } else {
-        None
+        (0, "")
     };
-    if let Some(what) = what {
-        return to_ret(subject.refuse(EACCES, &ask("file_mprotect", perm::EXECUTE, Object::Text(what))));
+    if needs != 0 {
+        if let Err(e) = check_execmem("file_mprotect", &subject, needs, what) {
+            return to_ret(Err(e));
+        }
+    }
+    if anonymous {
+        return 0;
     }
     drop(subject);
     // SAFETY: The vma holds a reference to its file.
@@ -371,31 +485,59 @@ unsafe fn mode_of(dentry: *const bindings::dentry) -> u32 {
     u32::from(unsafe { (*inode).i_mode })
 }
 
-/// Refuses a new name (made, or given by a rename or link) at `name` when the policy
-/// reserves something below it (`PolicyView::reserved_below`): the object there would
-/// stand where a protected path or a transition's executable leads, so whoever made it
-/// could take those names over. A symlink at a protected name is refused too: the
-/// protected name would lead to the link's target. Below a protected path this is an
-/// always-on protection; below a transition's executable it follows the mode.
-fn refuse_reserved(op: &'static str, subject: &Subject<'_>, name: &[u8], perms: u32, symlink: bool) -> Result {
-    let reserved = subject.with_loaded(|found| {
-        let (loaded, policy, _) = found?;
+/// Checks `perms` (a creation permission) for giving `name` to an object (`inode`: the
+/// object already there, or null). First, the name is refused when the policy reserves
+/// something below it (`PolicyView::reserved_below`): the object there would stand where
+/// a protected path or a transition's executable leads, so whoever made it could take
+/// those names over; a symlink at a protected name is refused too, as the protected name
+/// would lead to the link's target. Below a protected path this is an always-on
+/// protection; below a transition's executable it follows the mode. Then the permission
+/// on the name's type. Both from one policy, read in one RCU section (a create is on
+/// the path of every build: one section and one type lookup, not two).
+///
+/// # Safety
+///
+/// `inode` must be null or a live inode with a blob.
+unsafe fn check_new(
+    op: &'static str,
+    subject: &Subject<'_>,
+    name: &[u8],
+    inode: *const bindings::inode,
+    perms: u32,
+    symlink: bool,
+) -> Result {
+    enum New {
+        Reserved(Reserved),
+        Answer(Answer),
+    }
+    let new = subject.with_loaded(|found| {
+        let Some((loaded, policy, domain)) = found else { return New::Answer(Answer::Policy(false, 0)) };
+        let type_id = policy.type_for_path(name);
         match loaded.reserved_below(name) {
-            Some(r) => Some(r),
-            None if symlink && policy.type_is_protected(policy.type_for_path(name)) => Some(Reserved::Protected),
-            None => None,
+            Some(r) => return New::Reserved(r),
+            None if symlink && policy.type_is_protected(type_id) => return New::Reserved(Reserved::Protected),
+            None => {}
         }
+        let type_id = if inode.is_null() {
+            type_id
+        } else {
+            // SAFETY: Guaranteed by the caller.
+            let cache = unsafe { &*blob::inode(inode) };
+            let type_id = crate::protect::effective(policy, loaded.protected_index(), cache, type_id, Some(name));
+            cache.store(type_id, loaded.generation());
+            type_id
+        };
+        New::Answer(answer_for_type(loaded, policy, domain, type_id, perms))
     });
-    let what = ask(op, perms, Object::Path(name));
-    match reserved {
-        Some(Reserved::Protected) => subject.refuse(DENIED, &what),
-        Some(Reserved::Transition) => subject.verdict(false, DENIED, &what),
-        None => Ok(()),
+    match new {
+        New::Reserved(Reserved::Protected) => subject.refuse(DENIED, &ask(op, perms, Object::Path(name))),
+        New::Reserved(Reserved::Transition) => subject.verdict(false, DENIED, &ask(op, perms, Object::Path(name))),
+        New::Answer(answer) => apply(op, subject, answer, perms, Object::Path(name)),
     }
 }
 
 /// Checks `perms` (a creation permission) for giving the name `dentry` in `dir` to an
-/// object: [`refuse_reserved`], then the permission on the name's type.
+/// object ([`check_new`]).
 ///
 /// # Safety
 ///
@@ -409,12 +551,7 @@ unsafe fn check_new_name(
     symlink: bool,
 ) -> Result {
     // SAFETY: Guaranteed by the caller; the dentry (positive or not) is live.
-    unsafe {
-        fspath::with_child(dir, dentry, |name| {
-            refuse_reserved(op, subject, name, perms, symlink)?;
-            check_name(op, subject, name, inode_of(dentry), perms, None)
-        })
-    }?
+    unsafe { fspath::with_child(dir, dentry, |name| check_new(op, subject, name, inode_of(dentry), perms, symlink)) }?
 }
 
 /// [`check_new_name`] for the current task (nothing to check when unconfined).
@@ -526,7 +663,14 @@ pub(crate) unsafe extern "C" fn path_link(
     new_dir: *const bindings::path,
     new_dentry: *mut bindings::dentry,
 ) -> c_int {
-    let Some(subject) = Subject::current() else { return 0 };
+    let Some(subject) = Subject::current() else {
+        // Whoever links, a protected object stays one by its new name (`protect.rs`).
+        // SAFETY: Hard links stay within one mount; the source is positive.
+        let _ = unsafe {
+            fspath::with_child(new_dir, old_dentry, |name| crate::protect::before_link(name, inode_of(old_dentry)))
+        };
+        return 0;
+    };
     // SAFETY: The VFS passes the live source dentry.
     let mode = unsafe { mode_of(old_dentry) };
     // SAFETY: Hard links stay within one mount, so the old dentry is on `new_dir`'s mount.
@@ -578,8 +722,7 @@ unsafe fn check_move(
     // SAFETY: Guaranteed by the caller.
     unsafe {
         fspath::with_child(to_dir, to, |name| -> Result {
-            refuse_reserved(OP, subject, name, arrive, mode & S_IFMT == S_IFLNK)?;
-            check_name(OP, subject, name, inode_of(to), arrive, None)?;
+            check_new(OP, subject, name, inode_of(to), arrive, mode & S_IFMT == S_IFLNK)?;
             if is_dir {
                 check_subtree(OP, subject, name, perm::CREATE)?;
             }
@@ -651,10 +794,6 @@ pub(crate) unsafe extern "C" fn path_chown(
 /// left alone: no path rule can name them and a descriptor to them was already decided
 /// on; `fstat` on them (which every `printf` to a pipe does) reveals nothing more.
 pub(crate) unsafe extern "C" fn inode_getattr(path: *const bindings::path) -> c_int {
-    // SAFETY: The VFS passes a live path, whose mount is live.
-    if unsafe { (*(*path).mnt).mnt_flags } & bindings::MNT_INTERNAL as c_int != 0 {
-        return 0;
-    }
     // SAFETY: The VFS passes a live path.
     to_ret(unsafe { check_path("inode_getattr", path, perm::GETATTR) })
 }
@@ -794,7 +933,7 @@ unsafe fn check_typed_only(op: &'static str, subject: &Subject<'_>, file: *mut b
 /// directories are decided by their type; sockets by their peer when they were made
 /// outside the domain (`net::check_foreign_for`); devices and named fifos by their type
 /// when the policy gives them one; objects on the kernel's internal mounts (pipes,
-/// anonymous inodes) have no path type and were decided when they were made.
+/// memfds, anonymous inodes) have no path type and are left alone (`check_path`).
 ///
 /// # Safety
 ///
@@ -812,6 +951,11 @@ unsafe fn revalidate(op: &'static str, file: *mut bindings::file, perms: impl Fn
         // SAFETY: The open file holds its socket.
         return to_ret(unsafe { crate::net::check_foreign_for(op, &subject, sock) });
     }
+    // SAFETY: Guaranteed by the caller.
+    if unsafe { on_internal_mount(file) } {
+        // Pipes, memfds and the other objects of the internal mounts (`check_path`).
+        return 0;
+    }
     // SAFETY: As above.
     let perms = perms(unsafe { (*file).f_mode }, unsafe { (*file).f_flags }, kind == S_IFDIR);
     if perms == 0 {
@@ -820,14 +964,8 @@ unsafe fn revalidate(op: &'static str, file: *mut bindings::file, perms: impl Fn
     match kind {
         // SAFETY: As above.
         S_IFREG | S_IFDIR => to_ret(unsafe { check_open_file(op, &subject, file, perms) }),
-        _ => {
-            // SAFETY: An open file's mount is live.
-            if unsafe { (*(*file).f_path.mnt).mnt_flags } & bindings::MNT_INTERNAL as c_int != 0 {
-                return 0;
-            }
-            // SAFETY: As above.
-            to_ret(unsafe { check_typed_only(op, &subject, file, perms) })
-        }
+        // SAFETY: As above.
+        _ => to_ret(unsafe { check_typed_only(op, &subject, file, perms) }),
     }
 }
 
@@ -878,8 +1016,9 @@ pub(crate) unsafe extern "C" fn file_receive(file: *mut bindings::file) -> c_int
     }
 }
 
-/// Whether the inode of `dentry` has a protected type under the policy in force (by the
-/// type remembered in the inode; an unclassified inode is not known to be protected).
+/// Whether the inode of `dentry` has a protected type under the policy in force (by its
+/// protected mark, or the type remembered in the inode; an unclassified, unmarked inode
+/// is not known to be protected).
 ///
 /// # Safety
 ///
@@ -893,8 +1032,9 @@ unsafe fn is_protected(dentry: *const bindings::dentry) -> bool {
     crate::policy::with_current(|p| {
         p.is_some_and(|p| {
             // SAFETY: A positive dentry's inode is live and has a blob.
-            let type_id = unsafe { (*blob::inode(inode)).load(p.generation()) };
-            type_id.is_some_and(|t| p.view().type_is_protected(t))
+            let security = unsafe { &*blob::inode(inode) };
+            crate::protect::type_of_mark(p.protected_index(), security.protected_mark()).is_some()
+                || security.load(p.generation()).is_some_and(|t| p.view().type_is_protected(t))
         })
     })
 }

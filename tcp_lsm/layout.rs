@@ -72,6 +72,14 @@ macro_rules! mirror_size {
     };
 }
 
+/// Defines a kernel constant that bindgen cannot evaluate with the value C gives.
+macro_rules! constant {
+    ($name:ident, $c:literal) => {
+        #[allow(dead_code)]
+        pub(crate) const $name: u64 = $c;
+    };
+}
+
 // net.rs fetches socket addresses into `[u64; 16]`: room for any sockaddr_storage.
 const _: () = assert!(
     core::mem::size_of::<bindings::__kernel_sockaddr_storage>() <= core::mem::size_of::<[u64; 16]>(),

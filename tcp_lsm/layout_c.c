@@ -27,6 +27,8 @@
  * MIRROR_FIELD(s, f, r), MIRROR_SIZE(s)
  *                    the same for a struct bindgen does not emit and the LSM declares
  *                    itself (layout.rs names the Rust type)
+ * CONSTANT(c)        the value of a kernel constant that bindgen cannot evaluate (a
+ *                    macro built with BIT()), as `layout::c` (no hand copy in Rust)
  */
 
 #include <linux/audit.h>
@@ -57,6 +59,7 @@
 #include <net/af_unix.h>
 #include <net/sock.h>
 #include <uapi/linux/lsm.h>
+#include <uapi/linux/mount.h>
 #include <asm/processor.h>
 
 #define TCP_LSM_LAYOUT(kind, s, rust, val) \
@@ -71,11 +74,18 @@
 /* Structs bindgen does not emit, which the LSM declares itself (layout.rs, `mirror`). */
 #define MIRROR_FIELD(s, f, r)	TCP_LSM_LAYOUT("mirror_field", s, r, offsetof(struct s, f))
 #define MIRROR_SIZE(s)		TCP_LSM_LAYOUT("mirror_size", s, -, sizeof(struct s))
+/* Not through TCP_LSM_LAYOUT: the name must be stringified before it expands. */
+#define CONSTANT(c) \
+	asm volatile("\n.ascii \"->constant " #c " %c0 -\"" : : "i" (c))
 
 void tcp_lsm_layout(void);
 void tcp_lsm_layout(void)
 {
 	/* @@LIST@@ */
+
+	/* Constants (file.rs: objects of the kernel's internal mounts; task.rs: binds). */
+	CONSTANT(SB_KERNMOUNT);
+	CONSTANT(MS_BIND);
 
 	/*
 	 * Registration: blob sizes written in Rust and read back as offsets (setup.rs,
@@ -293,7 +303,16 @@ void tcp_lsm_layout(void)
 	FIELD(inode, i_private);
 	SIZE(inode);
 	FIELD(dentry, d_inode);
+	FIELD(dentry, d_sb);
+	FIELD(dentry, d_parent);
 	SIZE(dentry);
+	FIELD(super_block, s_magic);
+	FIELD(super_block, s_flags);
+	SIZE(super_block);
+	/* protect.rs: the directory walk of a policy load. */
+	FIELD(dir_context, actor);
+	FIELD(dir_context, pos);
+	SIZE(dir_context);
 	FIELD(qstr, name);
 	SIZE(qstr);
 	FIELD(iattr, ia_valid);

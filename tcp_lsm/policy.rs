@@ -40,6 +40,12 @@ pub(crate) struct Loaded {
     reserved: KVec<u64>,
     /// Whether a protected type has a glob rule (then the index cannot answer alone).
     reserved_globs: bool,
+    /// The protected types by the hash of their names (`protect::index`): what an
+    /// inode's protected mark means under this policy.
+    protected: KVec<(u64, u32)>,
+    /// The objects the protected types name, resolved, marked and held at load
+    /// (`protect::resolve`): never read, held for its `Drop`, which lets them go.
+    _pins: crate::protect::Pins,
 }
 
 impl Loaded {
@@ -61,6 +67,11 @@ impl Loaded {
     /// The policy, queried in place.
     pub(crate) fn view(&self) -> &format::PolicyView<'_> {
         &self.view
+    }
+
+    /// The index of protected marks (`protect::effective`).
+    pub(crate) fn protected_index(&self) -> &[(u64, u32)] {
+        &self.protected
     }
 
     /// What the policy reserves strictly below `name` (`PolicyView::reserved_below`),
@@ -192,7 +203,9 @@ pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
     let stable: &'static [u8] = unsafe { core::slice::from_raw_parts(bytes.as_ptr(), bytes.len()) };
     let view = format::PolicyView::from_layout(stable, layout);
     let (reserved, reserved_globs) = reserved_index(&view)?;
-    let loaded = Loaded { generation: AtomicU64::new(0), digest, view, bytes, reserved, reserved_globs };
+    let protected = crate::protect::index(&view)?;
+    let pins = crate::protect::resolve(&view)?;
+    let loaded = Loaded { generation: AtomicU64::new(0), digest, view, bytes, reserved, reserved_globs, protected, _pins: pins };
     let new = Arc::new(loaded, GFP_KERNEL).map_err(|_| LoadError::NoMemory)?;
     let new_ptr = Arc::into_raw(new).cast_mut();
     loop {

@@ -89,7 +89,7 @@ macro_rules! hook {
 }
 
 /// Number of hooks this LSM registers.
-const HOOK_COUNT: usize = 103;
+const HOOK_COUNT: usize = 104;
 
 /// The hook list. `security_add_hooks()` stores the id pointer in each entry and the
 /// static-call slots keep pointers to the entries, so it must live forever.
@@ -133,6 +133,7 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     hook!(inode_rmdir, file::inode_rmdir),
     hook!(inode_link, file::inode_link),
     hook!(inode_rename, file::inode_rename),
+    hook!(d_instantiate, crate::protect::d_instantiate),
     hook!(inode_setxattr, file::inode_setxattr),
     hook!(inode_removexattr, file::inode_removexattr),
     hook!(inode_getxattr, file::inode_getxattr),

@@ -395,13 +395,19 @@ pub(crate) unsafe extern "C" fn task_prlimit(
 
 /// `sb_mount` (mount, remount, bind, move, propagation changes): `mount`.
 pub(crate) unsafe extern "C" fn sb_mount(
-    _dev: *const c_char,
+    dev: *const c_char,
     _path: *const bindings::path,
     _fstype: *const c_char,
-    _flags: c_ulong,
+    flags: c_ulong,
     _data: *mut kernel::ffi::c_void,
 ) -> c_int {
-    system_op("sb_mount", system::MOUNT)
+    let result = system_op("sb_mount", system::MOUNT);
+    if result == 0 && flags as u64 & crate::layout::MS_BIND != 0 {
+        // Whoever binds, protected objects stay protected through the new mount.
+        // SAFETY: For a bind mount `dev` is the source path, a kernel copy.
+        unsafe { crate::protect::before_bind(dev) };
+    }
+    result
 }
 
 /// `sb_umount`: `mount`.

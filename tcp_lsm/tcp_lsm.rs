@@ -24,6 +24,7 @@ mod layout;
 mod net;
 mod pathcache;
 mod policy;
+mod protect;
 mod report;
 mod securityfs;
 mod setup;

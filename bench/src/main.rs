@@ -55,7 +55,7 @@ enum Command {
         /// Restrict this process with the Landlock ruleset of configuration (e) first.
         #[arg(long)]
         landlock: bool,
-        /// Fail unless /proc/self/attr/current names this domain.
+        /// Fail unless /proc/self/attr/tcp/current names this domain.
         #[arg(long)]
         expect_domain: Option<String>,
     },
@@ -132,8 +132,8 @@ fn try_main(cli: Cli) -> Result<(), String> {
                 sandbox::restrict()?;
             }
             if let Some(want) = expect_domain {
-                let got = std::fs::read_to_string("/proc/self/attr/current")
-                    .map_err(|e| format!("read /proc/self/attr/current: {e}"))?;
+                let got = std::fs::read_to_string("/proc/self/attr/tcp/current")
+                    .map_err(|e| format!("read /proc/self/attr/tcp/current: {e}"))?;
                 let got = got.trim_end_matches(['\0', '\n']);
                 if got != want {
                     return Err(format!("worker ({config}) runs in domain {got:?}, expected {want:?}"));

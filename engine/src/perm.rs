@@ -102,6 +102,7 @@ pub const SYSTEM_OPS: &[&str] = &[
 /// Process operations, bit `i` named `PROCESS_OPS[i]`.
 pub const PROCESS_OPS: &[&str] = &[
     "setuid", "setgid", "prctl", "rlimit", "nice", "scheduler", "setpgid", "setsid", "ioprio",
+    "execmem", "execmem-rwx",
 ];
 
 /// Capability names in kernel numbering (`CAP_CHOWN` = 0 ... `CAP_CHECKPOINT_RESTORE` = 40),
@@ -236,6 +237,16 @@ pub mod bits {
         pub const SETPGID: u32 = 1 << 6;
         pub const SETSID: u32 = 1 << 7;
         pub const IOPRIO: u32 = 1 << 8;
+        /// Executable memory that is not a file's own content: anonymous mappings, the
+        /// heap and stack, and private file pages that were written (SELinux's
+        /// `execmem` and `execmod`); never writable at the same time. A JIT that flips
+        /// pages between writable and executable needs it.
+        pub const EXECMEM: u32 = 1 << 9;
+        /// Memory that is writable and executable at the same time (a JIT that writes
+        /// code in place, such as V8 on x86-64 with memory protection keys). Each
+        /// property asks its own permission: anonymous memory mapped writable and
+        /// executable needs both this and `EXECMEM`.
+        pub const EXECMEM_RWX: u32 = 1 << 10;
     }
     /// Capabilities a confined domain never gets, whatever its policy says: loading
     /// kernel code, raw hardware access, rebooting, tracing, administering MAC (this LSM),
@@ -288,6 +299,7 @@ mod tests {
             ("setuid", process::SETUID), ("setgid", process::SETGID), ("prctl", process::PRCTL),
             ("rlimit", process::RLIMIT), ("nice", process::NICE), ("scheduler", process::SCHEDULER),
             ("setpgid", process::SETPGID), ("setsid", process::SETSID), ("ioprio", process::IOPRIO),
+            ("execmem", process::EXECMEM), ("execmem-rwx", process::EXECMEM_RWX),
         ]);
         for (cap, name) in [(16, "sys_module"), (17, "sys_rawio"), (22, "sys_boot"), (19, "sys_ptrace"),
             (33, "mac_admin"), (32, "mac_override"), (39, "bpf")] {

@@ -374,7 +374,7 @@ fn domain_records() {
     assert_eq!(class_after(|b| { let o = at(b, d::IPC); put_u32(b, o, 8) }), ErrorClass::BadValue);
     assert_eq!(class_after(|b| { let o = at(b, d::CAPABILITIES); put_u64(b, o, 1 << 41) }), ErrorClass::BadValue);
     assert_eq!(class_after(|b| { let o = at(b, d::SYSTEM); put_u32(b, o, 1 << 10) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, d::PROCESS); put_u32(b, o, 1 << 9) }), ErrorClass::BadValue);
+    assert_eq!(class_after(|b| { let o = at(b, d::PROCESS); put_u32(b, o, 1 << 11) }), ErrorClass::BadValue);
     // Ranges: domain 0 (agent) has 5 file rules and 6 net rules.
     assert_eq!(class_after(|b| { let o = at(b, d::FILE_START); put_u32(b, o, 1) }), ErrorClass::BadLayout);
     assert_eq!(class_after(|b| { let o = at(b, d::FILE_COUNT); put_u32(b, o, 100) }), ErrorClass::BadLayout);

@@ -450,6 +450,26 @@ fn reserved_names_below_a_directory() {
 }
 
 #[test]
+fn protected_objects_and_what_inherits_their_protection() {
+    with_view(&sample_policy(), |v| {
+        let mut objects = Vec::new();
+        v.protected_objects(|t, p| objects.push((t, String::from_utf8(p.to_vec()).unwrap())));
+        objects.sort();
+        let want = [(ETC, "/etc"), (ETC, "/etc/passwd"), (SECRET, "/etc/shadow"), (SECRET, "/etc/ssl/private")];
+        assert_eq!(objects, want.map(|(t, p)| (t, p.to_owned())));
+        // Everything below /etc/ssl/private is secret; below /etc some names are secret,
+        // below /etc/shadow (an exact rule) things would be etc, below /usr unnamed.
+        assert!(v.uniform_below(b"/etc/ssl/private", SECRET));
+        assert!(v.uniform_below(b"/etc/ssl/private/keys", SECRET));
+        assert!(!v.uniform_below(b"/etc", ETC));
+        assert!(!v.uniform_below(b"/etc/shadow", SECRET));
+        assert!(v.uniform_below(b"/etc/shadow", ETC));
+        assert!(!v.uniform_below(b"/usr", BIN));
+        assert!(!v.uniform_below(b"/etc/ssl/private", 0));
+    });
+}
+
+#[test]
 fn types_that_objects_below_a_directory_may_have() {
     with_view(&sample_policy(), |v| {
         let types = |dir: &str| {

@@ -50,6 +50,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -553,7 +554,7 @@ int main(int argc, char **argv)
 		int src = open(a, O_RDONLY);
 		int mfd = memfd_create("probe", MFD_CLOEXEC);
 		ssize_t n;
-		char *args[] = { "probe", "attr-current", NULL };
+		char *args[] = { "probe", "self-attr", NULL };
 
 		if (src < 0 || mfd < 0)
 			return report(-1);
@@ -637,6 +638,153 @@ int main(int argc, char **argv)
 		heap[0] = 0xc3;
 		((void (*)(void))heap)();
 		return report(0);
+	}
+	/*
+	 * Objects of the kernel's internal mounts, used as event loops and runtimes do; each
+	 * prints the first step that failed.
+	 */
+	if (!strcmp(op, "pipe-ioctl")) {
+		int p[2], n = 0, on = 1;
+
+		if (pipe(p))
+			return report(-1);
+		if (write(p[1], "x", 1) != 1) {
+			printf("write: ");
+			return report(-1);
+		}
+		if (ioctl(p[0], FIONREAD, &n) || n != 1) {
+			printf("FIONREAD: ");
+			return report(-1);
+		}
+		if (ioctl(p[0], FIOCLEX)) {
+			printf("FIOCLEX: ");
+			return report(-1);
+		}
+		return report(ioctl(p[1], FIONBIO, &on));
+	}
+	if (!strcmp(op, "socketpair-ioctl")) {
+		int sv[2], on = 1, n = -1;
+
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) {
+			printf("socketpair: ");
+			return report(-1);
+		}
+		if (ioctl(sv[0], FIONBIO, &on)) {
+			printf("FIONBIO: ");
+			return report(-1);
+		}
+		return report(ioctl(sv[0], FIONREAD, &n));
+	}
+	if (!strcmp(op, "pidfd-wait")) {
+		/* pidfd_open of one's own child, then waitid(P_PIDFD). */
+		siginfo_t info;
+		pid_t child = fork();
+		int pfd;
+
+		if (child == 0)
+			_exit(7);
+		if (child < 0)
+			return report(-1);
+		pfd = syscall(SYS_pidfd_open, child, 0);
+		if (pfd < 0) {
+			printf("pidfd_open: ");
+			waitpid(child, NULL, 0);
+			return report(-1);
+		}
+		if (waitid(P_PIDFD, pfd, &info, WEXITED))
+			return report(-1);
+		return report(info.si_status == 7 ? 0 : -1);
+	}
+	if (!strcmp(op, "ns-open"))
+		return report(open("/proc/self/ns/net", O_RDONLY));
+	if (!strcmp(op, "pipe-reopen")) {
+		/* Opens the read end of a pipe again through /proc/self/fd. */
+		int p[2];
+		char path[64], c;
+
+		if (pipe(p) || write(p[1], "y", 1) != 1)
+			return report(-1);
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", p[0]);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			return report(-1);
+		return report(read(fd, &c, 1) == 1 && c == 'y' ? 0 : -1);
+	}
+	if (!strcmp(op, "memfd-rw")) {
+		/* memfd: write, ftruncate, fchmod, a shared writable mapping. */
+		int mfd = memfd_create("probe", MFD_CLOEXEC);
+		char *m, back[4];
+
+		if (mfd < 0)
+			return report(-1);
+		if (write(mfd, "abc", 3) != 3) {
+			printf("write: ");
+			return report(-1);
+		}
+		if (ftruncate(mfd, 4096)) {
+			printf("ftruncate: ");
+			return report(-1);
+		}
+		if (fchmod(mfd, 0600)) {
+			printf("fchmod: ");
+			return report(-1);
+		}
+		m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+		if (m == MAP_FAILED) {
+			printf("mmap: ");
+			return report(-1);
+		}
+		m[3] = 'd';
+		return report(pread(mfd, back, 4, 0) == 4 && !memcmp(back, "abcd", 4) ? 0 : -1);
+	}
+	if (!strcmp(op, "eventfd-rw")) {
+		uint64_t v = 5;
+		int efd = eventfd(0, EFD_CLOEXEC);
+
+		if (efd < 0)
+			return report(-1);
+		if (write(efd, &v, sizeof(v)) != sizeof(v)) {
+			printf("write: ");
+			return report(-1);
+		}
+		v = 0;
+		return report(read(efd, &v, sizeof(v)) == sizeof(v) && v == 5 ? 0 : -1);
+	}
+	if (!strcmp(op, "memfd-mmap-exec")) {
+		/* A memfd mapped executable: memory no file of a type holds. */
+		int mfd = memfd_create("probe", MFD_CLOEXEC);
+
+		if (mfd < 0 || ftruncate(mfd, 4096))
+			return report(-1);
+		return report(mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_SHARED, mfd, 0) == MAP_FAILED ? -1 : 0);
+	}
+	if (!strcmp(op, "jit-wx") || !strcmp(op, "jit-rwx")) {
+		/*
+		 * What a JIT does: jit-wx writes a `ret` into anonymous memory, flips it to
+		 * executable and calls it; jit-rwx maps it writable and executable at once.
+		 * Prints the step that failed, or "ok" after the call returned.
+		 */
+		int rwx = !strcmp(op, "jit-rwx");
+		unsigned char *code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | (rwx ? PROT_EXEC : 0),
+					   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (code == MAP_FAILED) {
+			printf("mmap: ");
+			return report(-1);
+		}
+		code[0] = 0xc3;
+		if (!rwx && mprotect(code, 4096, PROT_READ | PROT_EXEC)) {
+			printf("mprotect: ");
+			return report(-1);
+		}
+		((void (*)(void))code)();
+		return report(0);
+	}
+	if (!strcmp(op, "mprotect-rwx")) {
+		void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return report(-1);
+		return report(mprotect(p, 4096, PROT_READ | PROT_WRITE | PROT_EXEC));
 	}
 	if (!strcmp(op, "mmap-anon-exec"))
 		return report(mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? -1 : 0);
@@ -842,6 +990,15 @@ int main(int argc, char **argv)
 		return report(syscall(__NR_io_uring_setup, 4, &p));
 	}
 	if (!strcmp(op, "attr-current")) {
+		/* tcp's own /proc attribute (never the shared /proc/self/attr/current). */
+		char buf[128];
+		if (read_file("/proc/self/attr/tcp/current", buf, sizeof(buf)))
+			return report(-1);
+		printf("%s\n", buf);
+		return 0;
+	}
+	if (!strcmp(op, "attr-shared")) {
+		/* The shared /proc/self/attr/current: another LSM's, or nobody's (EINVAL). */
 		char buf[128];
 		if (read_file("/proc/self/attr/current", buf, sizeof(buf)))
 			return report(-1);
@@ -988,7 +1145,7 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		pid = fork();
 		if (pid == 0) {
-			if (read_file("/proc/self/attr/current", buf, sizeof(buf)))
+			if (read_file("/proc/self/attr/tcp/current", buf, sizeof(buf)))
 				exit(report(-1));
 			printf("child=%s\n", buf);
 			exit(0);

@@ -119,6 +119,20 @@ domain jail {
     allow file procfs { read getattr };
 }
 
+# A JIT: executable memory that no file holds (execmem), and memory writable and
+# executable at once (execmem-rwx); `flipper` only the first.
+domain jit {
+    allow file probe_bin { read execute mmap getattr };
+    allow file procfs { read getattr };
+    allow process { execmem execmem-rwx };
+}
+
+domain flipper {
+    allow file probe_bin { read execute mmap getattr };
+    allow file procfs { read getattr };
+    allow process execmem;
+}
+
 domain mounter {
     allow file probe_bin { read execute mmap getattr };
     allow file procfs { read getattr };
@@ -192,6 +206,9 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "exec_transition_refused_through_entry_point_its_domain_wrote", run: forged_entrypoint },
     Test { name: "net_malformed_addresses_get_the_kernels_errno", run: malformed_addresses },
     Test { name: "memory_no_executable_heap_or_stack_by_side_doors", run: exec_side_doors },
+    Test { name: "memory_jit_granted_by_execmem_and_execmem_rwx_only", run: jit_memory },
+    Test { name: "file_internal_objects_usable_as_unconfined", run: internal_objects },
+    Test { name: "file_protected_objects_stay_protected_by_any_name_or_mount", run: protected_objects },
 ];
 
 /// Runs `tcp-probe ARGS` (which enters the `agent` domain) and returns its report.
@@ -257,19 +274,25 @@ pub(crate) fn load_policy(text: &str) -> Outcome {
     Ok(())
 }
 
-/// Whether `/proc/<pid>/attr/current` is this LSM's: LSMs that also provide it and come
-/// first in `lsm=` (AppArmor, SELinux, Smack) answer instead.
-fn procattr_is_ours() -> bool {
+/// Whether the shared `/proc/<pid>/attr/current` belongs to another LSM of `lsm=`
+/// (AppArmor, SELinux, Smack); with none of them it is nobody's.
+fn shared_procattr_owned() -> bool {
     let list = fs::read_to_string("/sys/kernel/security/lsm").unwrap_or_default();
-    !list.split(',').any(|l| matches!(l.trim(), "apparmor" | "selinux" | "smack"))
+    list.split(',').any(|l| matches!(l.trim(), "apparmor" | "selinux" | "smack"))
 }
 
 fn domain_entered() -> Outcome {
     expect(&["self-attr"], "agent")?;
-    if procattr_is_ours() {
-        expect(&["attr-current"], "agent")?;
-        let own = fs::read_to_string("/proc/self/attr/current").map_err(|e| e.to_string())?;
-        ensure_eq(own, "unconfined\n".to_owned(), "the test runner's own domain")?;
+    // tcp's domain is in its own /proc/PID/attr/tcp/ ...
+    expect(&["attr-current"], "agent")?;
+    let own = fs::read_to_string("/proc/self/attr/tcp/current").map_err(|e| e.to_string())?;
+    ensure_eq(own, "unconfined\n".to_owned(), "the test runner's own domain")?;
+    // ... never in the shared file, which stays the other LSMs' (or nobody's).
+    let shared = probe(&["attr-shared"])?;
+    if shared_procattr_owned() {
+        ensure(shared != "agent", format!("the shared /proc/self/attr/current shows tcp's domain: {shared}"))?;
+    } else {
+        ensure_eq(shared, "errno=EINVAL".to_owned(), "the shared /proc/self/attr/current without another LSM")?;
     }
     Ok(())
 }
@@ -366,9 +389,9 @@ fn exec_checks() -> Outcome {
     expect(&["exec", "/bin/busybox", "true"], "errno=EACCES")?;
     // A script in an allowed-to-read but not executable type.
     expect(&["exec", "/tmp/work/script.sh"], "errno=EACCES")?;
-    // A copy of an allowed program in a memfd has no allowed path: the domain cannot even
-    // write it there (running one filled elsewhere: `exec_more`).
-    expect(&["memfd-exec", "/bin/tcp-probe"], "memfd-write: errno=EACCES")
+    // A copy of an allowed program in a memfd has no type to execute: the domain may fill
+    // the memfd (its own memory) but not run it (one filled elsewhere: `exec_more`).
+    expect(&["memfd-exec", "/bin/tcp-probe"], "errno=EACCES")
 }
 
 fn memory() -> Outcome {
@@ -1015,8 +1038,8 @@ fn memfd_with_probe() -> Result<fs::File, String> {
 }
 
 fn exec_more() -> Outcome {
-    // A domain cannot fill a memfd (it has no type) ...
-    expect(&["memfd-exec", "/bin/tcp-probe"], "memfd-write: errno=EACCES")?;
+    // A domain cannot run a memfd it filled (it has no type to execute) ...
+    expect(&["memfd-exec", "/bin/tcp-probe"], "errno=EACCES")?;
     // ... and cannot run one filled by an unconfined task, which can.
     ensure_eq(probe_unconfined_with_stdin(memfd_with_probe()?, &["fexecve-fd", "0"])?, "unconfined".to_owned(), "unconfined fexecve")?;
     ensure_eq(probe_with_stdin(memfd_with_probe()?, &["fexecve-fd", "0"])?, "errno=EACCES".to_owned(), "fexecve in the domain")?;
@@ -1159,9 +1182,7 @@ fn behaviour_limits() -> Outcome {
     let report = probe_in("busy", &["flood-fork-attr", "100", "/tmp/work/behaviour"])?;
     let (flood, child) = report.split_once(' ').ok_or_else(|| format!("flood-fork-attr printed {report:?}"))?;
     ensure((59..=75).contains(&denied_count(flood)?), format!("busy again: {flood}"))?;
-    if procattr_is_ours() {
-        ensure_eq(child, "child=jail", "the child's domain")?;
-    }
+    ensure_eq(child, "child=jail", "the child's domain")?;
     let _ = crate::reporting::drain_events()?;
     // `audit` only reports: every open succeeds, and one event says the limit passed.
     let denied = denied_count(&probe_in("noisy", &["flood", "100", "/tmp/work/behaviour"])?)?;
@@ -1314,9 +1335,120 @@ fn exec_side_doors() -> Outcome {
         .args(["exec", "/bin/tcp-probe-execstack", "self-attr"])
         .output()
         .map_err(|e| e.to_string())?;
-    ensure(out.status.signal().is_some(), &format!("execstack program in a domain ended with {}", out.status))?;
+    ensure(
+        out.status.signal().is_some(),
+        &format!("execstack program in a domain ended with {}: {}", out.status, String::from_utf8_lossy(&out.stdout).trim()),
+    )?;
     ensure_eq(String::from_utf8_lossy(&out.stdout).trim().to_owned(), String::new(), "its output")?;
     unconfined(&["exec", "/bin/tcp-probe-execstack", "self-attr"], "unconfined")?;
     // What stays allowed: a normal program's heap and stack.
     expect(&["mmap-anon-rw"], "ok")
+}
+
+fn jit_memory() -> Outcome {
+    // Executable memory that no file holds is refused to a domain in every mode unless its
+    // policy grants `execmem`; memory writable and executable at once needs `execmem-rwx`
+    // too. Each case next to the same call unconfined.
+    let cases: &[(&[&str], &str, &str, &str)] = &[
+        // (probe args, agent (no grant) and rollout (alert mode), flipper (execmem), jit (both))
+        (&["jit-wx"], "mprotect: errno=EACCES", "ok", "ok"),
+        (&["jit-rwx"], "mmap: errno=EACCES", "mmap: errno=EACCES", "ok"),
+        (&["mmap-anon-exec"], "errno=EACCES", "ok", "ok"),
+        (&["mprotect-exec"], "errno=EACCES", "ok", "ok"),
+        (&["mprotect-rwx"], "errno=EACCES", "errno=EACCES", "ok"),
+        (&["memfd-mmap-exec"], "errno=EACCES", "ok", "ok"),
+        // The heap after personality(READ_IMPLIES_EXEC) is writable and executable.
+        (&["brk-exec"], "errno=ENOMEM", "errno=ENOMEM", "ok"),
+    ];
+    for (args, none, wx, both) in cases {
+        let what = args.join(" ");
+        unconfined(args, "ok")?;
+        ensure_eq(probe(args)?, (*none).to_owned(), &format!("agent (no grant): {what}"))?;
+        ensure_eq(probe_in("rollout", args)?, (*none).to_owned(), &format!("rollout (alert mode, no grant): {what}"))?;
+        ensure_eq(probe_in("flipper", args)?, (*wx).to_owned(), &format!("flipper (execmem): {what}"))?;
+        ensure_eq(probe_in("jit", args)?, (*both).to_owned(), &format!("jit (execmem execmem-rwx): {what}"))?;
+    }
+    // Running a memfd as a program is not executable memory: it has no type to execute,
+    // even for a domain granted execmem.
+    ensure_eq(
+        probe_in("jit", &["memfd-exec", "/bin/tcp-probe"])?,
+        "errno=EACCES".to_owned(),
+        "jit: fexecve of a memfd",
+    )?;
+    unconfined(&["memfd-exec", "/bin/tcp-probe"], "unconfined")
+}
+
+fn internal_objects() -> Outcome {
+    // Objects of the kernel's internal mounts (pipes, socket pairs, pidfds, namespace
+    // files, memfds, eventfds) work in a domain as they do unconfined: ioctl on pipes and
+    // sockets (event loops), pidfd_open and waitid(P_PIDFD), /proc/self/ns, reopening a
+    // pipe through /proc/self/fd, write, ftruncate, fchmod and shared mappings of a memfd.
+    for op in ["pipe-ioctl", "socketpair-ioctl", "pidfd-wait", "ns-open", "pipe-reopen", "memfd-rw", "eventfd-rw"] {
+        unconfined(&[op], "ok")?;
+        expect(&[op], "ok")?;
+        ensure_eq(probe_in("rollout", &[op])?, "ok".to_owned(), &format!("rollout: {op}"))?;
+    }
+    Ok(())
+}
+
+fn protected_objects() -> Outcome {
+    // Root gives protected objects other names in the agent's workspace: a hard link of a
+    // file that existed when the policy was loaded, one of a file made afterwards in the
+    // protected directory, a bind mount of a file and of the whole directory. Through
+    // every alias the agent gets what it gets on the protected type (`getattr` only):
+    // no read, no write, no unlink, no rename; the unconfined runner reads them all.
+    write("/tmp/secret/late", "made after the load\n")?;
+    write("/tmp/secret/spare", "a file to remove through the bind mount\n")?;
+    let _ = fs::remove_file("/tmp/work/alias-key");
+    let _ = fs::remove_file("/tmp/work/alias-late");
+    fs::hard_link("/tmp/secret/key", "/tmp/work/alias-key").map_err(|e| format!("link key: {e}"))?;
+    fs::hard_link("/tmp/secret/late", "/tmp/work/alias-late").map_err(|e| format!("link late: {e}"))?;
+    write("/tmp/work/bound-key", "")?;
+    fs::create_dir_all("/tmp/work/bound-dir").map_err(|e| e.to_string())?;
+    use nix::mount::{mount, umount, MsFlags};
+    let bind = |from: &str, to: &str| {
+        mount(Some(from), to, None::<&str>, MsFlags::MS_BIND, None::<&str>).map_err(|e| format!("bind {from} {to}: {e}"))
+    };
+    bind("/tmp/secret/key", "/tmp/work/bound-key")?;
+    bind("/tmp/secret", "/tmp/work/bound-dir")?;
+    let result = (|| {
+        for alias in ["/tmp/work/alias-key", "/tmp/work/alias-late", "/tmp/work/bound-key", "/tmp/work/bound-dir/key"] {
+            unconfined(&["read", alias], "ok")?;
+            // Twice: a read through the alias must not lower what the inode is known to be.
+            expect(&["read", alias], "errno=EACCES")?;
+            expect(&["read", alias], "errno=EACCES")?;
+            expect(&["write", alias], "errno=EACCES")?;
+            expect(&["stat", alias], "ok")?;
+        }
+        for alias in ["/tmp/work/alias-key", "/tmp/work/alias-late", "/tmp/work/bound-dir/key"] {
+            expect(&["unlink", alias], "errno=EACCES")?;
+            // Within the alias's own mount (across mounts the kernel says EXDEV first).
+            let dir = alias.rsplit_once('/').map_or("/tmp/work", |(d, _)| d);
+            expect(&["rename", alias, &format!("{dir}/moved")], "errno=EACCES")?;
+            expect(&["link", alias, &format!("{dir}/third")], "errno=EACCES")?;
+        }
+        // The protected names themselves, as before.
+        expect(&["read", "/tmp/secret/key"], "errno=EACCES")?;
+        expect(&["read", "/tmp/secret/late"], "errno=EACCES")?;
+        // Removing through the bind mount is what removed the protected file itself: the
+        // control removes a spare one.
+        expect(&["unlink", "/tmp/work/bound-dir/spare"], "errno=EACCES")?;
+        unconfined(&["unlink", "/tmp/work/bound-dir/spare"], "ok")?;
+        ensure(fs::metadata("/tmp/secret/key").is_ok(), "the protected file is still there")?;
+        // A reload (same policy) resolves the protected names again: still protected.
+        load_policy(&policy_text()?)?;
+        expect(&["read", "/tmp/work/alias-key"], "errno=EACCES")?;
+        expect(&["read", "/tmp/work/bound-dir/key"], "errno=EACCES")?;
+        // What the workspace's own files get is unchanged (a fresh root-owned file: the
+        // capability test gave /tmp/work/a away).
+        write("/tmp/work/plain-after-reload", "x\n")?;
+        expect(&["read", "/tmp/work/plain-after-reload"], "ok")
+    })();
+    let _ = umount("/tmp/work/bound-dir");
+    let _ = umount("/tmp/work/bound-key");
+    for f in ["/tmp/work/alias-key", "/tmp/work/alias-late", "/tmp/work/bound-key", "/tmp/secret/late", "/tmp/work/plain-after-reload"] {
+        let _ = fs::remove_file(f);
+    }
+    let _ = fs::remove_dir("/tmp/work/bound-dir");
+    result
 }

@@ -669,6 +669,27 @@ impl Lowerer<'_> {
                     u32::try_from(bits).unwrap_or(u32::MAX);
             }
             class => {
+                let jit = u64::from(perm::bits::process::EXECMEM | perm::bits::process::EXECMEM_RWX);
+                if class == Class::Process && r.decision == Decision::Allow && bits & jit != 0 {
+                    let granted: Vec<&str> = ["`execmem`", "`execmem-rwx`"]
+                        .into_iter()
+                        .filter(|n| {
+                            perm::bit_of(perm::PROCESS_OPS, n.trim_matches('`'))
+                                .is_some_and(|b| bits & (1u64 << b) != 0)
+                        })
+                        .collect();
+                    self.push(
+                        Diagnostic::warning(
+                            r.perms.span,
+                            format!(
+                                "{} {} the domain run code that no file holds (a JIT): code it writes at run time is not checked against any type",
+                                english_list(&granted),
+                                if granted.len() == 1 { "lets" } else { "let" }
+                            ),
+                        )
+                        .with_help("grant it only to domains that run a JIT (Node.js, the JVM, PyPy, LuaJIT)"),
+                    );
+                }
                 let map = if r.decision == Decision::Allow {
                     &mut acc.allow_sets
                 } else {
