@@ -8,6 +8,9 @@ APT_PACKAGES=(
   cpio qemu-system-x86 busybox-static xz-utils make python3 libc6-dev gcc
   libcap-dev rsync
 )
+# Node.js for the runtimes guest suite (scripts/node-bundle.sh): any node on PATH will
+# do; Debian's when there is none.
+command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
 # Pinned: bindgen 0.73.0 lays out struct task_struct wrongly on SMP kernels (rust-bindgen
 # issue 3406: a padding field in an over-aligned wrapper shifts every field after
 # rt_priority by 64 bytes). 0.72.1 matches the C compiler; the kernel build checks every

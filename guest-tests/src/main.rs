@@ -8,6 +8,9 @@
 //! [--inject-failure]`, or `tcp-guest-tests --bench-load` for the policy load benchmark.
 //! `--suite stress [--seconds N]` runs the concurrency stress suite (`stress.rs`) for N
 //! seconds (default 60); it is not part of the default set of suites.
+//! `--suite runtimes` runs Node.js confined (`runtimes.rs`); it needs the node bundle at
+//! `/add/node-bundle` (`scripts/node-bundle.sh`, `qemu-boot.sh --add build/node-bundle`)
+//! and fails without it; the default set includes it only when the bundle is there.
 //! `--expect inactive` runs the tests for a kernel booted without `tcp` in `lsm=`;
 //! `--inject-failure` adds a test that always fails, to prove the pipeline turns red.
 
@@ -20,6 +23,7 @@ mod helpers;
 mod mediation;
 mod policy;
 mod reporting;
+mod runtimes;
 mod securityfs;
 mod stress;
 
@@ -27,7 +31,7 @@ use std::process::ExitCode;
 
 use harness::Test;
 
-const USAGE: &str = "usage: tcp-guest-tests [--expect active|inactive] [--suite securityfs|policy|mediation|reporting|stress] [--seconds N] [--filter TEXT] [--inject-failure]";
+const USAGE: &str = "usage: tcp-guest-tests [--expect active|inactive] [--suite securityfs|policy|mediation|reporting|runtimes|stress] [--seconds N] [--filter TEXT] [--inject-failure]";
 
 fn injected_failure() -> harness::Outcome {
     Err("deliberate failure requested with --inject-failure".to_owned())
@@ -68,7 +72,7 @@ fn main() -> ExitCode {
             },
             "--inject-failure" => inject = true,
             "--suite" => match it.next().map(String::as_str) {
-                Some(name @ ("securityfs" | "policy" | "mediation" | "reporting" | "stress")) => suite = Some(name.to_owned()),
+                Some(name @ ("securityfs" | "policy" | "mediation" | "reporting" | "runtimes" | "stress")) => suite = Some(name.to_owned()),
                 _ => return usage(),
             },
             // The stress suite's time bound (the whole suite, in seconds).
@@ -85,7 +89,12 @@ fn main() -> ExitCode {
         (true, Some("policy")) => &[policy::ACTIVE],
         (true, Some("mediation")) => &[mediation::ACTIVE],
         (true, Some("reporting")) => &[reporting::ACTIVE],
+        (true, Some("runtimes")) => &[runtimes::ACTIVE],
         (true, Some("stress")) => &[stress::ACTIVE],
+        // The runtimes suite loads its own policy last, and only when node was added.
+        (true, _) if runtimes::bundle_present() => {
+            &[securityfs::ACTIVE, policy::ACTIVE, mediation::ACTIVE, reporting::ACTIVE, runtimes::ACTIVE]
+        }
         (true, _) => &[securityfs::ACTIVE, policy::ACTIVE, mediation::ACTIVE, reporting::ACTIVE],
     };
     let mut tests: Vec<&Test> = suites
