@@ -84,28 +84,29 @@ unsafe fn answer(
             unsafe { &*blob::inode(inode) }
         });
         let type_id = match (name, cache) {
-            (Some(name), cache) => {
-                let type_id = policy.type_for_path(name);
-                if let Some(cache) = cache {
-                    // A protected object keeps its type by whatever name (`protect.rs`).
-                    let type_id = crate::protect::effective(policy, loaded.protected_index(), cache, type_id, Some(name));
-                    cache.store(type_id, loaded.generation());
-                    if let Some(reached) = reached {
-                        cache.path.store(loaded.generation(), reached, type_id);
-                    }
-                    type_id
-                } else {
-                    type_id
-                }
-            }
+            (Some(name), cache) => remember(loaded, cache, name, policy.type_for_path(name), reached),
             (None, Some(cache)) => match cache.load(loaded.generation()) {
-                Some(type_id) => crate::protect::effective(policy, loaded.protected_index(), cache, type_id, None),
+                Some(type_id) => crate::protect::effective(loaded, cache, type_id, None),
                 None => return Answer::NeedPath,
             },
             (None, None) => return Answer::NeedPath,
         };
         answer_for_type(loaded, policy, domain, type_id, perms)
     })
+}
+
+/// The type of an object reached by `name`, whose type by name is `type_id`: its
+/// protected type if its inode is marked (`protect.rs`; an inode reached by a protected
+/// name gets the mark), remembered in the inode (`cache`, when there is an inode) for
+/// the policy in force, and with `reached` for that path too (`pathcache.rs`).
+fn remember(loaded: &Loaded, cache: Option<&blob::InodeSecurity>, name: &[u8], type_id: u32, reached: Option<&Reached>) -> u32 {
+    let Some(cache) = cache else { return type_id };
+    let type_id = crate::protect::effective(loaded, cache, type_id, Some(name));
+    cache.store(type_id, loaded.generation());
+    if let Some(reached) = reached {
+        cache.path.store(loaded.generation(), reached, type_id);
+    }
+    type_id
 }
 
 /// The policy's answer for `perms` on an object of type `type_id`.
@@ -204,7 +205,7 @@ unsafe fn allowed_as_reached(subject: &Subject<'_>, inode: *const bindings::inod
         found.is_some_and(|(loaded, policy, domain)| {
             security.path.lookup(loaded.generation(), reached).is_some_and(|type_id| {
                 // Marked protected since the entry was stored (`protect.rs`): by that type.
-                let type_id = crate::protect::effective(policy, loaded.protected_index(), security, type_id, None);
+                let type_id = crate::protect::effective(loaded, security, type_id, None);
                 matches!(answer_for_type(loaded, policy, domain, type_id, perms), Answer::Policy(true, _))
             })
         })
@@ -518,15 +519,11 @@ unsafe fn check_new(
             None if symlink && policy.type_is_protected(type_id) => return New::Reserved(Reserved::Protected),
             None => {}
         }
-        let type_id = if inode.is_null() {
-            type_id
-        } else {
+        let cache = (!inode.is_null()).then(|| {
             // SAFETY: Guaranteed by the caller.
-            let cache = unsafe { &*blob::inode(inode) };
-            let type_id = crate::protect::effective(policy, loaded.protected_index(), cache, type_id, Some(name));
-            cache.store(type_id, loaded.generation());
-            type_id
-        };
+            unsafe { &*blob::inode(inode) }
+        });
+        let type_id = remember(loaded, cache, name, type_id, None);
         New::Answer(answer_for_type(loaded, policy, domain, type_id, perms))
     });
     match new {
@@ -664,11 +661,14 @@ pub(crate) unsafe extern "C" fn path_link(
     new_dentry: *mut bindings::dentry,
 ) -> c_int {
     let Some(subject) = Subject::current() else {
-        // Whoever links, a protected object stays one by its new name (`protect.rs`).
-        // SAFETY: Hard links stay within one mount; the source is positive.
-        let _ = unsafe {
-            fspath::with_child(new_dir, old_dentry, |name| crate::protect::before_link(name, inode_of(old_dentry)))
-        };
+        // Whoever links, a protected object stays one by its new name (`protect.rs`); the
+        // name is built only when the policy protects something.
+        if crate::protect::any_protected() {
+            // SAFETY: Hard links stay within one mount; the source is positive.
+            let _ = unsafe {
+                fspath::with_child(new_dir, old_dentry, |name| crate::protect::before_link(name, inode_of(old_dentry)))
+            };
+        }
         return 0;
     };
     // SAFETY: The VFS passes the live source dentry.

@@ -35,7 +35,7 @@ use kernel::prelude::*;
 
 use crate::blob::{self, InodeSecurity};
 use crate::engine::format::PolicyView;
-use crate::policy::LoadError;
+use crate::policy::{LoadError, Loaded};
 
 /// Most objects one policy load resolves, marks and holds.
 pub(crate) const MAX_PINNED: usize = 4096;
@@ -54,7 +54,7 @@ pub(crate) fn mark_of(view: &PolicyView<'_>, type_id: u32, inherit: bool) -> u64
 }
 
 /// The protected types of `view` by the hash of their names, sorted, for
-/// `Loaded::protected_type`.
+/// [`type_of_mark`].
 pub(crate) fn index(view: &PolicyView<'_>) -> Result<KVec<(u64, u32)>, LoadError> {
     let mut index = KVec::new();
     let mut id = 1u32;
@@ -79,19 +79,14 @@ pub(crate) fn type_of_mark(index: &[(u64, u32)], mark: u64) -> Option<u32> {
 }
 
 /// The type to decide an object by: the protected type its inode is marked with, when
-/// the policy in force (`view`, its `index`) protects it; else `type_id`, its type by
+/// the policy in force (`loaded`) protects it; else `type_id`, its type by
 /// name. Given the name it was reached by, an unmarked inode whose name has a protected
 /// type is marked first (with inheritance when everything below that name has the
 /// type). Never lowers a protection.
-pub(crate) fn effective(
-    view: &PolicyView<'_>,
-    index: &[(u64, u32)],
-    inode: &InodeSecurity,
-    type_id: u32,
-    reached_by: Option<&[u8]>,
-) -> u32 {
+pub(crate) fn effective(loaded: &Loaded, inode: &InodeSecurity, type_id: u32, reached_by: Option<&[u8]>) -> u32 {
+    let view = loaded.view();
     let mark = inode.protected_mark();
-    if let Some(protected) = type_of_mark(index, mark) {
+    if let Some(protected) = type_of_mark(loaded.protected_index(), mark) {
         return protected;
     }
     if let Some(name) = reached_by {
@@ -228,8 +223,13 @@ fn mark_tree(view: &PolicyView<'_>, mut todo: KVec<Todo>, mut pins: Option<&mut 
     Ok(false)
 }
 
+/// Whether the policy in force protects anything (else no alias needs a mark).
+pub(crate) fn any_protected() -> bool {
+    crate::policy::with_current(|loaded| loaded.is_some_and(|l| !l.protected_index().is_empty()))
+}
+
 /// The protected type of `name` under `loaded`, if it has one.
-fn protected_type_of(loaded: &crate::policy::Loaded, name: &[u8]) -> Option<u32> {
+fn protected_type_of(loaded: &Loaded, name: &[u8]) -> Option<u32> {
     if loaded.protected_index().is_empty() {
         return None;
     }
