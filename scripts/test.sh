@@ -4,7 +4,8 @@
 #   2. the guest tests in QEMU with the LSM active (lsm=landlock,tcp) on the test kernel
 #      (SMP, preemptible, every debug checker on: any checker report fails a run), on 4
 #      vCPUs; boot parameters; the LSM inactive; stacking with AppArmor and SELinux;
-#   3. the concurrency stress suite on 4 vCPUs;
+#   3. Node.js confined (the runtimes suite, with the host's node added to the guest) and
+#      the concurrency stress suite on 4 vCPUs;
 #   4. the kernel's own selftests with and without tcp in lsm= (scripts/selftests.sh);
 #   5. checks of scripts/qemu-boot.sh itself: exit status, --add, time bound, and that a
 #      failing guest test turns the run red;
@@ -53,6 +54,14 @@ guest_tests "guest tests (lsm=landlock,tcp, 4 vCPUs)" --smp 4 --run 'tcp-guest-t
 step "the README's first example prints the LSM list and exits 0"
 rc=0; out=$("$BOOT" --no-build --run 'cat /sys/kernel/security/lsm') || rc=$?
 [ "$rc" -eq 0 ] && [ "$out" = "capability,landlock,tcp" ] || fail "qemu-boot.sh --run 'cat /sys/kernel/security/lsm': exit $rc, output: $out"
+
+step "runtimes: Node.js's JIT runs confined with execmem and execmem-rwx, and not without"
+# The host's node and its libraries (rebuilt only when node changes), added to the guest.
+if bundle=$("$REPO/scripts/node-bundle.sh"); then
+  guest_tests "runtimes (node $(cat "$bundle/VERSION"))" --no-kernel-build --add "$bundle" --run 'tcp-guest-tests --suite runtimes'
+else
+  fail "building the node bundle (scripts/node-bundle.sh)"
+fi
 
 step "concurrency stress, 4 vCPUs"
 guest_tests "stress (4 vCPUs)" --no-build --smp 4 --timeout 900 --run 'tcp-guest-tests --suite stress --seconds 90'

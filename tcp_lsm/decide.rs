@@ -77,6 +77,9 @@ pub(crate) enum Object<'a> {
     None,
     /// A file by its absolute path.
     Path(&'a [u8]),
+    /// A file whose name is longer than `PATH_MAX`, by the deepest directory above it
+    /// that has a name (`DIR/...`).
+    Below(&'a [u8]),
     /// A file by the type remembered for its inode (`type:NAME`).
     Type(u32),
     /// An inode that no path rule has classified under the policy in force.
@@ -270,6 +273,11 @@ impl<'a> Subject<'a> {
             Object::None => Ok(()),
             Object::Path(p) => {
                 o.push(p);
+                Ok(())
+            }
+            Object::Below(p) => {
+                o.push(p);
+                o.push(b"/...");
                 Ok(())
             }
             Object::Type(id) => {

@@ -66,6 +66,9 @@ unsafe fn transition_target(bprm: *mut bindings::linux_binprm, from: &DomainName
     // `fspath::with` and `file_digest` (inside the closure) need.
     let to = unsafe {
         crate::fspath::with(&raw const (*file).f_path, |exe| -> Result<Option<u32>> {
+            // Transitions name executables by their exact paths, which fit in PATH_MAX:
+            // none leads anywhere from an executable whose name is longer.
+            let Some(exe) = exe.own() else { return Ok(None) };
             if view.transition_pinned(from_id, exe) {
                 let digest = file_digest(file)?;
                 Ok(view.transition(from_id, exe, Some(&digest)))

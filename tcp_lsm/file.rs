@@ -17,8 +17,9 @@ use crate::engine::format::{DomainView, PolicyView, Reserved};
 use crate::policy::Loaded;
 use crate::engine::perm::bits::file as perm;
 use crate::engine::perm::bits::process;
+use crate::engine::perm::Internal;
 use crate::blob;
-use crate::fspath;
+use crate::fspath::{self, Name};
 use crate::pathcache::Reached;
 
 /// `fmode_t` bits (`include/linux/fs.h`; bindgen cannot evaluate their casts).
@@ -59,6 +60,10 @@ enum Answer {
     Protected(u32),
     /// The inode has no type remembered for the policy in force and no name was given.
     NeedPath,
+    /// The object's name is longer than `PATH_MAX` and objects below the deepest directory
+    /// above it that has a name may have different types (`fspath.rs`): refused as a
+    /// denial by the policy (the mode applies), in every hook.
+    Unnameable,
 }
 
 /// Asks the policy about `perms` on an object: by the type of `name` when given (then
@@ -73,7 +78,7 @@ enum Answer {
 unsafe fn answer(
     subject: &Subject<'_>,
     inode: *const bindings::inode,
-    name: Option<&[u8]>,
+    name: Option<Name<'_>>,
     perms: u32,
     reached: Option<&Reached>,
 ) -> Answer {
@@ -84,7 +89,10 @@ unsafe fn answer(
             unsafe { &*blob::inode(inode) }
         });
         let type_id = match (name, cache) {
-            (Some(name), cache) => remember(loaded, cache, name, policy.type_for_path(name), reached),
+            (Some(name), cache) => match type_of_name(policy, name) {
+                Some(type_id) => remember(loaded, cache, name.bytes(), type_id, reached),
+                None => return Answer::Unnameable,
+            },
             (None, Some(cache)) => match cache.load(loaded.generation()) {
                 Some(type_id) => crate::protect::effective(loaded, cache, type_id, None),
                 None => return Answer::NeedPath,
@@ -93,6 +101,16 @@ unsafe fn answer(
         };
         answer_for_type(loaded, policy, domain, type_id, perms)
     })
+}
+
+/// The type the policy's names give the object named `name`: by its own name, or for a
+/// name too long to build, the one type of everything below the directory named
+/// (`None` when there is no one type).
+fn type_of_name(policy: &PolicyView<'_>, name: Name<'_>) -> Option<u32> {
+    match name.own() {
+        Some(own) => Some(policy.type_for_path(own)),
+        None => policy.type_below(name.bytes()),
+    }
 }
 
 /// The type of an object reached by `name`, whose type by name is `type_id`: its
@@ -124,6 +142,7 @@ fn apply(op: &'static str, subject: &Subject<'_>, answer: Answer, perms: u32, ob
         Answer::Policy(allowed, _) => subject.verdict(allowed, DENIED, &ask(op, perms, object)),
         Answer::Protected(_) => subject.refuse(DENIED, &ask(op, perms, object)),
         Answer::NeedPath => subject.verdict(false, DENIED, &ask(op, perms, Object::Unclassified)),
+        Answer::Unnameable => subject.verdict(false, DENIED, &ask(op, perms, object)),
     }
 }
 
@@ -135,14 +154,22 @@ fn apply(op: &'static str, subject: &Subject<'_>, answer: Answer, perms: u32, ob
 unsafe fn check_name(
     op: &'static str,
     subject: &Subject<'_>,
-    name: &[u8],
+    name: Name<'_>,
     inode: *const bindings::inode,
     perms: u32,
     reached: Option<&Reached>,
 ) -> Result {
     // SAFETY: Guaranteed by the caller.
     let answer = unsafe { answer(subject, inode, Some(name), perms, reached) };
-    apply(op, subject, answer, perms, Object::Path(name))
+    apply(op, subject, answer, perms, object_of(name))
+}
+
+/// What a report names for `name`.
+fn object_of(name: Name<'_>) -> Object<'_> {
+    match name.own() {
+        Some(own) => Object::Path(own),
+        None => Object::Below(name.bytes()),
+    }
 }
 
 /// A question about file permissions `perms`.
@@ -168,13 +195,11 @@ unsafe fn inode_of(dentry: *const bindings::dentry) -> *const bindings::inode {
 unsafe fn check_path(op: &'static str, path: *const bindings::path, perms: u32) -> Result {
     let Some(subject) = Subject::current() else { return Ok(()) };
     // SAFETY: Guaranteed by the caller.
-    if perms & perm::EXECUTE == 0 && unsafe { internal_path(path) } {
+    if unsafe { internal_path(path) } {
         // Pipes, sockets, memfds, pidfds, namespace files, eventfds and the other objects
-        // of the internal mounts: no path rule can name them, the task made or was given
-        // them (what it does with them, a signal through a pidfd, a socket's peer, setns,
-        // is decided by the hooks of those operations), and running them is decided by
-        // what they are (`execute` below, `execmem` in `mmap_file`).
-        return Ok(());
+        // of the internal mounts: decided by what they are, not by a name.
+        // SAFETY: Guaranteed by the caller; a live path holds its dentry.
+        return check_internal(op, &subject, unsafe { internal_kind((*path).dentry) }, perms);
     }
     // SAFETY: Guaranteed by the caller; a live path holds its dentry.
     let (reached, inode) = unsafe { (Reached::of(path), inode_of((*path).dentry)) };
@@ -235,13 +260,14 @@ unsafe fn check_dentry(op: &'static str, dentry: *mut bindings::dentry, perms: u
     // SAFETY: Guaranteed by the caller.
     if unsafe { internal_object(dentry) } {
         // As in `check_path` (`ftruncate` of a memfd, `fchmod` of a pipe).
-        return Ok(());
+        // SAFETY: Guaranteed by the caller.
+        return check_internal(op, &subject, unsafe { internal_kind(dentry) }, perms);
     }
     // SAFETY: Guaranteed by the caller; a positive dentry's inode is live with a blob.
     let answer = unsafe { answer(&subject, inode_of(dentry), None, perms, None) };
     let object = match answer {
         Answer::Policy(_, type_id) | Answer::Protected(type_id) => Object::Type(type_id),
-        Answer::NeedPath => Object::Unclassified,
+        Answer::NeedPath | Answer::Unnameable => Object::Unclassified,
     };
     apply(op, &subject, answer, perms, object)
 }
@@ -356,13 +382,80 @@ unsafe fn internal_object(dentry: *const bindings::dentry) -> bool {
     }
 }
 
+/// The kind of an object of the internal mounts ([`internal_object`] holds), for the
+/// file rules (`perm::Internal`); `None` for those decided by other rules: sockets (the
+/// network rules), SysV shared memory (the `ipc` rules) and anonymous shared memory
+/// (memory, `execmem`), which live on shmem's internal mount beside memfds.
+///
+/// # Safety
+///
+/// `dentry` must be live.
+unsafe fn internal_kind(dentry: *const bindings::dentry) -> Option<Internal> {
+    // SAFETY: Guaranteed by the caller: a live dentry's superblock is live.
+    let magic = unsafe { (*(*dentry).d_sb).s_magic };
+    // SAFETY: The objects of these file systems are made with their names (a pipe's,
+    // `anon_inode_getfile(NAME)`, `memfd:NAME`), which no rename changes; a dentry's
+    // name is NUL-terminated.
+    let name = || unsafe { core::ffi::CStr::from_ptr((*dentry).d_name.name.cast()) }.to_bytes();
+    match u32::try_from(magic) {
+        Ok(bindings::PIPEFS_MAGIC) => Some(Internal::Pipe),
+        Ok(bindings::SOCKFS_MAGIC) => None,
+        Ok(bindings::NSFS_MAGIC) => Some(Internal::Namespace),
+        Ok(bindings::PID_FS_MAGIC) => Some(Internal::Pidfd),
+        Ok(bindings::ANON_INODE_FS_MAGIC) => Some(Internal::of_anon_name(name())),
+        Ok(bindings::TMPFS_MAGIC | bindings::HUGETLBFS_MAGIC) => name().starts_with(b"memfd:").then_some(Internal::Memfd),
+        _ => Some(Internal::Other),
+    }
+}
+
+/// Whether executable mappings of `file` (on an internal mount) run as a file's would: a
+/// memfd in a domain granted `execute` on `internal.memfd`, which chose to run what it
+/// puts there (as `fexecve` of it). Other such code is memory no file holds (`execmem`).
+///
+/// # Safety
+///
+/// `file` must be a live open file.
+unsafe fn memfd_runs_as_file(subject: &Subject<'_>, file: *const bindings::file) -> bool {
+    // SAFETY: Guaranteed by the caller: an open file's path holds its dentry.
+    if unsafe { internal_kind((*file).f_path.dentry) } != Some(Internal::Memfd) {
+        return false;
+    }
+    subject.with_loaded(|found| {
+        found.is_some_and(|(loaded, policy, domain)| {
+            loaded.internal_type(Internal::Memfd).is_some_and(|t| {
+                matches!(answer_for_type(loaded, policy, domain, t, perm::EXECUTE), Answer::Policy(true, _))
+            })
+        })
+    })
+}
+
+/// Decides `perms` on an object of the internal mounts of kind `kind` (`None`: decided
+/// by other rules, [`internal_kind`]): by the kind's built-in type when the policy's rules
+/// name it (the compiler grants every domain `INTERNAL_DEFAULT` on it, the rules add or
+/// deny on top), else by `INTERNAL_DEFAULT` alone: every use but execution. Reports name
+/// the built-in type.
+fn check_internal(op: &'static str, subject: &Subject<'_>, kind: Option<Internal>, perms: u32) -> Result {
+    let Some(kind) = kind else { return Ok(()) };
+    let default = perms & !perm::INTERNAL_DEFAULT == 0;
+    if default && !crate::policy::internal_named(kind) {
+        return Ok(());
+    }
+    let answer = subject.with_loaded(|found| {
+        let named = found.and_then(|(loaded, policy, domain)| {
+            loaded.internal_type(kind).map(|t| answer_for_type(loaded, policy, domain, t, perms))
+        });
+        named.unwrap_or(Answer::Policy(default, 0))
+    });
+    apply(op, subject, answer, perms, Object::Text(kind.type_name()))
+}
+
 /// `mmap_file`: mapping a file needs `mmap` on its type, executable mappings `execute`
 /// too, shared writable ones `write` too. Executable memory that no file of a type holds
 /// (anonymous memory, objects of the internal mounts such as memfds) needs `execmem`,
-/// writable and executable memory `execmem-rwx` ([`check_execmem`]). Non-executable
-/// mappings of objects on the internal mounts (SysV shared memory, memfds, io_uring
-/// rings, other anonymous inodes) are not decided here: no path rule can name them, and
-/// their use was decided when they were created or attached (`shm_shmat`, `io_uring`).
+/// writable and executable memory `execmem-rwx` ([`check_execmem`]). Mappings of objects
+/// on the internal mounts (memfds, io_uring rings, other anonymous inodes) need `mmap`
+/// (and `write` when shared writable) on their kind ([`check_internal`]); SysV shared
+/// memory was decided when it was attached (`shm_shmat`).
 pub(crate) unsafe extern "C" fn mmap_file(
     file: *mut bindings::file,
     _reqprot: c_ulong,
@@ -376,11 +469,14 @@ pub(crate) unsafe extern "C" fn mmap_file(
     let Some(subject) = Subject::current() else { return 0 };
     // SAFETY: A mapped file is live, with its path set.
     let internal = !file.is_null() && unsafe { on_internal_mount(file) };
-    if prot & PROT_EXEC == 0 && internal {
-        return 0;
+    let mut perms = perm::MMAP;
+    if prot & PROT_WRITE != 0 && matches!(flags & MAP_TYPE, MAP_SHARED | MAP_SHARED_VALIDATE) {
+        perms |= perm::WRITE;
     }
     if prot & PROT_EXEC != 0 {
-        let anonymous = file.is_null() || internal;
+        // SAFETY: As above.
+        let as_file = internal && unsafe { memfd_runs_as_file(&subject, file) };
+        let anonymous = file.is_null() || (internal && !as_file);
         let (needs, what) = match (anonymous, prot & PROT_WRITE != 0) {
             (true, true) => (process::EXECMEM | process::EXECMEM_RWX, "anonymous writable executable mapping"),
             (true, false) => (process::EXECMEM, "anonymous executable mapping"),
@@ -392,16 +488,18 @@ pub(crate) unsafe extern "C" fn mmap_file(
                 return to_ret(Err(e));
             }
         }
-        if anonymous {
+        if file.is_null() {
             return 0;
         }
+        if !anonymous {
+            perms |= perm::EXECUTE;
+        }
     }
-    let mut perms = perm::MMAP;
-    if prot & PROT_EXEC != 0 {
-        perms |= perm::EXECUTE;
-    }
-    if prot & PROT_WRITE != 0 && matches!(flags & MAP_TYPE, MAP_SHARED | MAP_SHARED_VALIDATE) {
-        perms |= perm::WRITE;
+    if internal {
+        // A memfd, a SysV segment, an io_uring ring: mapped as what it is (its code, if
+        // executable, is decided as memory no file holds, above).
+        // SAFETY: A mapped file's path holds its dentry.
+        return to_ret(check_internal("mmap_file", &subject, unsafe { internal_kind((*file).f_path.dentry) }, perms));
     }
     drop(subject);
     // SAFETY: As above.
@@ -423,7 +521,8 @@ pub(crate) unsafe extern "C" fn file_mprotect(
     // SAFETY: mprotect holds the mmap lock; the vma, its flags and its anon_vma are stable.
     let (file, vm_flags, anon) = unsafe { ((*vma).vm_file, (*vma).__bindgen_anon_2.vm_flags, (*vma).anon_vma) };
     // SAFETY: The vma holds a reference to its file.
-    let anonymous = file.is_null() || unsafe { on_internal_mount(file) };
+    let anonymous = !file.is_null() && unsafe { on_internal_mount(file) && !memfd_runs_as_file(&subject, file) };
+    let anonymous = anonymous || file.is_null();
     let writable = prot & PROT_WRITE != 0;
     let (needs, what) = if anonymous {
         if writable {
@@ -502,7 +601,7 @@ unsafe fn mode_of(dentry: *const bindings::dentry) -> u32 {
 unsafe fn check_new(
     op: &'static str,
     subject: &Subject<'_>,
-    name: &[u8],
+    name: Name<'_>,
     inode: *const bindings::inode,
     perms: u32,
     symlink: bool,
@@ -513,8 +612,9 @@ unsafe fn check_new(
     }
     let new = subject.with_loaded(|found| {
         let Some((loaded, policy, domain)) = found else { return New::Answer(Answer::Policy(false, 0)) };
-        let type_id = policy.type_for_path(name);
-        match loaded.reserved_below(name) {
+        let Some(type_id) = type_of_name(policy, name) else { return New::Answer(Answer::Unnameable) };
+        // For a name too long to build: anything reserved below the directory named.
+        match loaded.reserved_below(name.bytes()) {
             Some(r) => return New::Reserved(r),
             None if symlink && policy.type_is_protected(type_id) => return New::Reserved(Reserved::Protected),
             None => {}
@@ -523,13 +623,13 @@ unsafe fn check_new(
             // SAFETY: Guaranteed by the caller.
             unsafe { &*blob::inode(inode) }
         });
-        let type_id = remember(loaded, cache, name, type_id, None);
+        let type_id = remember(loaded, cache, name.bytes(), type_id, None);
         New::Answer(answer_for_type(loaded, policy, domain, type_id, perms))
     });
     match new {
-        New::Reserved(Reserved::Protected) => subject.refuse(DENIED, &ask(op, perms, Object::Path(name))),
-        New::Reserved(Reserved::Transition) => subject.verdict(false, DENIED, &ask(op, perms, Object::Path(name))),
-        New::Answer(answer) => apply(op, subject, answer, perms, Object::Path(name)),
+        New::Reserved(Reserved::Protected) => subject.refuse(DENIED, &ask(op, perms, object_of(name))),
+        New::Reserved(Reserved::Transition) => subject.verdict(false, DENIED, &ask(op, perms, object_of(name))),
+        New::Answer(answer) => apply(op, subject, answer, perms, object_of(name)),
     }
 }
 
@@ -713,7 +813,8 @@ unsafe fn check_move(
         fspath::with_child(from_dir, from, |name| -> Result {
             check_name(OP, subject, name, inode_of(from), perm::RENAME, None)?;
             if is_dir {
-                check_subtree(OP, subject, name, perm::RENAME)?;
+                // For a name too long to build: every type below the directory named.
+                check_subtree(OP, subject, name.bytes(), perm::RENAME)?;
             }
             Ok(())
         })
@@ -724,7 +825,7 @@ unsafe fn check_move(
         fspath::with_child(to_dir, to, |name| -> Result {
             check_new(OP, subject, name, inode_of(to), arrive, mode & S_IFMT == S_IFLNK)?;
             if is_dir {
-                check_subtree(OP, subject, name, perm::CREATE)?;
+                check_subtree(OP, subject, name.bytes(), perm::CREATE)?;
             }
             Ok(())
         })
@@ -921,7 +1022,7 @@ unsafe fn check_typed_only(op: &'static str, subject: &Subject<'_>, file: *mut b
             // SAFETY: As above.
             match answer(subject, inode, Some(name), perms, None) {
                 Answer::Policy(false, 0) => Ok(()),
-                a => apply(op, subject, a, perms, Object::Path(name)),
+                a => apply(op, subject, a, perms, object_of(name)),
             }
         })
     }?
@@ -951,15 +1052,16 @@ unsafe fn revalidate(op: &'static str, file: *mut bindings::file, perms: impl Fn
         // SAFETY: The open file holds its socket.
         return to_ret(unsafe { crate::net::check_foreign_for(op, &subject, sock) });
     }
-    // SAFETY: Guaranteed by the caller.
-    if unsafe { on_internal_mount(file) } {
-        // Pipes, memfds and the other objects of the internal mounts (`check_path`).
-        return 0;
-    }
     // SAFETY: As above.
     let perms = perms(unsafe { (*file).f_mode }, unsafe { (*file).f_flags }, kind == S_IFDIR);
     if perms == 0 {
         return 0;
+    }
+    // SAFETY: Guaranteed by the caller.
+    if unsafe { on_internal_mount(file) } {
+        // Pipes, memfds and the other objects of the internal mounts (`check_path`).
+        // SAFETY: An open file's path holds its dentry.
+        return to_ret(check_internal(op, &subject, unsafe { internal_kind((*file).f_path.dentry) }, perms));
     }
     match kind {
         // SAFETY: As above.

@@ -6,6 +6,12 @@
 //! there into a 4 KiB heap buffer: a heap allocation and its free cost more than the rest
 //! of a file decision. Neither buffer is zeroed; only the bytes the kernel wrote are read.
 //! The name is lent to a closure rather than returned, so no buffer is ever copied.
+//!
+//! A name longer than `PATH_MAX` cannot be built (`d_absolute_path` fails). Such an
+//! object is named by the deepest directory above it whose name fits ([`Name::below`]),
+//! and decided by the one type the policy gives everything below that directory (the
+//! engine's `type_below`), or refused, the same way in every hook, when there is no one
+//! type (docs/policy-language.md, "Names longer than PATH_MAX").
 
 use core::mem::MaybeUninit;
 
@@ -90,25 +96,158 @@ unsafe fn name_in<'b>(path: *const bindings::path, buf: &'b mut [MaybeUninit<u8>
     }
 }
 
+/// The name of an object for the policy's path rules.
+#[derive(Clone, Copy)]
+pub(crate) struct Name<'a> {
+    bytes: &'a [u8],
+    below: bool,
+}
+
+impl<'a> Name<'a> {
+    /// The object's own absolute name.
+    pub(crate) const fn exact(bytes: &'a [u8]) -> Self {
+        Self { bytes, below: false }
+    }
+
+    /// The object's absolute name, or when it has none that fits in `PATH_MAX` (then
+    /// [`Name::own`] is `None`), that of the deepest directory above it whose name fits.
+    pub(crate) const fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// The object's own name, unless it is too long to build.
+    pub(crate) const fn own(&self) -> Option<&'a [u8]> {
+        if self.below {
+            None
+        } else {
+            Some(self.bytes)
+        }
+    }
+}
+
+/// How many levels above an object [`nameable_ancestor`] looks at most for a directory
+/// whose name fits: names up to about `PATH_MAX` + 128 KiB (two bytes a level). Beyond,
+/// the object is named as below `/`.
+const MAX_LEVELS_UP: usize = 1 << 16;
+
+/// Whether `e` is `-ENAMETOOLONG`.
+fn is_too_long(e: &Error) -> bool {
+    e.to_errno() == too_long().to_errno()
+}
+
+/// A counted reference to the directory `levels` (at least 1) above `dentry`, not going
+/// above the mount's root `root`, and whether it is `root`. The caller puts it with `dput`.
+///
+/// # Safety
+///
+/// `dentry` must be live, strictly below `root`. May sleep.
+unsafe fn up(dentry: *mut bindings::dentry, root: *mut bindings::dentry, levels: usize) -> (*mut bindings::dentry, bool) {
+    // SAFETY: `dentry` is live; `dget_parent` returns its parent with a reference.
+    let mut d = unsafe { bindings::dget_parent(dentry) };
+    for _ in 1..levels {
+        if d == root {
+            break;
+        }
+        // SAFETY: `d` holds a reference; its parent comes with its own.
+        let parent = unsafe { bindings::dget_parent(d) };
+        // SAFETY: Puts the reference taken above, once.
+        unsafe { bindings::dput(d) };
+        d = parent;
+    }
+    (d, d == root)
+}
+
+/// Writes into `buf` the name of the deepest directory above the object at `path` whose
+/// name fits, and returns it: found by doubling the number of levels up, then bisecting
+/// (each probe builds one name of at most `PATH_MAX`). `/` (above everything) when no
+/// directory of the object's mount within [`MAX_LEVELS_UP`] levels has a name that fits.
+///
+/// # Safety
+///
+/// `path` must point to a live `struct path`. May sleep.
+unsafe fn nameable_ancestor<'b>(path: *const bindings::path, buf: &'b mut [MaybeUninit<u8>]) -> Result<&'b [u8]> {
+    // SAFETY: A live path holds its mount and dentry; a mount holds its root.
+    let (mnt, dentry, root) = unsafe { ((*path).mnt, (*path).dentry, (*(*path).mnt).mnt_root) };
+    if dentry == root {
+        return Ok(b"/");
+    }
+    // Whether the name of the directory `levels` above fits, and whether it is the root.
+    let fits = |levels: usize, buf: &mut [MaybeUninit<u8>]| -> Result<(bool, bool)> {
+        // SAFETY: `dentry` is live and strictly below `root`.
+        let (d, at_root) = unsafe { up(dentry, root, levels) };
+        let above = bindings::path { mnt, dentry: d };
+        // SAFETY: `above` is live for the call: `d` holds a reference, `mnt` is held by
+        // the caller's path.
+        let named = unsafe { name_in(&above, buf) }.map(|_| ());
+        // SAFETY: Puts the reference `up` took, once.
+        unsafe { bindings::dput(d) };
+        match named {
+            Ok(()) => Ok((true, at_root)),
+            Err(e) if is_too_long(&e) => Ok((false, at_root)),
+            Err(e) => Err(e),
+        }
+    };
+    // `low` levels up is known not to fit (0: the object itself), `high` to fit.
+    let (mut low, mut high) = (0usize, 1usize);
+    loop {
+        let (fit, at_root) = fits(high, buf)?;
+        if fit {
+            break;
+        }
+        if at_root || high >= MAX_LEVELS_UP {
+            return Ok(b"/");
+        }
+        low = high;
+        high = high.saturating_mul(2).min(MAX_LEVELS_UP);
+    }
+    while high - low > 1 {
+        let mid = low + (high - low) / 2;
+        if fits(mid, buf)?.0 {
+            high = mid;
+        } else {
+            low = mid;
+        }
+    }
+    // SAFETY: As in `fits`.
+    let (d, _) = unsafe { up(dentry, root, high) };
+    let above = bindings::path { mnt, dentry: d };
+    // SAFETY: As in `fits`; the name is written into `buf`, which outlives the reference.
+    let named = unsafe { name_in(&above, buf) };
+    // SAFETY: Puts the reference `up` took, once.
+    unsafe { bindings::dput(d) };
+    match named {
+        // A rename made it longer since the probe.
+        Err(e) if is_too_long(&e) => Ok(b"/"),
+        other => other,
+    }
+}
+
 /// Runs `f` with the absolute name of `path` (from the root of the mount namespace, so
-/// `chroot` cannot change which rule matches).
+/// `chroot` cannot change which rule matches); for an object whose name is longer than
+/// `PATH_MAX`, with the name of the deepest directory above it that fits.
 ///
 /// # Safety
 ///
 /// `path` must point to a live `struct path`. May sleep (allocates with GFP_KERNEL for
 /// names longer than 255 bytes).
-pub(crate) unsafe fn with<R>(path: *const bindings::path, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+pub(crate) unsafe fn with<R>(path: *const bindings::path, f: impl FnOnce(Name<'_>) -> R) -> Result<R> {
     let mut small = [MaybeUninit::<u8>::uninit(); ON_STACK];
     // SAFETY: Guaranteed by the caller.
     match unsafe { name_in(path, &mut small) } {
-        Ok(name) => return Ok(f(name)),
-        Err(e) if e.to_errno() != too_long().to_errno() => return Err(e),
+        Ok(name) => return Ok(f(Name::exact(name))),
+        Err(e) if !is_too_long(&e) => return Err(e),
         Err(_) => {}
     }
     let mut big = KVec::<u8>::with_capacity(PATH_MAX, GFP_KERNEL).map_err(|_| ENOMEM)?;
     // SAFETY: As above.
-    let name = unsafe { name_in(path, big.spare_capacity_mut()) }?;
-    Ok(f(name))
+    let deep = match unsafe { name_in(path, big.spare_capacity_mut()) } {
+        Ok(name) => return Ok(f(Name::exact(name))),
+        Err(e) if !is_too_long(&e) => return Err(e),
+        Err(_) => true,
+    };
+    // SAFETY: As above.
+    let name = unsafe { nameable_ancestor(path, big.spare_capacity_mut()) }?;
+    Ok(f(Name { bytes: name, below: deep }))
 }
 
 /// Runs `f` with the absolute name of `dentry` seen through the mount of `dir` (for
@@ -120,7 +259,7 @@ pub(crate) unsafe fn with<R>(path: *const bindings::path, f: impl FnOnce(&[u8]) 
 pub(crate) unsafe fn with_child<R>(
     dir: *const bindings::path,
     dentry: *mut bindings::dentry,
-    f: impl FnOnce(&[u8]) -> R,
+    f: impl FnOnce(Name<'_>) -> R,
 ) -> Result<R> {
     // SAFETY: `dir` is live (caller).
     let child = bindings::path { mnt: unsafe { (*dir).mnt }, dentry };

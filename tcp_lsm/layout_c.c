@@ -305,6 +305,7 @@ void tcp_lsm_layout(void)
 	FIELD(dentry, d_inode);
 	FIELD(dentry, d_sb);
 	FIELD(dentry, d_parent);
+	FIELD(dentry, d_name);				/* file.rs: kinds of internal objects */
 	SIZE(dentry);
 	FIELD(super_block, s_magic);
 	FIELD(super_block, s_flags);
@@ -321,6 +322,7 @@ void tcp_lsm_layout(void)
 	FIELD(path, mnt);
 	FIELD(path, dentry);
 	SIZE(path);
+	FIELD(vfsmount, mnt_root);			/* fspath.rs */
 	FIELD(vfsmount, mnt_flags);
 	SIZE(vfsmount);
 

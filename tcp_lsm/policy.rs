@@ -8,7 +8,7 @@
 //! so a reader inside `rcu_read_lock()` never sees it freed. A rejected blob changes
 //! nothing: not the policy, not the generation.
 
-use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 
 use kernel::bindings;
 use kernel::error::code::{EFBIG, EINVAL, ENOEXEC};
@@ -43,6 +43,9 @@ pub(crate) struct Loaded {
     /// The protected types by the hash of their names (`protect::index`): what an
     /// inode's protected mark means under this policy.
     protected: KVec<(u64, u32)>,
+    /// The id of the built-in type of each kind of internal object (`perm::Internal`,
+    /// by its discriminant), 0 when the policy's rules name no object of that kind.
+    internal: [u32; crate::engine::perm::Internal::ALL.len()],
     /// The objects the protected types name, resolved, marked and held at load
     /// (`protect::resolve`): never read, held for its `Drop`, which lets them go.
     _pins: crate::protect::Pins,
@@ -67,6 +70,12 @@ impl Loaded {
     /// The policy, queried in place.
     pub(crate) fn view(&self) -> &format::PolicyView<'_> {
         &self.view
+    }
+
+    /// The type of internal objects of `kind` under this policy, if its rules name them
+    /// (`file.rs` `internal_answer`).
+    pub(crate) fn internal_type(&self, kind: crate::engine::perm::Internal) -> Option<u32> {
+        self.internal.get(kind as usize).copied().filter(|&t| t != 0)
     }
 
     /// The index of protected marks (`protect::effective`).
@@ -110,6 +119,18 @@ fn reserved_index(view: &format::PolicyView<'_>) -> Result<(KVec<u64>, bool), Lo
     // Duplicates stay: a binary search finds any of them.
     hashes.sort_unstable();
     Ok((hashes, globs))
+}
+
+/// The kinds of internal objects (`perm::Internal`, bit by discriminant) whose built-in
+/// types the policy in force names: what lets the use of every other internal object
+/// (a pipe's read and write on every shell pipeline) pass without reading the policy.
+/// Stored after each publication; a decision racing a load may use the previous policy's
+/// set, as it may use the previous policy.
+static INTERNAL_NAMED: AtomicU32 = AtomicU32::new(0);
+
+/// Whether the policy in force names objects of `kind` (see [`INTERNAL_NAMED`]).
+pub(crate) fn internal_named(kind: crate::engine::perm::Internal) -> bool {
+    INTERNAL_NAMED.load(Ordering::Relaxed) & (1u32 << (kind as u32)) != 0
 }
 
 /// The published policy (`Arc::into_raw`), or null before the first load. Readers load it
@@ -205,7 +226,9 @@ pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
     let (reserved, reserved_globs) = reserved_index(&view)?;
     let protected = crate::protect::index(&view)?;
     let pins = crate::protect::resolve(&view)?;
-    let loaded = Loaded { generation: AtomicU64::new(0), digest, view, bytes, reserved, reserved_globs, protected, _pins: pins };
+    let internal = crate::engine::perm::Internal::ALL.map(|kind| view.type_id_by_name(kind.type_name().as_bytes()).unwrap_or(0));
+    let loaded =
+        Loaded { generation: AtomicU64::new(0), digest, view, bytes, reserved, reserved_globs, protected, internal, _pins: pins };
     let new = Arc::new(loaded, GFP_KERNEL).map_err(|_| LoadError::NoMemory)?;
     let new_ptr = Arc::into_raw(new).cast_mut();
     loop {
@@ -234,6 +257,10 @@ pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
             // The switches follow the policy in force, which may already be a newer one
             // (a concurrent load): whichever load arms last arms from the current one.
             with_current(|current| {
+                let named = current.map_or(0, |l| {
+                    l.internal.iter().enumerate().filter(|(_, &t)| t != 0).fold(0u32, |m, (i, _)| m | (1 << i))
+                });
+                INTERNAL_NAMED.store(named, Ordering::Relaxed);
                 let view = current.map(Loaded::view);
                 crate::heartbeat::arm(view.and_then(|v| v.settings().heartbeat));
                 if let Some(view) = view {

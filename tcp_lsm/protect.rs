@@ -229,11 +229,16 @@ pub(crate) fn any_protected() -> bool {
 }
 
 /// The protected type of `name` under `loaded`, if it has one.
-fn protected_type_of(loaded: &Loaded, name: &[u8]) -> Option<u32> {
+fn protected_type_of(loaded: &Loaded, name: crate::fspath::Name<'_>) -> Option<u32> {
     if loaded.protected_index().is_empty() {
         return None;
     }
-    let type_id = loaded.view().type_for_path(name);
+    let view = loaded.view();
+    let type_id = match name.own() {
+        Some(own) => view.type_for_path(own),
+        // Longer than PATH_MAX: the one type below the directory named (`fspath.rs`).
+        None => view.type_below(name.bytes())?,
+    };
     loaded.view().type_is_protected(type_id).then_some(type_id)
 }
 
@@ -245,7 +250,7 @@ fn protected_type_of(loaded: &Loaded, name: &[u8]) -> Option<u32> {
 /// # Safety
 ///
 /// `inode` must be a live inode.
-pub(crate) unsafe fn before_link(name: &[u8], inode: *const bindings::inode) {
+pub(crate) unsafe fn before_link(name: crate::fspath::Name<'_>, inode: *const bindings::inode) {
     crate::policy::with_current(|loaded| {
         let Some(loaded) = loaded else { return };
         if let Some(type_id) = protected_type_of(loaded, name) {
@@ -281,21 +286,38 @@ pub(crate) unsafe fn before_bind(source: *const c_char) {
     if unsafe { bindings::kern_path(source, bindings::LOOKUP_FOLLOW, &mut path) } != 0 {
         return;
     }
+    /// What to mark: a walk by names from the source, or only the source's own inode.
+    enum Marks {
+        Walk(KVec<Todo>),
+        Deep(u32),
+    }
     // SAFETY: `path` holds the references `kern_path` took, for the call.
-    let todo = unsafe {
-        crate::fspath::with(&path, |name| -> Option<KVec<Todo>> {
+    let marks = unsafe {
+        crate::fspath::with(&path, |name| -> Option<Marks> {
             let type_id = protected_type_of(&loaded, name)?;
+            // A name longer than PATH_MAX, of the one (protected) type below the
+            // directory named: no walk by names (`kern_path` takes none that long).
+            let Some(name) = name.own() else { return Some(Marks::Deep(type_id)) };
             let mut copy = KVec::new();
             copy.extend_from_slice(name, GFP_KERNEL).ok()?;
             let mut todo = KVec::new();
             let inherit = loaded.view().uniform_below(name, type_id);
             todo.push(Todo { type_id, name: copy, inherit, depth: 0 }, GFP_KERNEL).ok()?;
-            Some(todo)
+            Some(Marks::Walk(todo))
         })
     };
+    if let Ok(Some(Marks::Deep(type_id))) = marks {
+        // The object itself is marked; what appears below it inherits.
+        // SAFETY: `path` still holds its dentry; a positive dentry's inode has a blob.
+        let inode = unsafe { (*path.dentry).d_inode };
+        if !inode.is_null() {
+            // SAFETY: As above.
+            unsafe { (*blob::inode(inode)).force_protected_mark(mark_of(loaded.view(), type_id, true)) };
+        }
+    }
     // SAFETY: Put once.
     unsafe { bindings::path_put(&path) };
-    if let Ok(Some(todo)) = todo {
+    if let Ok(Some(Marks::Walk(todo))) = marks {
         // Out of memory: the mount is made unmarked; the protected names still mark the
         // objects when a confined task reaches them.
         let _ = mark_tree(loaded.view(), todo, None);

@@ -1335,6 +1335,27 @@ impl<'a> PolicyView<'a> {
         type_id != 0 && self.types_below(dir, |t| t == type_id)
     }
 
+    /// The one type every object strictly below the directory `dir` has by the policy's
+    /// names (0 when that is no type), or `None` when objects below it may have different
+    /// types. An object whose own name is longer than `PATH_MAX` (which the kernel cannot
+    /// build) is decided by this type of the deepest directory above it whose name it can
+    /// build, and refused when there is none. Linear in the path rules.
+    pub fn type_below(&self, dir: &[u8]) -> Option<u32> {
+        let mut only = None;
+        let one = self.types_below(dir, |t| match only {
+            None => {
+                only = Some(t);
+                true
+            }
+            Some(o) => o == t,
+        });
+        if one {
+            only
+        } else {
+            None
+        }
+    }
+
     /// Whether a task in domain `from` could plant the executable of a transition at
     /// `exe`: the type `exe` has and the permissions of `perm::bits::file::FORGE` that
     /// `from` holds on it (write, append, create, rename, link), or `None` when it holds

@@ -116,6 +116,104 @@ pub const CAPABILITIES: &[&str] = &[
     "wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
 ];
 
+/// The kinds of objects of the kernel's internal mounts that file rules can name, each by
+/// a built-in type (`allow file internal.memfd execute;`): no path rule can name these
+/// objects; a task made them or was given them. A policy whose rules never name a kind
+/// leaves it to [`bits::file::INTERNAL_DEFAULT`]; one that does gets the type in its
+/// binary, with that default granted to every domain and the rules' allow and deny on
+/// top. Sockets are decided by the network rules, SysV shared memory by the `ipc` rules,
+/// anonymous shared memory as memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Internal {
+    /// Pipes (`pipe(2)`; pipefs).
+    Pipe = 0,
+    /// `memfd_create(2)` files (shmem's internal mount, names `memfd:*`).
+    Memfd = 1,
+    /// Process descriptors (`pidfd_open(2)`, `CLONE_PIDFD`; pidfs).
+    Pidfd = 2,
+    /// Namespace files (`/proc/PID/ns/*`; nsfs).
+    Namespace = 3,
+    /// `eventfd(2)`.
+    Eventfd = 4,
+    /// `timerfd_create(2)`.
+    Timerfd = 5,
+    /// `signalfd(2)`.
+    Signalfd = 6,
+    /// `epoll_create(2)`.
+    Epoll = 7,
+    /// `inotify_init(2)`.
+    Inotify = 8,
+    /// `io_uring_setup(2)` (its creation needs `system io-uring`).
+    IoUring = 9,
+    /// `userfaultfd(2)`.
+    Userfaultfd = 10,
+    /// Every other anonymous inode or internal object (perf events, BPF objects,
+    /// fanotify, secret memory, ...).
+    Other = 11,
+}
+
+impl Internal {
+    /// Every kind, in encoding order.
+    pub const ALL: [Internal; 12] = [
+        Internal::Pipe,
+        Internal::Memfd,
+        Internal::Pidfd,
+        Internal::Namespace,
+        Internal::Eventfd,
+        Internal::Timerfd,
+        Internal::Signalfd,
+        Internal::Epoll,
+        Internal::Inotify,
+        Internal::IoUring,
+        Internal::Userfaultfd,
+        Internal::Other,
+    ];
+
+    /// The built-in type that names objects of this kind in file rules.
+    pub const fn type_name(self) -> &'static str {
+        match self {
+            Internal::Pipe => "internal.pipe",
+            Internal::Memfd => "internal.memfd",
+            Internal::Pidfd => "internal.pidfd",
+            Internal::Namespace => "internal.namespace",
+            Internal::Eventfd => "internal.eventfd",
+            Internal::Timerfd => "internal.timerfd",
+            Internal::Signalfd => "internal.signalfd",
+            Internal::Epoll => "internal.epoll",
+            Internal::Inotify => "internal.inotify",
+            Internal::IoUring => "internal.io_uring",
+            Internal::Userfaultfd => "internal.userfaultfd",
+            Internal::Other => "internal.other",
+        }
+    }
+
+    /// The kind whose built-in type is `name`.
+    pub fn from_type_name(name: &str) -> Option<Internal> {
+        Internal::ALL.into_iter().find(|k| k.type_name() == name)
+    }
+
+    /// The kind of an anonymous inode's file, by the name its creator gave it
+    /// (`anon_inode_getfile(NAME, ...)` in the kernel).
+    pub fn of_anon_name(name: &[u8]) -> Internal {
+        match name {
+            b"[eventfd]" => Internal::Eventfd,
+            b"[timerfd]" => Internal::Timerfd,
+            b"[signalfd]" => Internal::Signalfd,
+            b"[eventpoll]" => Internal::Epoll,
+            b"inotify" => Internal::Inotify,
+            b"[io_uring]" => Internal::IoUring,
+            b"[userfaultfd]" => Internal::Userfaultfd,
+            b"[pidfd]" => Internal::Pidfd,
+            _ => Internal::Other,
+        }
+    }
+}
+
+/// The prefix of the names of the built-in types of [`Internal`]: no declared type may
+/// use it.
+pub const INTERNAL_PREFIX: &str = "internal.";
+
 /// The bit of permission `name` in `names`, if any.
 pub fn bit_of(names: &[&str], name: &str) -> Option<u32> {
     names.iter().position(|n| *n == name).and_then(|i| u32::try_from(i).ok())
@@ -187,6 +285,11 @@ pub mod bits {
         /// content, create it, or give it a name of that type): an exec transition out
         /// of that domain through such an executable must pin the content's digest.
         pub const FORGE: u32 = WRITE | APPEND | CREATE | RENAME | LINK;
+
+        /// What every domain holds on an object of the kernel's internal mounts (see
+        /// [`super::super::Internal`]) of a kind its policy's rules do not mention: use
+        /// it as a task uses what it made, but never run it.
+        pub const INTERNAL_DEFAULT: u32 = READ | WRITE | APPEND | SETATTR | GETATTR | IOCTL | LOCK | MMAP;
     }
     /// Network operation bits (`NET_OPS`).
     pub mod net {

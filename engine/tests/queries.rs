@@ -470,6 +470,27 @@ fn protected_objects_and_what_inherits_their_protection() {
 }
 
 #[test]
+fn the_one_type_below_a_directory_decides_names_too_long_to_build() {
+    with_view(&sample_policy(), |v| {
+        // A prefix rule with nothing else below it: its type.
+        assert_eq!(v.type_below(b"/etc/ssl/private"), Some(SECRET));
+        assert_eq!(v.type_below(b"/etc/ssl/private/keys/deep"), Some(SECRET));
+        assert_eq!(v.type_below(b"/tmp/a/b"), Some(TMP));
+        // Different types below: no one answer (the kernel refuses such objects).
+        assert_eq!(v.type_below(b"/etc"), None);
+        assert_eq!(v.type_below(b"/usr"), None);
+        assert_eq!(v.type_below(b"/home/other"), None);
+        // Nothing names anything below: no type, as for any unnamed object.
+        assert_eq!(v.type_below(b"/srv/nothing/here"), Some(0));
+        // Agrees with uniform_below wherever that holds.
+        for dir in ["/etc/ssl/private", "/tmp", "/etc/shadow"] {
+            let t = v.type_below(dir.as_bytes()).unwrap();
+            assert!(v.uniform_below(dir.as_bytes(), t), "{dir}");
+        }
+    });
+}
+
+#[test]
 fn types_that_objects_below_a_directory_may_have() {
     with_view(&sample_policy(), |v| {
         let types = |dir: &str| {
@@ -558,4 +579,34 @@ fn socket_creation_by_allow_and_deny_rules() {
         assert!(d.net_create_allows(NetFamily::Unix, Protocol::Tcp));
         assert!(!d.net_create_allows(NetFamily::Inet6, Protocol::Tcp));
     });
+}
+
+#[test]
+fn internal_object_kinds_have_one_reserved_builtin_type_each() {
+    use tcp_lsm_engine::perm::{Internal, INTERNAL_PREFIX};
+    let mut names: Vec<&str> = Internal::ALL.iter().map(|k| k.type_name()).collect();
+    for (i, kind) in Internal::ALL.iter().enumerate() {
+        // Encoding order is the discriminant order (the kernel indexes by it).
+        assert_eq!(*kind as usize, i);
+        assert!(kind.type_name().starts_with(INTERNAL_PREFIX));
+        assert_eq!(Internal::from_type_name(kind.type_name()), Some(*kind));
+    }
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), Internal::ALL.len());
+    assert_eq!(Internal::from_type_name("internal.nope"), None);
+    // The names the kernel's creators give anonymous inodes (fs/eventfd.c, fs/eventpoll.c,
+    // fs/timerfd.c, fs/signalfd.c, fs/notify/inotify, io_uring, fs/userfaultfd.c).
+    assert_eq!(Internal::of_anon_name(b"[eventfd]"), Internal::Eventfd);
+    assert_eq!(Internal::of_anon_name(b"[eventpoll]"), Internal::Epoll);
+    assert_eq!(Internal::of_anon_name(b"[timerfd]"), Internal::Timerfd);
+    assert_eq!(Internal::of_anon_name(b"[signalfd]"), Internal::Signalfd);
+    assert_eq!(Internal::of_anon_name(b"inotify"), Internal::Inotify);
+    assert_eq!(Internal::of_anon_name(b"[io_uring]"), Internal::IoUring);
+    assert_eq!(Internal::of_anon_name(b"[userfaultfd]"), Internal::Userfaultfd);
+    assert_eq!(Internal::of_anon_name(b"[perf_event]"), Internal::Other);
+    assert_eq!(Internal::of_anon_name(b"bpf-map"), Internal::Other);
+    // What every domain holds on them: never execution, never a structural change.
+    use tcp_lsm_engine::perm::bits::file::{EXECUTE, INTERNAL_DEFAULT, PROTECTED_NEVER};
+    assert_eq!(INTERNAL_DEFAULT & (EXECUTE | PROTECTED_NEVER), 0);
 }

@@ -459,6 +459,55 @@ int main(int argc, char **argv)
 	const char *c = argc > 4 ? argv[4] : NULL;
 	int fd;
 
+	if (!strcmp(op, "deep") && a && b && c) {
+		/*
+		 * deep DIR N OP ARGS...: changes into DIR, then N levels of directories named
+		 * by 200 'd's, and runs OP ARGS there with relative names: objects whose
+		 * absolute names are longer than PATH_MAX.
+		 */
+		char comp[201];
+
+		memset(comp, 'd', 200);
+		comp[200] = 0;
+		if (chdir(a)) {
+			printf("chdir: ");
+			return report(-1);
+		}
+		for (int i = 0, n = atoi(b); i < n; i++) {
+			if (chdir(comp)) {
+				printf("chdir %d: ", i);
+				return report(-1);
+			}
+		}
+		return main(argc - 3, argv + 3);
+	}
+	if (!strcmp(op, "deep-build") && a && b) {
+		/*
+		 * deep-build DIR N: makes N levels of directories named by 200 'd's below DIR
+		 * (with relative names: no shell builds names that long) and a file `f` at
+		 * the bottom, whose absolute name is then longer than PATH_MAX.
+		 */
+		char comp[201], cwd[4096];
+
+		memset(comp, 'd', 200);
+		comp[200] = 0;
+		if (chdir(a))
+			return report(-1);
+		for (int i = 0, n = atoi(b); i < n; i++) {
+			if ((mkdir(comp, 0755) && errno != EEXIST) || chdir(comp)) {
+				printf("level %d: ", i);
+				return report(-1);
+			}
+		}
+		fd = open("f", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, "deep\n", 5) != 5)
+			return report(-1);
+		if (getcwd(cwd, sizeof(cwd))) {
+			printf("not deep enough: ");
+			return report(-1);
+		}
+		return report(0);
+	}
 	if (!strcmp(op, "ns") && a && b) {
 		/*
 		 * ns FLAGS OP ARGS...: unshares the namespaces named by FLAGS (u user, n

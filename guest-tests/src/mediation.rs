@@ -32,6 +32,8 @@ type entry { exact /tmp/work/gate/bin/wide; }
 type settings { exact /tmp/work/cfg/settings; }
 # A protected file below a directory that does not exist yet.
 type keys protected { exact /tmp/work/home/.ssh/authorized_keys; }
+# Names at any depth below /tmp/mixed: objects there have no one type.
+type markers { glob /tmp/mixed/**/marker; }
 
 exec /bin/tcp-probe -> agent;
 exec /tmp/pin/good sha256 @DIGEST@ -> other;
@@ -133,6 +135,23 @@ domain flipper {
     allow process execmem;
 }
 
+# Objects of the internal mounts by their built-in types: less than the default ...
+domain sealed {
+    allow file probe_bin { read execute mmap getattr };
+    allow file procfs { read getattr };
+    deny file internal.memfd mmap;
+    deny file internal.pipe ioctl;
+    deny file internal.namespace read;
+}
+
+# ... and more: running a memfd it filled (runc-style re-execution).
+domain reexec {
+    allow file probe_bin { read execute mmap getattr };
+    allow file procfs { read getattr };
+    allow file loader { read execute mmap getattr };
+    allow file internal.memfd execute;
+}
+
 domain mounter {
     allow file probe_bin { read execute mmap getattr };
     allow file procfs { read getattr };
@@ -209,6 +228,9 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "memory_jit_granted_by_execmem_and_execmem_rwx_only", run: jit_memory },
     Test { name: "file_internal_objects_usable_as_unconfined", run: internal_objects },
     Test { name: "file_protected_objects_stay_protected_by_any_name_or_mount", run: protected_objects },
+    Test { name: "file_names_longer_than_path_max_get_the_type_below", run: long_names },
+    Test { name: "file_internal_objects_decided_by_their_kind", run: internal_kinds },
+    Test { name: "alert_mode_reports_every_class_of_bypass", run: alert_each_class },
 ];
 
 /// Runs `tcp-probe ARGS` (which enters the `agent` domain) and returns its report.
@@ -1450,5 +1472,155 @@ fn protected_objects() -> Outcome {
         let _ = fs::remove_file(f);
     }
     let _ = fs::remove_dir("/tmp/work/bound-dir");
+    result
+}
+
+fn long_names() -> Outcome {
+    // Objects whose absolute names are longer than PATH_MAX (4096 bytes), reached with
+    // relative names from a directory 25 levels of 200-byte names deep: the kernel cannot
+    // build their names, and they get the one type the policy gives everything below the
+    // deepest directory above them whose name it can build.
+    const LEVELS: &str = "25";
+    let build = |dir: &str| -> Outcome {
+        fs::create_dir_all(dir).map_err(|e| format!("mkdir {dir}: {e}"))?;
+        // 25 x 201 bytes below DIR (the probe checks that getcwd there fails).
+        unconfined(&["deep-build", dir, LEVELS], "ok")
+    };
+    let deep = |dir: &'static str, args: &[&'static str]| -> Vec<&'static str> { [&["deep", dir, LEVELS][..], args].concat() };
+    build("/tmp/work/deep")?;
+    build("/tmp/ro/deep")?;
+    build("/tmp/mixed/deep")?;
+    // In the workspace (prefix /tmp/work, nothing else named below /tmp/work/deep): what
+    // the workspace allows, as for any short name there.
+    for (args, want) in [
+        (&["read", "f"][..], "ok"),
+        (&["stat", "f"], "ok"),
+        (&["create", "g"], "ok"),
+        (&["write", "g"], "ok"),
+        (&["rename", "g", "h"], "ok"),
+        (&["link", "h", "i"], "ok"),
+        (&["unlink", "h"], "ok"),
+        (&["unlink", "i"], "ok"),
+        (&["mkdir", "e"], "ok"),
+        (&["rmdir", "e"], "ok"),
+    ] {
+        expect(&deep("/tmp/work/deep", args), want)?;
+    }
+    // In the read-only tree: reads yes, writes no; the unconfined control writes.
+    expect(&deep("/tmp/ro/deep", &["read", "f"]), "ok")?;
+    expect(&deep("/tmp/ro/deep", &["stat", "f"]), "ok")?;
+    for args in [&["write", "f"][..], &["create", "g"], &["unlink", "f"], &["mkdir", "e"], &["rename", "f", "g"]] {
+        expect(&deep("/tmp/ro/deep", args), "errno=EACCES")?;
+    }
+    // Alert mode (a domain with no grants): would-be denials, not refusals.
+    for args in [&["write", "f"][..], &["create", "g"]] {
+        ensure_eq(probe_in("rollout", &deep("/tmp/ro/deep", args))?, "ok".to_owned(), &format!("alert mode: {args:?}"))?;
+    }
+    unconfined(&deep("/tmp/ro/deep", &["write", "f"]), "ok")?;
+    // Below /tmp/mixed a glob may name objects at any depth: no one type, so such objects
+    // are refused (a would-be denial in alert mode); unconfined they are not.
+    unconfined(&deep("/tmp/mixed/deep", &["read", "f"]), "ok")?;
+    expect(&deep("/tmp/mixed/deep", &["read", "f"]), "errno=EACCES")?;
+    expect(&deep("/tmp/mixed/deep", &["create", "g"]), "errno=EACCES")?;
+    ensure_eq(probe_in("rollout", &deep("/tmp/mixed/deep", &["read", "f"]))?, "ok".to_owned(), "alert mode: mixed read")
+}
+
+fn internal_kinds() -> Outcome {
+    // The policy's rules name internal.memfd, internal.pipe and internal.namespace: a
+    // domain that denies some of their permissions is refused exactly those, in every
+    // hook that reaches them (mmap, ioctl, open through /proc/self/ns), and keeps the
+    // rest of the default; the agent (default) and the unconfined control do them all.
+    for (op, refused) in [("memfd-rw", "mmap: errno=EACCES"), ("pipe-ioctl", "FIONREAD: errno=EACCES"), ("ns-open", "errno=EACCES")] {
+        unconfined(&[op], "ok")?;
+        expect(&[op], "ok")?;
+        ensure_eq(probe_in("sealed", &[op])?, refused.to_owned(), &format!("sealed: {op}"))?;
+    }
+    for op in ["pipe-reopen", "eventfd-rw", "pidfd-wait"] {
+        ensure_eq(probe_in("sealed", &[op])?, "ok".to_owned(), &format!("sealed: {op}"))?;
+    }
+    // Running a memfd: refused by default, allowed with `execute` on internal.memfd.
+    expect(&["memfd-exec", "/bin/tcp-probe"], "errno=EACCES")?;
+    ensure_eq(probe_in("reexec", &["memfd-exec", "/bin/tcp-probe"])?, "reexec".to_owned(), "reexec: fexecve of a memfd")?;
+    unconfined(&["memfd-exec", "/bin/tcp-probe"], "unconfined")?;
+    // Alert mode: would-be denials only.
+    set_mode("alert")?;
+    let alert = probe_in("sealed", &["ns-open"]);
+    set_mode("enforce")?;
+    ensure_eq(alert?, "ok".to_owned(), "sealed in alert mode: ns-open")
+}
+
+/// Runs `tcp-probe ARGS` (in `agent`) with `stdin` as its standard input when given, and
+/// asserts that it reports `want` and that the events name a would-be denial of `op` by
+/// `agent` (`decision=allow mode=alert`).
+fn would_deny(args: &[&str], stdin: Option<std::os::fd::OwnedFd>, want: &str, op: &str) -> Outcome {
+    let _ = crate::reporting::drain_events()?;
+    let got = match stdin {
+        Some(fd) => run_probe_with_stdin("/bin/tcp-probe", fd.into(), args)?,
+        None => probe(args)?,
+    };
+    ensure_eq(got, want.to_owned(), &format!("alert mode: tcp-probe {}", args.join(" ")))?;
+    let (events, _) = crate::reporting::drain_events()?;
+    let field = |e: &std::collections::HashMap<String, String>, k: &str| e.get(k).cloned().unwrap_or_default();
+    ensure(
+        events.iter().any(|e| {
+            field(e, "op") == op && field(e, "domain") == "agent" && field(e, "decision") == "allow" && field(e, "mode") == "alert"
+        }),
+        format!("alert mode: no would-be denial op={op} for {args:?} in {events:?}"),
+    )
+}
+
+fn alert_each_class() -> Outcome {
+    // Each class of bypass, with the global mode `alert` (the agent follows it): what the
+    // policy refuses in enforce goes through and is reported as a would-be denial naming
+    // the hook; what no mode softens (a symlink where a protected name leads, executable
+    // memory no file holds) is refused in alert mode too.
+    use std::net::{TcpListener, TcpStream};
+    let dirs = ["/tmp/work/plant/bin", "/tmp/work/gate", "/tmp/work/cfg", "/tmp/work/home", "/tmp/work/mine"];
+    for d in dirs {
+        fs::create_dir_all(d).map_err(|e| format!("mkdir {d}: {e}"))?;
+    }
+    fs::copy("/bin/tcp-probe", "/tmp/work/plant/bin/wide").map_err(|e| format!("copy probe: {e}"))?;
+    write("/tmp/work/cfg/settings", "safe\n")?;
+    let _ = fs::remove_file("/tmp/work/alias-key");
+    fs::hard_link("/tmp/secret/key", "/tmp/work/alias-key").map_err(|e| format!("link key: {e}"))?;
+    let listener = TcpListener::bind("127.0.0.1:8090").map_err(|e| format!("listen 8090: {e}"))?;
+    set_mode("alert")?;
+    let result = (|| {
+        // 1. Moves: a directory onto the transition's executable, one out of its type.
+        would_deny(&["rename", "/tmp/work/plant/bin", "/tmp/work/gate/bin"], None, "ok", "path_rename")?;
+        unconfined(&["rename", "/tmp/work/gate/bin", "/tmp/work/plant/bin"], "ok")?;
+        would_deny(&["rename", "/tmp/work/cfg", "/tmp/work/cfg2"], None, "ok", "path_rename")?;
+        unconfined(&["rename", "/tmp/work/cfg2", "/tmp/work/cfg"], "ok")?;
+        // 2. Symlinks: at the transition's executable (the mode applies) and where a
+        // protected name leads (always refused).
+        fs::create_dir_all("/tmp/work/gate/bin").map_err(|e| e.to_string())?;
+        would_deny(&["symlink", "/tmp/work/plant/bin/wide", "/tmp/work/gate/bin/wide"], None, "ok", "path_symlink")?;
+        fs::remove_file("/tmp/work/gate/bin/wide").map_err(|e| e.to_string())?;
+        expect(&["symlink", "/tmp/work/mine", "/tmp/work/home/.ssh"], "errno=EACCES")?;
+        // 3. A transition through an entry point the agent wrote.
+        fs::copy("/bin/tcp-probe", "/tmp/work/gate/bin/wide").map_err(|e| format!("copy probe: {e}"))?;
+        let _ = fs::remove_file("/tmp/work/alias");
+        fs::hard_link("/tmp/work/gate/bin/wide", "/tmp/work/alias").map_err(|e| format!("link: {e}"))?;
+        expect(&["write", "/tmp/work/alias"], "ok")?;
+        would_deny(&["exec", "/tmp/work/gate/bin/wide", "self-attr"], None, "other", "bprm_creds_for_exec")?;
+        // 4. A protected object through another name.
+        would_deny(&["read", "/tmp/work/alias-key"], None, "ok", "file_open")?;
+        // 5. A foreign socket to a forbidden peer, with a decoy destination.
+        let stream = TcpStream::connect("127.0.0.1:8090").map_err(|e| format!("connect 8090: {e}"))?;
+        would_deny(&["sendto-decoy-fd", "0"], Some(stream.into()), "ok", "socket_sendmsg")?;
+        // 6. Listing a directory through an inherited descriptor.
+        let dir = fs::File::open("/tmp/secret").map_err(|e| e.to_string())?;
+        would_deny(&["getdents-fd", "0"], Some(dir.into()), "ok", "file_permission")?;
+        // 7. Executable memory by a side door: refused in every mode.
+        expect(&["brk-exec"], "errno=ENOMEM")?;
+        expect(&["mmap-anon-exec"], "errno=EACCES")
+    })();
+    set_mode("enforce")?;
+    drop(listener);
+    for d in ["/tmp/work/plant", "/tmp/work/gate", "/tmp/work/cfg", "/tmp/work/cfg2", "/tmp/work/home", "/tmp/work/mine"] {
+        let _ = fs::remove_dir_all(d);
+    }
+    let _ = fs::remove_file("/tmp/work/alias-key");
+    let _ = fs::remove_file("/tmp/work/alias");
     result
 }

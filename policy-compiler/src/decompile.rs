@@ -14,7 +14,7 @@ use crate::values::{format_duration, hex};
 use tcp_lsm_engine::model::{
     Decision, Domain, NetFamily, NetRule, Policy, Protocol, Response, Transition,
 };
-use tcp_lsm_engine::perm::{all_bits, Class};
+use tcp_lsm_engine::perm::{self, all_bits, Class};
 
 /// The canonical text of `policy`.
 pub fn decompile(policy: &Policy) -> String {
@@ -39,6 +39,10 @@ pub fn decompile(policy: &Policy) -> String {
 
     for (i, t) in policy.types.iter().enumerate() {
         let id = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        if t.name.starts_with(perm::INTERNAL_PREFIX) {
+            // Built-in: declared by the rules that name it.
+            continue;
+        }
         out.push('\n');
         let _ = write!(
             out,

@@ -42,6 +42,7 @@ pub fn lower(file: &File, diags: &mut Vec<Diagnostic>) -> Policy {
         type_ids: HashMap::new(),
         domain_ids: HashMap::new(),
         protected: Vec::new(),
+        internal: Vec::new(),
     };
     lw.run(file)
 }
@@ -54,6 +55,9 @@ struct Lowerer<'a> {
     domain_ids: HashMap<String, (u32, Span)>,
     /// Protected flag by type id - 1.
     protected: Vec<bool>,
+    /// The built-in types of internal objects (`perm::Internal`) the rules name, with
+    /// the ids given them after the declared types.
+    internal: Vec<(perm::Internal, u32)>,
 }
 
 /// The identity of a network rule apart from its operations; rules with equal keys merge.
@@ -263,6 +267,16 @@ impl Lowerer<'_> {
                     if let Err(d) = check_name(&t.name, "type") {
                         self.push(d);
                     }
+                    if t.name.text.starts_with(perm::INTERNAL_PREFIX) {
+                        self.push(
+                            Diagnostic::error(
+                                t.name.span,
+                                format!("type names starting with `{}` are reserved", perm::INTERNAL_PREFIX),
+                            )
+                            .with_help("they name the objects of the kernel's internal mounts (`internal.pipe`, `internal.memfd`, ...), which need no declaration"),
+                        );
+                        continue;
+                    }
                     if let Some((_, first)) = self.type_ids.get(&t.name.text) {
                         let d = Diagnostic::error(
                             t.name.span,
@@ -401,6 +415,18 @@ impl Lowerer<'_> {
             }
         }
         policy.transitions = ordered_transitions;
+        // The built-in types the rules name: every domain holds the default on them, its
+        // own rules on top (what a policy that names none leaves to the kernel).
+        for (kind, type_id) in std::mem::take(&mut self.internal) {
+            policy.types.push(ObjectType { name: kind.type_name().to_owned(), protected: false });
+            for d in &mut policy.domains {
+                d.files.push(FileRule {
+                    type_id,
+                    decision: Decision::Allow,
+                    perms: perm::bits::file::INTERNAL_DEFAULT,
+                });
+            }
+        }
         policy.canonicalize();
         self.forgeable_entrypoints(&policy, &transitions);
         policy
@@ -546,8 +572,17 @@ impl Lowerer<'_> {
         if let Some((id, _)) = self.type_ids.get(&w.text) {
             return Some(*id);
         }
-        let help =
-            did_you_mean(&w.text, self.type_ids.keys().map(String::as_str)).unwrap_or_else(|| {
+        if let Some(kind) = perm::Internal::from_type_name(&w.text) {
+            // Declared at first use, after the declared types.
+            let id = u32::try_from(self.protected.len() + 1).unwrap_or(u32::MAX);
+            self.protected.push(false);
+            self.type_ids.insert(w.text.clone(), (id, w.span));
+            self.internal.push((kind, id));
+            return Some(id);
+        }
+        let builtin = perm::Internal::ALL.map(perm::Internal::type_name);
+        let names = self.type_ids.keys().map(String::as_str).chain(builtin);
+        let help = did_you_mean(&w.text, names).unwrap_or_else(|| {
                 format!("declare it with `type {} {{ prefix /some/path; }}`", w.text)
             });
         self.push(
@@ -653,6 +688,17 @@ impl Lowerer<'_> {
                             .with_help("protected types can never be unlinked, renamed or linked"),
                         );
                     }
+                }
+                let internal = self.internal.iter().any(|(_, id)| *id == type_id);
+                let execute = u64::from(perm::bits::file::EXECUTE);
+                if internal && r.decision == Decision::Allow && bits & execute != 0 {
+                    self.push(
+                        Diagnostic::warning(
+                            r.perms.span,
+                            format!("`execute` on `{}` lets the domain run programs that no file with a path holds (`fexecve` of what it wrote there)", obj.text),
+                        )
+                        .with_help("grant it only to a domain that must run code it generates (runc-style re-execution)"),
+                    );
                 }
                 acc.domain.files.push(FileRule {
                     type_id,
