@@ -89,7 +89,7 @@ unsafe fn answer(
             unsafe { &*blob::inode(inode) }
         });
         let type_id = match (name, cache) {
-            (Some(name), cache) => match type_of_name(policy, name) {
+            (Some(name), cache) => match type_of_name(loaded, name) {
                 Some(type_id) => remember(loaded, cache, name.bytes(), type_id, reached),
                 None => return Answer::Unnameable,
             },
@@ -106,10 +106,10 @@ unsafe fn answer(
 /// The type the policy's names give the object named `name`: by its own name, or for a
 /// name too long to build, the one type of everything below the directory named
 /// (`None` when there is no one type).
-fn type_of_name(policy: &PolicyView<'_>, name: Name<'_>) -> Option<u32> {
+fn type_of_name(loaded: &Loaded, name: Name<'_>) -> Option<u32> {
     match name.own() {
-        Some(own) => Some(policy.type_for_path(own)),
-        None => policy.type_below(name.bytes()),
+        Some(own) => Some(loaded.type_for_path(own)),
+        None => loaded.view().type_below(name.bytes()),
     }
 }
 
@@ -612,7 +612,7 @@ unsafe fn check_new(
     }
     let new = subject.with_loaded(|found| {
         let Some((loaded, policy, domain)) = found else { return New::Answer(Answer::Policy(false, 0)) };
-        let Some(type_id) = type_of_name(policy, name) else { return New::Answer(Answer::Unnameable) };
+        let Some(type_id) = type_of_name(loaded, name) else { return New::Answer(Answer::Unnameable) };
         // For a name too long to build: anything reserved below the directory named.
         match loaded.reserved_below(name.bytes()) {
             Some(r) => return New::Reserved(r),
@@ -842,7 +842,22 @@ pub(crate) unsafe extern "C" fn path_rename(
     new_dentry: *mut bindings::dentry,
     flags: c_uint,
 ) -> c_int {
-    let Some(subject) = Subject::current() else { return 0 };
+    let Some(subject) = Subject::current() else {
+        // Whoever renames, a protected object keeps its protection by its new name
+        // (`protect.rs`, as for a link); the name is built only when the policy protects
+        // something. (A directory above unmarked protected objects is not walked here:
+        // no lookup is possible under the rename's locks.)
+        if crate::protect::any_protected() {
+            // SAFETY: The VFS passes both locked parents and their positive children.
+            unsafe {
+                let _ = fspath::with_child(old_dir, old_dentry, |name| crate::protect::before_link(name, inode_of(old_dentry)));
+                if flags & RENAME_EXCHANGE != 0 {
+                    let _ = fspath::with_child(new_dir, new_dentry, |name| crate::protect::before_link(name, inode_of(new_dentry)));
+                }
+            }
+        }
+        return 0;
+    };
     // SAFETY: The VFS passes both locked parents and their children; the source is
     // positive, and with RENAME_EXCHANGE so is the target.
     let mut result = unsafe { check_move(&subject, old_dir, old_dentry, new_dir, new_dentry) };

@@ -45,8 +45,16 @@ unsafe fn written<'b>(p: *mut kernel::ffi::c_char, base: *const u8, size: usize)
     // buffer (`prepend` in fs/d_path.c fills it backwards from the end); the caller keeps
     // the buffer borrowed.
     let written = unsafe { core::slice::from_raw_parts(p.cast::<u8>().cast_const(), size - start) };
-    let end = written.iter().position(|&b| b == 0).ok_or_else(too_long)?;
-    written.get(..end).ok_or_else(too_long)
+    // The NUL is the buffer's last byte (both prepend it first, as `dynamic_dname` ends
+    // pseudo names with it; no name holds a NUL): the name is what comes before, without
+    // a scan for it.
+    match written.split_last() {
+        Some((0, name)) => Ok(name),
+        _ => {
+            let end = written.iter().position(|&b| b == 0).ok_or_else(too_long)?;
+            written.get(..end).ok_or_else(too_long)
+        }
+    }
 }
 
 /// Writes the absolute name of `path` (from the root of the mount tree) into `buf` and

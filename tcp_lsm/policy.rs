@@ -17,6 +17,7 @@ use kernel::prelude::*;
 use kernel::sync::{Arc, ArcBorrow};
 
 use crate::engine::format::{self, ErrorClass, FormatError};
+use crate::engine::types::PathMatch;
 use crate::state;
 
 /// One loaded policy.
@@ -46,12 +47,61 @@ pub(crate) struct Loaded {
     /// The id of the built-in type of each kind of internal object (`perm::Internal`,
     /// by its discriminant), 0 when the policy's rules name no object of that kind.
     internal: [u32; crate::engine::perm::Internal::ALL.len()],
+    /// Bitmaps of the lengths of the exact (`[0]`) and prefix (`[1]`) patterns, bit `len`
+    /// set when some pattern of that kind is `len` bytes long: a name (or, for prefix
+    /// rules, an ancestor) of a length no pattern has needs no search of the rules. Most
+    /// of the ancestors a prefix lookup tries are such names (`Loaded::type_for_path`).
+    lengths: [[u64; LENGTH_WORDS]; 2],
     /// The objects the protected types name, resolved, marked and held at load
     /// (`protect::resolve`): never read, held for its `Drop`, which lets them go.
     _pins: crate::protect::Pins,
 }
 
+/// Words of a bitmap with a bit for every pattern length, 0 to `PATH_MAX` (4096) bytes.
+const LENGTH_WORDS: usize = 4096 / 64 + 1;
+
+/// The bitmaps of [`Loaded::lengths`] for `view`.
+fn pattern_lengths(view: &format::PolicyView<'_>) -> [[u64; LENGTH_WORDS]; 2] {
+    let mut lengths = [[0u64; LENGTH_WORDS]; 2];
+    let mut i = 0;
+    while let Some(rule) = view.path_rule(i) {
+        i += 1;
+        let set = match rule.kind {
+            PathMatch::Exact => 0,
+            PathMatch::Prefix => 1,
+            PathMatch::Glob => continue,
+        };
+        let len = rule.pattern.len();
+        if let Some(word) = lengths.get_mut(set).and_then(|s| s.get_mut(len / 64)) {
+            *word |= 1u64 << (len % 64);
+        }
+    }
+    lengths
+}
+
 impl Loaded {
+    /// Whether some exact or prefix pattern (`kind`) is `len` bytes long.
+    fn has_length(&self, kind: PathMatch, len: usize) -> bool {
+        let set = match kind {
+            PathMatch::Exact => 0,
+            PathMatch::Prefix => 1,
+            PathMatch::Glob => return true,
+        };
+        self.lengths.get(set).and_then(|s| s.get(len / 64)).is_some_and(|w| w & (1u64 << (len % 64)) != 0)
+    }
+
+    /// The type of `path` by the policy's names (`PolicyView::type_for_path`), searching
+    /// only for patterns of lengths some rule has.
+    pub(crate) fn type_for_path(&self, path: &[u8]) -> u32 {
+        self.view.type_for_path_where(path, |kind, p| self.has_length(kind, p.len()))
+    }
+
+    /// The type of the longest prefix rule at or above `path` (`PolicyView::prefix_type`),
+    /// as fast.
+    pub(crate) fn prefix_type(&self, path: &[u8]) -> Option<u32> {
+        self.view.prefix_type_where(path, |kind, p| self.has_length(kind, p.len()))
+    }
+
     /// The generation number.
     pub(crate) fn generation(&self) -> u64 {
         self.generation.load(Ordering::Relaxed)
@@ -88,7 +138,7 @@ impl Loaded {
     pub(crate) fn reserved_below(&self, name: &[u8]) -> Option<format::Reserved> {
         let named = self.reserved.binary_search(&crate::blob::fnv1a(name)).is_ok();
         // A glob types nothing below a directory that a prefix rule covers.
-        let globbed = self.reserved_globs && self.view.prefix_type(name).is_none();
+        let globbed = self.reserved_globs && self.prefix_type(name).is_none();
         if named || globbed {
             self.view.reserved_below(name)
         } else {
@@ -227,8 +277,19 @@ pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
     let protected = crate::protect::index(&view)?;
     let pins = crate::protect::resolve(&view)?;
     let internal = crate::engine::perm::Internal::ALL.map(|kind| view.type_id_by_name(kind.type_name().as_bytes()).unwrap_or(0));
-    let loaded =
-        Loaded { generation: AtomicU64::new(0), digest, view, bytes, reserved, reserved_globs, protected, internal, _pins: pins };
+    let lengths = pattern_lengths(&view);
+    let loaded = Loaded {
+        generation: AtomicU64::new(0),
+        digest,
+        view,
+        bytes,
+        reserved,
+        reserved_globs,
+        protected,
+        internal,
+        lengths,
+        _pins: pins,
+    };
     let new = Arc::new(loaded, GFP_KERNEL).map_err(|_| LoadError::NoMemory)?;
     let new_ptr = Arc::into_raw(new).cast_mut();
     loop {

@@ -235,17 +235,19 @@ fn protected_type_of(loaded: &Loaded, name: crate::fspath::Name<'_>) -> Option<u
     }
     let view = loaded.view();
     let type_id = match name.own() {
-        Some(own) => view.type_for_path(own),
+        Some(own) => loaded.type_for_path(own),
         // Longer than PATH_MAX: the one type below the directory named (`fspath.rs`).
         None => view.type_below(name.bytes())?,
     };
     loaded.view().type_is_protected(type_id).then_some(type_id)
 }
 
-/// For every task, before a hard link gives the object at `name` (`inode`) another
-/// name: when `name` has a protected type under the policy in force, the inode is marked
-/// first, so that the link reaches a protected object. Only `link(2)` pays this (rare,
-/// never on a task's hot path); no lookup (the caller holds the new parent's lock).
+/// For every task, before a hard link or a rename gives the object at `name` (`inode`)
+/// another name: when `name` has a protected type under the policy in force, the inode
+/// is marked first (a directory whose subtree has the type with inheritance), so that
+/// the new name reaches a protected object. Only `link(2)` and `rename(2)` of unconfined
+/// tasks pay this, when the policy protects something; no lookup (the caller holds the
+/// parents' locks).
 ///
 /// # Safety
 ///
@@ -257,8 +259,10 @@ pub(crate) unsafe fn before_link(name: crate::fspath::Name<'_>, inode: *const bi
             // SAFETY: Guaranteed by the caller: a live inode has a blob.
             let security = unsafe { &*blob::inode(inode) };
             if type_of_mark(loaded.protected_index(), security.protected_mark()).is_none() {
-                // Hard links are never made to directories: nothing inherits.
-                security.force_protected_mark(mark_of(loaded.view(), type_id, false));
+                // SAFETY: As above.
+                let is_dir = u32::from(unsafe { (*inode).i_mode }) & bindings::S_IFMT == bindings::S_IFDIR;
+                let inherit = is_dir && loaded.view().uniform_below(name.bytes(), type_id);
+                security.force_protected_mark(mark_of(loaded.view(), type_id, inherit));
             }
         }
     })
@@ -266,7 +270,9 @@ pub(crate) unsafe fn before_link(name: crate::fspath::Name<'_>, inode: *const bi
 
 /// For every task, before a bind mount of `source` (the path string `mount(2)` got):
 /// when its object has a protected type under the policy in force, it and what is below
-/// it (as at load) are marked first, so that the new mount reaches protected objects.
+/// it (as at load) are marked first, and so are the objects the protected rules name
+/// below it (made since the load or not), so that the new mount reaches them as
+/// protected objects.
 /// Only bind mounts pay this. May sleep (no lock is held at `sb_mount`).
 ///
 /// # Safety
@@ -294,16 +300,26 @@ pub(crate) unsafe fn before_bind(source: *const c_char) {
     // SAFETY: `path` holds the references `kern_path` took, for the call.
     let marks = unsafe {
         crate::fspath::with(&path, |name| -> Option<Marks> {
-            let type_id = protected_type_of(&loaded, name)?;
+            let own_type = protected_type_of(&loaded, name);
             // A name longer than PATH_MAX, of the one (protected) type below the
             // directory named: no walk by names (`kern_path` takes none that long).
-            let Some(name) = name.own() else { return Some(Marks::Deep(type_id)) };
-            let mut copy = KVec::new();
-            copy.extend_from_slice(name, GFP_KERNEL).ok()?;
+            let Some(name) = name.own() else { return own_type.map(Marks::Deep) };
+            let view = loaded.view();
             let mut todo = KVec::new();
-            let inherit = loaded.view().uniform_below(name, type_id);
-            todo.push(Todo { type_id, name: copy, inherit, depth: 0 }, GFP_KERNEL).ok()?;
-            Some(Marks::Walk(todo))
+            let mut add = |type_id: u32, pattern: &[u8]| -> Option<()> {
+                let mut copy = KVec::new();
+                copy.extend_from_slice(pattern, GFP_KERNEL).ok()?;
+                let inherit = view.uniform_below(pattern, type_id);
+                todo.push(Todo { type_id, name: copy, inherit, depth: 0 }, GFP_KERNEL).ok()
+            };
+            if let Some(type_id) = own_type {
+                add(type_id, name)?;
+            }
+            // The protected objects the new mount reaches below its source, also those
+            // made after the load (which no name has marked yet).
+            let mut failed = false;
+            view.protected_objects_below(name, |type_id, pattern| failed |= add(type_id, pattern).is_none());
+            (!failed && !todo.is_empty()).then_some(Marks::Walk(todo))
         })
     };
     if let Ok(Some(Marks::Deep(type_id))) = marks {

@@ -547,6 +547,7 @@ impl core::error::Error for FormatError {}
 // Reading little-endian fields without panicking. Out-of-range reads give zeros; the
 // validator establishes beforehand that every record lies inside the blob.
 
+#[inline]
 fn array_at<const N: usize>(bytes: &[u8], offset: usize) -> [u8; N] {
     offset
         .checked_add(N)
@@ -555,14 +556,17 @@ fn array_at<const N: usize>(bytes: &[u8], offset: usize) -> [u8; N] {
         .unwrap_or([0; N])
 }
 
+#[inline]
 fn u8_at(bytes: &[u8], offset: usize) -> u8 {
     bytes.get(offset).copied().unwrap_or(0)
 }
 
+#[inline]
 fn u16_at(bytes: &[u8], offset: usize) -> u16 {
     u16::from_le_bytes(array_at(bytes, offset))
 }
 
+#[inline]
 fn u32_at(bytes: &[u8], offset: usize) -> u32 {
     u32::from_le_bytes(array_at(bytes, offset))
 }
@@ -691,9 +695,15 @@ fn host_bits_zero(addr: &[u8; 16], prefix_len: u8) -> bool {
     addr.iter().enumerate().all(|(i, b)| b & !prefix_mask(prefix_len, i) == 0)
 }
 
-/// Whether the first `prefix_len` bits of `a` and `b` agree.
-fn prefix_matches(a: &[u8; 16], b: &[u8; 16], prefix_len: u8) -> bool {
-    a.iter().zip(b.iter()).enumerate().all(|(i, (x, y))| (x ^ y) & prefix_mask(prefix_len, i) == 0)
+/// Whether the first `prefix_len` bits of `a` and `b` (addresses as big-endian numbers)
+/// agree: one comparison of 128-bit words, on the path of every connect and send.
+fn prefix_matches(a: u128, b: u128, prefix_len: u8) -> bool {
+    let mask = match prefix_len {
+        0 => 0,
+        n if n >= 128 => u128::MAX,
+        n => u128::MAX << (128 - u32::from(n)),
+    };
+    (a ^ b) & mask == 0
 }
 
 /// Checks the fields of a network rule against each other (see `model::NetRule`):
@@ -1194,13 +1204,24 @@ impl<'a> PolicyView<'a> {
     /// prefix rule, then the first glob in canonical order. O(log n) for exact rules,
     /// O(depth x log n) for prefix rules, linear in the glob rules.
     pub fn type_for_path(&self, path: &[u8]) -> u32 {
+        self.type_for_path_where(path, |_, _| true)
+    }
+
+    /// [`PolicyView::type_for_path`], asking `may_exist(kind, pattern)` before searching
+    /// for an exact or prefix rule whose pattern is `pattern`: a caller's index (the
+    /// kernel keeps the lengths of the patterns) that knows no such rule exists answers
+    /// false and saves the search. `may_exist` must never answer false for a pattern the
+    /// policy has (it may answer true for one it lacks): then the type is the same.
+    pub fn type_for_path_where(&self, path: &[u8], may_exist: impl Fn(PathMatch, &[u8]) -> bool) -> u32 {
         let layout = &self.layout;
         let exact_end = layout.exact_end;
-        let i = partition_point(0, exact_end, |i| self.path_pattern(i) < path);
-        if i < exact_end && self.path_pattern(i) == path {
-            return self.path_type(i);
+        if exact_end > 0 && may_exist(PathMatch::Exact, path) {
+            let i = partition_point(0, exact_end, |i| self.path_pattern(i) < path);
+            if i < exact_end && self.path_pattern(i) == path {
+                return self.path_type(i);
+            }
         }
-        if let Some(t) = self.prefix_type(path) {
+        if let Some(t) = self.prefix_type_where(path, &may_exist) {
             return t;
         }
         for i in layout.prefix_end..layout.paths.count {
@@ -1213,6 +1234,12 @@ impl<'a> PolicyView<'a> {
 
     /// The type of the longest prefix rule at or above `path`, if any. O(depth x log n).
     pub fn prefix_type(&self, path: &[u8]) -> Option<u32> {
+        self.prefix_type_where(path, |_, _| true)
+    }
+
+    /// [`PolicyView::prefix_type`] with `may_exist` as for
+    /// [`PolicyView::type_for_path_where`].
+    pub fn prefix_type_where(&self, path: &[u8], may_exist: impl Fn(PathMatch, &[u8]) -> bool) -> Option<u32> {
         let layout = &self.layout;
         let exact_end = layout.exact_end;
         if layout.prefix_end <= exact_end {
@@ -1226,7 +1253,7 @@ impl<'a> PolicyView<'a> {
             if candidate.len() < shortest {
                 return None;
             }
-            if candidate.len() <= longest {
+            if candidate.len() <= longest && may_exist(PathMatch::Prefix, candidate) {
                 if let Some(t) = self.prefix_rule(candidate) {
                     return Some(t);
                 }
@@ -1325,6 +1352,17 @@ impl<'a> PolicyView<'a> {
                 f(type_id, self.path_pattern(i));
             }
         }
+    }
+
+    /// [`PolicyView::protected_objects`] whose patterns are strictly below the directory
+    /// `dir`: what a bind mount (or any other new way to reach `dir`'s subtree) reaches
+    /// of the protected objects, whenever they were made.
+    pub fn protected_objects_below(&self, dir: &[u8], mut f: impl FnMut(u32, &'a [u8])) {
+        self.protected_objects(|type_id, pattern| {
+            if strictly_below(pattern, dir) {
+                f(type_id, pattern);
+            }
+        });
     }
 
     /// Whether every object strictly below the directory `dir` has type `type_id` by the
@@ -1638,10 +1676,14 @@ impl<'a> DomainView<'a> {
         port: u16,
         unix_path: &[u8],
     ) -> bool {
-        let (family, addr) = match unmap_ipv4(addr) {
-            Some(v4) if family == NetFamily::Inet6 => (NetFamily::Inet, v4),
+        let (family, addr) = match family {
+            NetFamily::Inet6 => match unmap_ipv4(addr) {
+                Some(v4) => (NetFamily::Inet, v4),
+                None => (family, *addr),
+            },
             _ => (family, *addr),
         };
+        let addr = u128::from_be_bytes(addr);
         let (start, end) = self.net_range();
         let (mut allowed, mut denied) = (0u32, 0u32);
         for i in start..end {
@@ -1655,11 +1697,14 @@ impl<'a> DomainView<'a> {
                 path.is_empty() || path == unix_path
             } else {
                 let rule_protocol = u8_at(r, field::net_rule::PROTOCOL);
-                let rule_addr: [u8; 16] = array_at(r, field::net_rule::ADDR);
                 (rule_protocol == Protocol::Any.to_u8() || rule_protocol == protocol.to_u8())
-                    && prefix_matches(&rule_addr, &addr, u8_at(r, field::net_rule::PREFIX_LEN))
                     && u16_at(r, field::net_rule::PORT_LO) <= port
                     && port <= u16_at(r, field::net_rule::PORT_HI)
+                    && prefix_matches(
+                        u128::from_be_bytes(array_at(r, field::net_rule::ADDR)),
+                        addr,
+                        u8_at(r, field::net_rule::PREFIX_LEN),
+                    )
             };
             if matches {
                 if u8_at(r, field::net_rule::DECISION) == Decision::Deny.to_u8() {

@@ -98,6 +98,7 @@ pub enum SockAddrError {
     TooShort,
 }
 
+#[inline]
 fn array<const N: usize>(bytes: &[u8], at: usize) -> Option<[u8; N]> {
     let end = at.checked_add(N)?;
     let mut out = [0u8; N];

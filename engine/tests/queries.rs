@@ -470,6 +470,29 @@ fn protected_objects_and_what_inherits_their_protection() {
 }
 
 #[test]
+fn protected_objects_below_a_directory() {
+    with_view(&sample_policy(), |v| {
+        let below = |dir: &str| {
+            let mut found = Vec::new();
+            v.protected_objects_below(dir.as_bytes(), |t, p| found.push((t, String::from_utf8_lossy(p).into_owned())));
+            found
+        };
+        let mut all = Vec::new();
+        v.protected_objects(|t, p| all.push((t, String::from_utf8_lossy(p).into_owned())));
+        assert!(!all.is_empty());
+        // Everything is below `/`; nothing is below a protected rule's own path unless
+        // another rule names something deeper; never what is merely a sibling.
+        assert_eq!(below("/"), all);
+        for (t, p) in &all {
+            let parent = p.rsplit_once('/').map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
+            assert!(below(parent).contains(&(*t, p.clone())), "{p} below {parent}");
+            assert!(!below(p).contains(&(*t, p.clone())), "{p} is not below itself");
+            assert!(!below(&format!("{p}x")).contains(&(*t, p.clone())));
+        }
+    });
+}
+
+#[test]
 fn the_one_type_below_a_directory_decides_names_too_long_to_build() {
     with_view(&sample_policy(), |v| {
         // A prefix rule with nothing else below it: its type.

@@ -226,3 +226,39 @@ proptest! {
         prop_assert!(glob_match(pattern.as_bytes(), built.as_bytes()), "{:?} {:?}", pattern, built);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// The kernel's index (the lengths of the exact and prefix patterns) only saves
+    /// searches: the type of every path is the one `type_for_path` gives.
+    #[test]
+    fn type_lookup_with_a_pattern_length_index_gives_the_same_type(p in policy(), tails in prop::collection::vec("[a-c/]{0,6}", 1..6)) {
+        use std::collections::HashSet;
+        use tcp_lsm_engine::types::PathMatch;
+        let blob = encode(&p).unwrap();
+        let view = validate(&blob).unwrap();
+        let lengths = |kind: PathMatch| -> HashSet<usize> {
+            p.paths.iter().filter(|r| r.kind == kind).map(|r| r.pattern.len()).collect()
+        };
+        let (exact, prefix) = (lengths(PathMatch::Exact), lengths(PathMatch::Prefix));
+        let index = |kind: PathMatch, pattern: &[u8]| match kind {
+            PathMatch::Exact => exact.contains(&pattern.len()),
+            PathMatch::Prefix => prefix.contains(&pattern.len()),
+            PathMatch::Glob => true,
+        };
+        let mut probes: Vec<String> = vec!["/".into()];
+        for r in &p.paths {
+            for t in &tails {
+                probes.push(format!("{}{}", r.pattern, t));
+                probes.push(format!("{}/{}", r.pattern, t));
+            }
+            probes.push(r.pattern.rsplit_once('/').map_or("/".to_owned(), |(d, _)| d.to_owned()));
+        }
+        for path in &probes {
+            let b = path.as_bytes();
+            prop_assert_eq!(view.type_for_path_where(b, index), view.type_for_path(b), "{}", path);
+            prop_assert_eq!(view.prefix_type_where(b, index), view.prefix_type(b), "{}", path);
+        }
+    }
+}

@@ -1074,6 +1074,29 @@ int main(int argc, char **argv)
 		execv(b, argv + 3);
 		return report(-1);
 	}
+	if (!strcmp(op, "request-exec") && a) {
+		/*
+		 * lsm_set_self_attr(LSM_ATTR_EXEC, a), then prints tcp's own
+		 * /proc/self/attr/tcp/exec: the domain the next exec enters.
+		 */
+		char buf[sizeof(struct lsm_ctx) + 80], shown[128];
+		struct lsm_ctx *ctx = (struct lsm_ctx *)buf;
+		size_t len = strlen(a) + 1;
+
+		if (len > 80)
+			return usage();
+		memset(buf, 0, sizeof(buf));
+		ctx->id = LSM_ID_TCP;
+		ctx->len = sizeof(struct lsm_ctx) + len;
+		ctx->ctx_len = len;
+		memcpy(ctx->ctx, a, len);
+		if (syscall(__NR_lsm_set_self_attr, LSM_ATTR_EXEC, ctx, ctx->len, 0) < 0)
+			return report(-1);
+		if (read_file("/proc/self/attr/tcp/exec", shown, sizeof(shown)))
+			return report(-1);
+		printf("%s\n", shown);
+		return 0;
+	}
 	if (!strcmp(op, "fork-attr")) {
 		/* A child of a confined task is in the same domain. */
 		int status;

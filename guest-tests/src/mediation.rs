@@ -309,6 +309,12 @@ fn domain_entered() -> Outcome {
     expect(&["attr-current"], "agent")?;
     let own = fs::read_to_string("/proc/self/attr/tcp/current").map_err(|e| e.to_string())?;
     ensure_eq(own, "unconfined\n".to_owned(), "the test runner's own domain")?;
+    // tcp's /proc/PID/attr/tcp/exec shows the domain a request made for the next exec
+    // (nothing requested: the runner's own file says so), and is read-only.
+    let pending = fs::read_to_string("/proc/self/attr/tcp/exec").map_err(|e| e.to_string())?;
+    ensure(pending.trim() != "agent", format!("nothing requested, yet attr/tcp/exec shows {pending:?}"))?;
+    unconfined(&["request-exec", "agent"], "agent")?;
+    ensure(fs::write("/proc/self/attr/tcp/exec", "agent").is_err(), "attr/tcp/exec is not writable")?;
     // ... never in the shared file, which stays the other LSMs' (or nobody's).
     let shared = probe(&["attr-shared"])?;
     if shared_procattr_owned() {
@@ -1464,8 +1470,32 @@ fn protected_objects() -> Outcome {
         // What the workspace's own files get is unchanged (a fresh root-owned file: the
         // capability test gave /tmp/work/a away).
         write("/tmp/work/plain-after-reload", "x\n")?;
-        expect(&["read", "/tmp/work/plain-after-reload"], "ok")
+        expect(&["read", "/tmp/work/plain-after-reload"], "ok")?;
+        // A protected file made after the load at an exact protected path that no one
+        // has reached yet, then a bind mount of a directory above it: the mount's names
+        // are the workspace's, the object is still the protected one.
+        fs::create_dir_all("/tmp/work/home/.ssh").map_err(|e| e.to_string())?;
+        write("/tmp/work/home/.ssh/authorized_keys", "ssh-ed25519 AAAA root\n")?;
+        fs::create_dir_all("/tmp/work/bound-home").map_err(|e| e.to_string())?;
+        bind("/tmp/work/home", "/tmp/work/bound-home")?;
+        unconfined(&["read", "/tmp/work/bound-home/.ssh/authorized_keys"], "ok")?;
+        expect(&["read", "/tmp/work/bound-home/.ssh/authorized_keys"], "errno=EACCES")?;
+        expect(&["write", "/tmp/work/bound-home/.ssh/authorized_keys"], "errno=EACCES")?;
+        expect(&["read", "/tmp/work/home/.ssh/authorized_keys"], "errno=EACCES")?;
+        // A new one there (a new inode no one has reached), renamed by root out of its
+        // protected name: still protected by its new name.
+        umount("/tmp/work/bound-home").map_err(|e| format!("umount: {e}"))?;
+        fs::remove_file("/tmp/work/home/.ssh/authorized_keys").map_err(|e| e.to_string())?;
+        write("/tmp/work/home/.ssh/authorized_keys", "ssh-ed25519 BBBB root\n")?;
+        fs::rename("/tmp/work/home/.ssh/authorized_keys", "/tmp/work/moved-key").map_err(|e| format!("rename: {e}"))?;
+        unconfined(&["read", "/tmp/work/moved-key"], "ok")?;
+        expect(&["read", "/tmp/work/moved-key"], "errno=EACCES")?;
+        expect(&["unlink", "/tmp/work/moved-key"], "errno=EACCES")
     })();
+    let _ = fs::remove_file("/tmp/work/moved-key");
+    let _ = umount("/tmp/work/bound-home");
+    let _ = fs::remove_dir("/tmp/work/bound-home");
+    let _ = fs::remove_dir_all("/tmp/work/home");
     let _ = umount("/tmp/work/bound-dir");
     let _ = umount("/tmp/work/bound-key");
     for f in ["/tmp/work/alias-key", "/tmp/work/alias-late", "/tmp/work/bound-key", "/tmp/secret/late", "/tmp/work/plain-after-reload"] {
