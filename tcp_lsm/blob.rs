@@ -7,7 +7,7 @@
 //! the initial value of every type here, and means "unconfined / not yet classified".
 
 use core::cell::UnsafeCell;
-use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 
 use kernel::bindings;
 
@@ -95,9 +95,17 @@ pub(crate) struct CredSecurity {
     /// not known), so that decisions skip looking the name up. Cleared whenever `domain`
     /// changes.
     resolved: AtomicU64,
+    /// Whether io_uring runs requests with this cred in place of a task's own (a
+    /// registered personality, `uring_override_creds`): never copied.
+    uring: AtomicBool,
 }
 
 impl CredSecurity {
+    /// Records that io_uring runs requests with this cred in place of a task's own.
+    pub(crate) fn mark_uring_personality(&self) {
+        self.uring.store(true, Ordering::Relaxed);
+    }
+
     /// The domain the task runs in.
     pub(crate) fn domain(&self) -> &DomainName {
         &self.domain
@@ -362,6 +370,17 @@ pub(crate) fn current_cred() -> *const bindings::cred {
     // SAFETY: `get_current` returns the running task, which is live while it runs; a task's
     // own `cred` pointer may be read without RCU (only the task itself replaces it).
     unsafe { (*bindings::get_current()).cred }
+}
+
+/// Whether the current task runs with credentials a file system put in place of its own
+/// for a while (`override_creds`: overlayfs working on its layers with its mounter's,
+/// nfsd, cachefiles), not those of an io_uring personality, which a task chooses. The
+/// task's own are `real_cred`.
+pub(crate) fn creds_overridden_by_kernel() -> bool {
+    // SAFETY: As in `current_cred`; `real_cred` is the task's own and only it replaces it.
+    let task = unsafe { &*bindings::get_current() };
+    // SAFETY: A live cred carries a blob once the LSM is initialised.
+    !core::ptr::eq(task.cred, task.real_cred) && !unsafe { (*cred(task.cred)).uring.load(Ordering::Relaxed) }
 }
 
 /// The domain of the current task, without copying it.

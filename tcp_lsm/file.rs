@@ -95,7 +95,12 @@ unsafe fn answer(
             },
             (None, Some(cache)) => match cache.load(loaded.generation()) {
                 Some(type_id) => crate::protect::effective(loaded, cache, type_id, None),
-                None => return Answer::NeedPath,
+                // Not classified by name under this policy: a protected object is still
+                // decided as one.
+                None => match crate::protect::type_of_mark(loaded.protected_index(), cache.protected_mark()) {
+                    Some(protected) => protected,
+                    None => return Answer::NeedPath,
+                },
             },
             (None, None) => return Answer::NeedPath,
         };
@@ -265,6 +270,13 @@ unsafe fn check_dentry(op: &'static str, dentry: *mut bindings::dentry, perms: u
     }
     // SAFETY: Guaranteed by the caller; a positive dentry's inode is live with a blob.
     let answer = unsafe { answer(&subject, inode_of(dentry), None, perms, None) };
+    if matches!(answer, Answer::NeedPath) && blob::creds_overridden_by_kernel() {
+        // A file system working on objects of its own with credentials the kernel put in
+        // place (overlayfs reading and copying up its layers' attributes and extended
+        // attributes with its mounter's): no name reached these objects, and the task's
+        // own access was decided on the file system's object, by its name.
+        return Ok(());
+    }
     let object = match answer {
         Answer::Policy(_, type_id) | Answer::Protected(type_id) => Object::Type(type_id),
         Answer::NeedPath | Answer::Unnameable => Object::Unclassified,

@@ -277,7 +277,13 @@ pub(crate) unsafe extern "C" fn settime(_ts: *const bindings::timespec64, _tz: *
 }
 
 /// `uring_override_creds`: io_uring running requests with other creds.
-pub(crate) unsafe extern "C" fn uring_override_creds(_new: *const bindings::cred) -> c_int {
+pub(crate) unsafe extern "C" fn uring_override_creds(new: *const bindings::cred) -> c_int {
+    if !new.is_null() {
+        // What io_uring runs with this cred is the task's choice, never a file system's
+        // (`blob::creds_overridden_by_kernel`).
+        // SAFETY: io_uring passes a live cred it holds; live creds carry blobs.
+        unsafe { (*crate::blob::cred(new)).mark_uring_personality() };
+    }
     system_op("uring_override_creds", system::IO_URING)
 }
 

@@ -289,7 +289,7 @@ pub mod bits {
         /// What every domain holds on an object of the kernel's internal mounts (see
         /// [`super::super::Internal`]) of a kind its policy's rules do not mention: use
         /// it as a task uses what it made, but never run it.
-        pub const INTERNAL_DEFAULT: u32 = READ | WRITE | APPEND | SETATTR | GETATTR | IOCTL | LOCK | MMAP;
+        pub const INTERNAL_DEFAULT: u32 = READ | WRITE | APPEND | SETATTR | GETATTR | XATTR | IOCTL | LOCK | MMAP;
     }
     /// Network operation bits (`NET_OPS`).
     pub mod net {
