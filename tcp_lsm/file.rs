@@ -533,8 +533,7 @@ pub(crate) unsafe extern "C" fn file_mprotect(
     // SAFETY: mprotect holds the mmap lock; the vma, its flags and its anon_vma are stable.
     let (file, vm_flags, anon) = unsafe { ((*vma).vm_file, (*vma).__bindgen_anon_2.vm_flags, (*vma).anon_vma) };
     // SAFETY: The vma holds a reference to its file.
-    let anonymous = !file.is_null() && unsafe { on_internal_mount(file) && !memfd_runs_as_file(&subject, file) };
-    let anonymous = anonymous || file.is_null();
+    let anonymous = file.is_null() || unsafe { on_internal_mount(file) && !memfd_runs_as_file(&subject, file) };
     let writable = prot & PROT_WRITE != 0;
     let (needs, what) = if anonymous {
         if writable {

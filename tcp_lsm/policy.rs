@@ -60,17 +60,22 @@ pub(crate) struct Loaded {
 /// Words of a bitmap with a bit for every pattern length, 0 to `PATH_MAX` (4096) bytes.
 const LENGTH_WORDS: usize = 4096 / 64 + 1;
 
+/// Which bitmap of [`Loaded::lengths`] holds the patterns of `kind` (globs have none).
+fn length_set(kind: PathMatch) -> Option<usize> {
+    match kind {
+        PathMatch::Exact => Some(0),
+        PathMatch::Prefix => Some(1),
+        PathMatch::Glob => None,
+    }
+}
+
 /// The bitmaps of [`Loaded::lengths`] for `view`.
 fn pattern_lengths(view: &format::PolicyView<'_>) -> [[u64; LENGTH_WORDS]; 2] {
     let mut lengths = [[0u64; LENGTH_WORDS]; 2];
     let mut i = 0;
     while let Some(rule) = view.path_rule(i) {
         i += 1;
-        let set = match rule.kind {
-            PathMatch::Exact => 0,
-            PathMatch::Prefix => 1,
-            PathMatch::Glob => continue,
-        };
+        let Some(set) = length_set(rule.kind) else { continue };
         let len = rule.pattern.len();
         if let Some(word) = lengths.get_mut(set).and_then(|s| s.get_mut(len / 64)) {
             *word |= 1u64 << (len % 64);
@@ -82,11 +87,7 @@ fn pattern_lengths(view: &format::PolicyView<'_>) -> [[u64; LENGTH_WORDS]; 2] {
 impl Loaded {
     /// Whether some exact or prefix pattern (`kind`) is `len` bytes long.
     fn has_length(&self, kind: PathMatch, len: usize) -> bool {
-        let set = match kind {
-            PathMatch::Exact => 0,
-            PathMatch::Prefix => 1,
-            PathMatch::Glob => return true,
-        };
+        let Some(set) = length_set(kind) else { return true };
         self.lengths.get(set).and_then(|s| s.get(len / 64)).is_some_and(|w| w & (1u64 << (len % 64)) != 0)
     }
 

@@ -451,6 +451,26 @@ static int audit_collect(int type)
 	return 0;
 }
 
+/*
+ * lsm_set_self_attr(LSM_ATTR_EXEC, domain): 0, -1 when the call failed (errno set), -2
+ * when the name is too long for the buffer (a usage error).
+ */
+static int request_exec(const char *domain)
+{
+	char buf[sizeof(struct lsm_ctx) + 80];
+	struct lsm_ctx *ctx = (struct lsm_ctx *)buf;
+	size_t len = strlen(domain) + 1;
+
+	if (len > 80)
+		return -2;
+	memset(buf, 0, sizeof(buf));
+	ctx->id = LSM_ID_TCP;
+	ctx->len = sizeof(struct lsm_ctx) + len;
+	ctx->ctx_len = len;
+	memcpy(ctx->ctx, domain, len);
+	return syscall(__NR_lsm_set_self_attr, LSM_ATTR_EXEC, ctx, ctx->len, 0) < 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *op = argc > 1 ? argv[1] : "";
@@ -1058,19 +1078,10 @@ int main(int argc, char **argv)
 		return print_self_attr();
 	if (!strcmp(op, "exec-in") && a && b) {
 		/* lsm_set_self_attr(LSM_ATTR_EXEC, a), then exec b with the rest as arguments. */
-		char buf[sizeof(struct lsm_ctx) + 80];
-		struct lsm_ctx *ctx = (struct lsm_ctx *)buf;
-		size_t len = strlen(a) + 1;
+		int rc = request_exec(a);
 
-		if (len > 80)
-			return usage();
-		memset(buf, 0, sizeof(buf));
-		ctx->id = LSM_ID_TCP;
-		ctx->len = sizeof(struct lsm_ctx) + len;
-		ctx->ctx_len = len;
-		memcpy(ctx->ctx, a, len);
-		if (syscall(__NR_lsm_set_self_attr, LSM_ATTR_EXEC, ctx, ctx->len, 0) < 0)
-			return report(-1);
+		if (rc)
+			return rc == -2 ? usage() : report(-1);
 		execv(b, argv + 3);
 		return report(-1);
 	}
@@ -1079,19 +1090,11 @@ int main(int argc, char **argv)
 		 * lsm_set_self_attr(LSM_ATTR_EXEC, a), then prints tcp's own
 		 * /proc/self/attr/tcp/exec: the domain the next exec enters.
 		 */
-		char buf[sizeof(struct lsm_ctx) + 80], shown[128];
-		struct lsm_ctx *ctx = (struct lsm_ctx *)buf;
-		size_t len = strlen(a) + 1;
+		char shown[128];
+		int rc = request_exec(a);
 
-		if (len > 80)
-			return usage();
-		memset(buf, 0, sizeof(buf));
-		ctx->id = LSM_ID_TCP;
-		ctx->len = sizeof(struct lsm_ctx) + len;
-		ctx->ctx_len = len;
-		memcpy(ctx->ctx, a, len);
-		if (syscall(__NR_lsm_set_self_attr, LSM_ATTR_EXEC, ctx, ctx->len, 0) < 0)
-			return report(-1);
+		if (rc)
+			return rc == -2 ? usage() : report(-1);
 		if (read_file("/proc/self/attr/tcp/exec", shown, sizeof(shown)))
 			return report(-1);
 		printf("%s\n", shown);
