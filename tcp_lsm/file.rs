@@ -99,13 +99,23 @@ unsafe fn answer(
                 // decided as one.
                 None => match crate::protect::type_of_mark(loaded.protected_index(), cache.protected_mark()) {
                     Some(protected) => protected,
-                    None => return Answer::NeedPath,
+                    None => return unnamed(loaded, domain, perms),
                 },
             },
-            (None, None) => return Answer::NeedPath,
+            (None, None) => return unnamed(loaded, domain, perms),
         };
         answer_for_type(loaded, policy, domain, type_id, perms)
     })
+}
+
+/// The answer for `perms` on an object no name has reached under the policy in force
+/// (and not marked protected): allowed when `domain` has them on every object whatever
+/// its type (so no name could have refused them), else the need for its name.
+fn unnamed(loaded: &Loaded, domain: &DomainView<'_>, perms: u32) -> Answer {
+    if perms & !loaded.file_perms_anywhere(domain) == 0 {
+        return Answer::Policy(true, 0);
+    }
+    Answer::NeedPath
 }
 
 /// The type the policy's names give the object named `name`: by its own name, or for a
@@ -843,6 +853,42 @@ unsafe fn check_move(
     }?
 }
 
+/// Before a rename, by any task: the moved objects (both, with `RENAME_EXCHANGE`) and,
+/// for a directory, the protected objects below it keep their protection by their new
+/// names (`protect.rs`). Does nothing when the policy protects nothing.
+///
+/// # Safety
+///
+/// As for `path_rename`: both parents locked and live, their children live, the source
+/// positive, and with `RENAME_EXCHANGE` the target too.
+unsafe fn protect_moved(
+    old_dir: *const bindings::path,
+    old_dentry: *mut bindings::dentry,
+    new_dir: *const bindings::path,
+    new_dentry: *mut bindings::dentry,
+    flags: c_uint,
+) {
+    if !crate::protect::any_protected() {
+        return;
+    }
+    let moved = |dir: *const bindings::path, dentry: *mut bindings::dentry| {
+        // SAFETY: Guaranteed by the caller: `dentry` is positive, below `dir`.
+        unsafe {
+            let inode = inode_of(dentry);
+            let _ = fspath::with_child(dir, dentry, |name| {
+                crate::protect::before_link(name, inode);
+                if u32::from((*inode).i_mode) & S_IFMT == S_IFDIR {
+                    crate::protect::before_move_dir(name, dentry);
+                }
+            });
+        }
+    };
+    moved(old_dir, old_dentry);
+    if flags & RENAME_EXCHANGE != 0 {
+        moved(new_dir, new_dentry);
+    }
+}
+
 /// `path_rename`: see [`check_move`]; with `RENAME_EXCHANGE` both objects move, and
 /// each is checked as a move. A replaced target needs `rename` on its type, which the
 /// arrival check asks on the same name.
@@ -856,17 +902,9 @@ pub(crate) unsafe extern "C" fn path_rename(
     let Some(subject) = Subject::current() else {
         // Whoever renames, a protected object keeps its protection by its new name
         // (`protect.rs`, as for a link); the name is built only when the policy protects
-        // something. (A directory above unmarked protected objects is not walked here:
-        // no lookup is possible under the rename's locks.)
-        if crate::protect::any_protected() {
-            // SAFETY: The VFS passes both locked parents and their positive children.
-            unsafe {
-                let _ = fspath::with_child(old_dir, old_dentry, |name| crate::protect::before_link(name, inode_of(old_dentry)));
-                if flags & RENAME_EXCHANGE != 0 {
-                    let _ = fspath::with_child(new_dir, new_dentry, |name| crate::protect::before_link(name, inode_of(new_dentry)));
-                }
-            }
-        }
+        // something.
+        // SAFETY: The VFS passes both locked parents and their positive children.
+        unsafe { protect_moved(old_dir, old_dentry, new_dir, new_dentry, flags) };
         return 0;
     };
     // SAFETY: The VFS passes both locked parents and their children; the source is
@@ -879,6 +917,7 @@ pub(crate) unsafe extern "C" fn path_rename(
     if result.is_ok() {
         // SAFETY: As above.
         unsafe {
+            protect_moved(old_dir, old_dentry, new_dir, new_dentry, flags);
             mark_written(&subject, old_dentry);
             if flags & RENAME_EXCHANGE != 0 {
                 mark_written(&subject, new_dentry);

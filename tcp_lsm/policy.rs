@@ -52,10 +52,17 @@ pub(crate) struct Loaded {
     /// rules, an ancestor) of a length no pattern has needs no search of the rules. Most
     /// of the ancestors a prefix lookup tries are such names (`Loaded::type_for_path`).
     lengths: [[u64; LENGTH_WORDS]; 2],
+    /// Per domain (by id - 1), the file permissions it has on every object whatever its
+    /// name (`PolicyView::file_perms_anywhere`), computed when first needed (an object no
+    /// name reached) and kept: bit [`ANYWHERE_KNOWN`] set once known.
+    anywhere: KVec<AtomicU64>,
     /// The objects the protected types name, resolved, marked and held at load
     /// (`protect::resolve`): never read, held for its `Drop`, which lets them go.
     _pins: crate::protect::Pins,
 }
+
+/// Set in [`Loaded::anywhere`] once the permissions beside it are known.
+const ANYWHERE_KNOWN: u64 = 1 << 32;
 
 /// Words of a bitmap with a bit for every pattern length, 0 to `PATH_MAX` (4096) bytes.
 const LENGTH_WORDS: usize = 4096 / 64 + 1;
@@ -101,6 +108,23 @@ impl Loaded {
     /// as fast.
     pub(crate) fn prefix_type(&self, path: &[u8]) -> Option<u32> {
         self.view.prefix_type_where(path, |kind, p| self.has_length(kind, p.len()))
+    }
+
+    /// The file permissions `domain` has on every object whatever its name
+    /// (`PolicyView::file_perms_anywhere`): computed once per domain and policy (linear in
+    /// the path rules), then one load.
+    pub(crate) fn file_perms_anywhere(&self, domain: &format::DomainView<'_>) -> u32 {
+        let Some(slot) = usize::try_from(domain.id()).ok().and_then(|id| id.checked_sub(1)).and_then(|i| self.anywhere.get(i)) else {
+            return 0;
+        };
+        let known = slot.load(Ordering::Relaxed);
+        if known & ANYWHERE_KNOWN != 0 {
+            return known as u32;
+        }
+        let perms = self.view.file_perms_anywhere(domain);
+        // Concurrent first uses compute the same value.
+        slot.store(ANYWHERE_KNOWN | u64::from(perms), Ordering::Relaxed);
+        perms
     }
 
     /// The generation number.
@@ -279,6 +303,10 @@ pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
     let pins = crate::protect::resolve(&view)?;
     let internal = crate::engine::perm::Internal::ALL.map(|kind| view.type_id_by_name(kind.type_name().as_bytes()).unwrap_or(0));
     let lengths = pattern_lengths(&view);
+    let mut anywhere = KVec::with_capacity(view.domain_count(), GFP_KERNEL).map_err(|_| LoadError::NoMemory)?;
+    for _ in 0..view.domain_count() {
+        anywhere.push(AtomicU64::new(0), GFP_KERNEL).map_err(|_| LoadError::NoMemory)?;
+    }
     let loaded = Loaded {
         generation: AtomicU64::new(0),
         digest,
@@ -289,6 +317,7 @@ pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
         protected,
         internal,
         lengths,
+        anywhere,
         _pins: pins,
     };
     let new = Arc::new(loaded, GFP_KERNEL).map_err(|_| LoadError::NoMemory)?;

@@ -19,7 +19,10 @@
 //!   inodes, and marks, stay in memory while the policy is in force;
 //! - when a confined task reaches it by a name of a protected type (`file.rs`, `answer`);
 //! - when it appears below a marked directory whose subtree inherits (any lookup or
-//!   creation, by any task: [`d_instantiate`]).
+//!   creation, by any task: [`d_instantiate`]);
+//! - before a link, a rename or a bind mount gives it a new name, by any task, when its
+//!   name, or a protected rule's name below a moved directory or a mount's source, has a
+//!   protected type ([`before_link`], [`before_move_dir`], [`before_bind`]).
 //!
 //! A mark names its type by the FNV-1a hash of the type's name, so it means the same
 //! under a reloaded policy; one whose type the policy in force does not protect is
@@ -266,6 +269,68 @@ pub(crate) unsafe fn before_link(name: crate::fspath::Name<'_>, inode: *const bi
             }
         }
     })
+}
+
+/// For every task, before a rename moves the directory at `name` (`dir`) elsewhere: the
+/// objects the protected rules name below it are marked first when the dentry cache holds
+/// them (every object a load resolved is held there by the policy, and what was made or
+/// looked up since stays there until memory pressure evicts it), so that their new names
+/// reach protected objects, as [`before_link`] does for the directory itself. Only the
+/// cache is searched, component by component (`d_hash_and_lookup` takes no lock and never
+/// sleeps on the file system): the rename holds both parents' locks, under which a lookup
+/// that reads a directory could deadlock. What is not in the cache keeps the gap the
+/// module's documentation names. Only directory renames pay this, when the policy
+/// protects something below the old name.
+///
+/// # Safety
+///
+/// `dir` must be a live dentry.
+pub(crate) unsafe fn before_move_dir(name: crate::fspath::Name<'_>, dir: *mut bindings::dentry) {
+    // A name longer than PATH_MAX: no rule names anything below it.
+    let Some(own) = name.own() else { return };
+    let Some(loaded) = crate::policy::current() else { return };
+    let view = loaded.view();
+    view.protected_objects_below(own, |type_id, pattern| {
+        let rest = pattern.get(own.len()..).unwrap_or(&[]);
+        let mut at = dir;
+        for component in rest.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
+            let Ok(len) = u32::try_from(component.len()) else { break };
+            let mut qstr = bindings::qstr {
+                __bindgen_anon_1: bindings::qstr__bindgen_ty_1 { hash_len: u64::from(len) << 32 },
+                name: component.as_ptr(),
+            };
+            // SAFETY: `at` is `dir` (live, guaranteed by the caller) or a dentry this loop
+            // holds a reference to; `qstr` points to `len` bytes of the policy, which
+            // outlives the call (`d_hash_and_lookup` computes the hash itself).
+            let child = unsafe { bindings::d_hash_and_lookup(at, &mut qstr) };
+            if at != dir {
+                // SAFETY: The reference the previous lookup returned, put once.
+                unsafe { bindings::dput(at) };
+            }
+            at = dir;
+            if child.is_null() || kernel::error::from_err_ptr(child).is_err() {
+                return;
+            }
+            at = child;
+        }
+        if at == dir {
+            return;
+        }
+        // SAFETY: `at` is a dentry the last lookup returned with a reference.
+        let inode = unsafe { (*at).d_inode };
+        if !inode.is_null() {
+            // SAFETY: A positive dentry's inode is live and has a blob.
+            let security = unsafe { &*blob::inode(inode) };
+            let mark = security.protected_mark();
+            if type_of_mark(loaded.protected_index(), mark).is_none() {
+                // SAFETY: As above.
+                let is_dir = u32::from(unsafe { (*inode).i_mode }) & bindings::S_IFMT == bindings::S_IFDIR;
+                security.replace_protected_mark(mark, mark_of(view, type_id, is_dir && view.uniform_below(pattern, type_id)));
+            }
+        }
+        // SAFETY: The reference the last lookup returned, put once.
+        unsafe { bindings::dput(at) };
+    });
 }
 
 /// For every task, before a bind mount of `source` (the path string `mount(2)` got):

@@ -1373,6 +1373,36 @@ impl<'a> PolicyView<'a> {
         type_id != 0 && self.types_below(dir, |t| t == type_id)
     }
 
+    /// Calls `f` with every type the policy's names can give an object (the same type may
+    /// come more than once; 0 for what no rule names), until `f` returns false; returns
+    /// whether it never did. Linear in the path rules.
+    pub fn possible_types(&self, mut f: impl FnMut(u32) -> bool) -> bool {
+        f(self.type_for_path(b"/")) && self.types_below(b"/", f)
+    }
+
+    /// The file permissions `domain` has on every object whatever its name: what it may do
+    /// on an object that no name reached (an inode a file system found for itself, as
+    /// overlayfs does with its layers at mount time), whose type is therefore unknown.
+    /// Without the structural permissions when some possible type is protected (refused on
+    /// protected objects to every domain), and none when some object may have no type.
+    /// Linear in the path rules.
+    pub fn file_perms_anywhere(&self, domain: &DomainView<'_>) -> u32 {
+        let mut perms = perm::FILE_PERMS_MASK;
+        self.possible_types(|type_id| {
+            if type_id == 0 {
+                perms = 0;
+            } else {
+                let grant = domain.file_grant(type_id);
+                perms &= grant.allowed & !grant.denied;
+                if self.type_is_protected(type_id) {
+                    perms &= !perm::bits::file::PROTECTED_NEVER;
+                }
+            }
+            perms != 0
+        });
+        perms
+    }
+
     /// The one type every object strictly below the directory `dir` has by the policy's
     /// names (0 when that is no type), or `None` when objects below it may have different
     /// types. An object whose own name is longer than `PATH_MAX` (which the kernel cannot

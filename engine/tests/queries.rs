@@ -633,3 +633,51 @@ fn internal_object_kinds_have_one_reserved_builtin_type_each() {
     use tcp_lsm_engine::perm::bits::file::{EXECUTE, INTERNAL_DEFAULT, PROTECTED_NEVER};
     assert_eq!(INTERNAL_DEFAULT & (EXECUTE | PROTECTED_NEVER), 0);
 }
+
+#[test]
+fn permissions_on_objects_that_no_name_reached() {
+    use tcp_lsm_engine::perm::{bits::file::PROTECTED_NEVER, FILE_PERMS_MASK};
+    // The sample leaves objects unnamed (type 0, which no domain is granted anything on).
+    with_view(&sample_policy(), |v| {
+        let mut types = Vec::new();
+        assert!(v.possible_types(|t| {
+            types.push(t);
+            true
+        }));
+        types.sort_unstable();
+        types.dedup();
+        assert_eq!(types, [0, BIN, ETC, HOME, SECRET, TMP]);
+        for id in 1..=3 {
+            assert_eq!(v.file_perms_anywhere(&v.domain(id).unwrap()), 0, "domain {id}");
+        }
+    });
+    // Everything named: a domain granted everything on every type may do anything but
+    // the structural changes a protected type never allows; one type short, nothing of
+    // what that type lacks; a deny rule anywhere takes its permissions away.
+    let all = FILE_PERMS_MASK;
+    let read = file_perms(&["read", "getattr"]);
+    let domain = |name: &str, files: Vec<FileRule>| Domain { name: name.into(), files, ..Domain::default() };
+    let allow = |type_id, perms| FileRule { type_id, decision: Decision::Allow, perms };
+    let deny = |type_id, perms| FileRule { type_id, decision: Decision::Deny, perms };
+    let policy = Policy {
+        types: vec![
+            ObjectType { name: "everything".into(), protected: false },
+            ObjectType { name: "keys".into(), protected: true },
+        ],
+        paths: vec![path("/", PathMatch::Prefix, 1), path("/root/.ssh", PathMatch::Prefix, 2)],
+        domains: vec![
+            domain("a", vec![allow(1, all), allow(2, all)]),
+            domain("b", vec![allow(1, all), allow(2, read)]),
+            domain("c", vec![allow(1, all), allow(2, all), deny(2, file_perms(&["xattr"]))]),
+            domain("d", vec![allow(1, all)]),
+        ],
+        ..Policy::default()
+    };
+    with_view(&policy, |v| {
+        let anywhere = |id| v.file_perms_anywhere(&v.domain(id).unwrap());
+        assert_eq!(anywhere(1), all & !PROTECTED_NEVER);
+        assert_eq!(anywhere(2), read);
+        assert_eq!(anywhere(3), all & !PROTECTED_NEVER & !file_perms(&["xattr"]));
+        assert_eq!(anywhere(4), 0);
+    });
+}

@@ -174,6 +174,7 @@ pub const ACTIVE: &[Test] = &[
     Test { name: "file_create_unlink_mkdir_rmdir_by_type", run: file_namespace },
     Test { name: "file_getattr_and_setattr_by_type", run: file_attrs },
     Test { name: "file_xattr_ioctl_lock_by_type", run: file_xattr_ioctl_lock },
+    Test { name: "file_objects_no_name_reached_decided_by_every_type_they_could_have", run: unnamed_objects },
     Test { name: "file_inherited_descriptors_revalidated", run: inherited_fds },
     Test { name: "file_protected_type_cannot_be_unlinked_renamed_linked", run: protected },
     Test { name: "file_symlink_to_denied_file_stays_denied", run: symlink_bypass },
@@ -552,6 +553,66 @@ fn file_xattr_ioctl_lock() -> Outcome {
     expect(&["flock", "/tmp/ro/b"], "errno=EACCES")?;
     expect(&["fcntl-lock", "/tmp/xa/c"], "ok")?;
     expect(&["fcntl-lock", "/tmp/ro/b"], "errno=EACCES")
+}
+
+fn unnamed_objects() -> Outcome {
+    // The xattr hooks and setattr see only an inode. One that no name has reached under the
+    // policy in force (made after the load, never looked at through a hook that has its
+    // path, as the layers overlayfs finds for itself at mount time) has an unknown type:
+    // allowed what the domain may do on every type an object can have, refused the rest
+    // (a would-be denial in alert mode). The unconfined control does it all.
+    const WIDE: &str = "type everything { prefix /; }\n\
+        type keys protected { prefix /tmp/work/keys; }\n\
+        domain wide { allow file everything all; allow file keys all; }\n\
+        domain narrow { allow file everything { read getattr execute mmap }; allow file keys { read getattr }; }\n\
+        domain partial { allow file everything all; }\n\
+        domain watch { mode alert; }\n";
+    load_policy(WIDE)?;
+    let result = (|| {
+        let fresh = |n: &str| -> Result<String, String> {
+            let f = format!("/tmp/work/unnamed-{n}");
+            write(&f, "made after the load\n")?;
+            Ok(f)
+        };
+        for (domain, op, want) in [
+            ("wide", "setxattr", "ok"),
+            ("wide", "getxattr", "ok"),
+            ("narrow", "getxattr", "ok"),
+            ("narrow", "listxattr", "ok"),
+            ("narrow", "setxattr", "errno=EACCES"),
+            ("narrow", "removexattr", "errno=EACCES"),
+            // `keys` may be the type of an unnamed object: only what both types grant.
+            ("partial", "getxattr", "errno=EACCES"),
+            ("watch", "setxattr", "ok"),
+        ] {
+            // The confined task's object and the control's, each with the attribute set
+            // (by the unconfined runner, which classifies nothing).
+            for (f, confined) in [(fresh(&format!("{domain}-{op}"))?, true), (fresh(&format!("{domain}-{op}-control"))?, false)] {
+                unconfined(&["setxattr", &f], "ok")?;
+                if confined {
+                    ensure_eq(probe_in(domain, &[op, &f])?, want.to_owned(), &format!("{domain}: {op} of an unnamed object"))?;
+                } else {
+                    unconfined(&[op, &f], "ok")?;
+                }
+            }
+        }
+        // Once a name reached it (the stat), its type decides: `partial` may read its
+        // attributes in the workspace.
+        let f = fresh("partial-named")?;
+        unconfined(&["setxattr", &f], "ok")?;
+        ensure_eq(
+            crate::harness::helper("exec-in", &["partial", "/bin/sh", "-c", &format!("tcp-probe stat {f} && tcp-probe getxattr {f}")])?,
+            "ok\nok".to_owned(),
+            "partial: getxattr after a stat",
+        )
+    })();
+    for entry in fs::read_dir("/tmp/work").map_err(|e| e.to_string())?.flatten() {
+        if entry.file_name().to_string_lossy().starts_with("unnamed-") {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+    load_policy(&policy_text()?)?;
+    result
 }
 
 fn process_ops() -> Outcome {
@@ -1490,8 +1551,26 @@ fn protected_objects() -> Outcome {
         fs::rename("/tmp/work/home/.ssh/authorized_keys", "/tmp/work/moved-key").map_err(|e| format!("rename: {e}"))?;
         unconfined(&["read", "/tmp/work/moved-key"], "ok")?;
         expect(&["read", "/tmp/work/moved-key"], "errno=EACCES")?;
-        expect(&["unlink", "/tmp/work/moved-key"], "errno=EACCES")
+        expect(&["unlink", "/tmp/work/moved-key"], "errno=EACCES")?;
+        // Another new one, and root renames the directories above it (its parent, then
+        // the parent's parent) before anyone reached it: still protected by every new
+        // name. The control: a file beside it that no rule protects stays readable.
+        write("/tmp/work/home/.ssh/authorized_keys", "ssh-ed25519 CCCC root\n")?;
+        write("/tmp/work/home/.ssh/config", "Host *\n")?;
+        fs::rename("/tmp/work/home/.ssh", "/tmp/work/home/moved-ssh").map_err(|e| format!("rename dir: {e}"))?;
+        unconfined(&["read", "/tmp/work/home/moved-ssh/authorized_keys"], "ok")?;
+        expect(&["read", "/tmp/work/home/moved-ssh/authorized_keys"], "errno=EACCES")?;
+        expect(&["read", "/tmp/work/home/moved-ssh/config"], "ok")?;
+        fs::rename("/tmp/work/home/moved-ssh", "/tmp/work/home/.ssh").map_err(|e| format!("rename dir back: {e}"))?;
+        fs::remove_file("/tmp/work/home/.ssh/authorized_keys").map_err(|e| e.to_string())?;
+        write("/tmp/work/home/.ssh/authorized_keys", "ssh-ed25519 DDDD root\n")?;
+        fs::rename("/tmp/work/home", "/tmp/work/moved-home").map_err(|e| format!("rename grandparent: {e}"))?;
+        unconfined(&["read", "/tmp/work/moved-home/.ssh/authorized_keys"], "ok")?;
+        expect(&["read", "/tmp/work/moved-home/.ssh/authorized_keys"], "errno=EACCES")?;
+        expect(&["unlink", "/tmp/work/moved-home/.ssh/authorized_keys"], "errno=EACCES")?;
+        expect(&["read", "/tmp/work/moved-home/.ssh/config"], "ok")
     })();
+    let _ = fs::remove_dir_all("/tmp/work/moved-home");
     let _ = fs::remove_file("/tmp/work/moved-key");
     let _ = umount("/tmp/work/bound-home");
     let _ = fs::remove_dir("/tmp/work/bound-home");
