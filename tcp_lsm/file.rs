@@ -853,7 +853,7 @@ unsafe fn check_move(
     }?
 }
 
-/// Before a rename, by any task: the moved objects (both, with `RENAME_EXCHANGE`) and,
+/// Before an unconfined task's rename: the moved objects (both, with `RENAME_EXCHANGE`) and,
 /// for a directory, the protected objects below it keep their protection by their new
 /// names (`protect.rs`). Does nothing when the policy protects nothing.
 ///
@@ -902,7 +902,8 @@ pub(crate) unsafe extern "C" fn path_rename(
     let Some(subject) = Subject::current() else {
         // Whoever renames, a protected object keeps its protection by its new name
         // (`protect.rs`, as for a link); the name is built only when the policy protects
-        // something.
+        // something. (A confined task's rename of a protected object, or of a directory
+        // holding one by name, is refused by `check_move`: it needs no mark.)
         // SAFETY: The VFS passes both locked parents and their positive children.
         unsafe { protect_moved(old_dir, old_dentry, new_dir, new_dentry, flags) };
         return 0;
@@ -917,7 +918,6 @@ pub(crate) unsafe extern "C" fn path_rename(
     if result.is_ok() {
         // SAFETY: As above.
         unsafe {
-            protect_moved(old_dir, old_dentry, new_dir, new_dentry, flags);
             mark_written(&subject, old_dentry);
             if flags & RENAME_EXCHANGE != 0 {
                 mark_written(&subject, new_dentry);
