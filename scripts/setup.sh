@@ -37,10 +37,14 @@ else
   log "Debian packages present"
 fi
 
-if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
-  log "adding rustup component rust-src"
-  rustup component add rust-src
-fi
+# rust-src for the kernel's Rust; rustfmt and clippy for the format and lint gates of
+# scripts/test.sh.
+for component in rust-src rustfmt clippy; do
+  if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+    log "adding rustup component $component"
+    rustup component add "$component"
+  fi
+done
 
 export PATH="$HOME/.cargo/bin:$PATH"
 if ! bindgen --version 2>/dev/null | grep -q "bindgen $BINDGEN_VERSION"; then

@@ -27,6 +27,10 @@ fail() { printf 'test.sh: FAILED: %s\n' "$*" >&2; failures+=("$*"); }
 step "set-up"
 "$REPO/scripts/setup.sh"
 
+step "format and lints of the workspace: cargo fmt --check, cargo clippy -D warnings"
+cargo fmt --all --check || fail "cargo fmt --check (run cargo fmt)"
+cargo clippy --workspace --all-targets --locked -- -D warnings || fail "cargo clippy --workspace --all-targets -- -D warnings"
+
 step "cargo test --workspace"
 cargo test --workspace --locked || fail "cargo test"
 

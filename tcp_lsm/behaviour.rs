@@ -60,15 +60,22 @@ fn feed_limited(subject: &Subject<'_>) -> Option<Trigger> {
     if now.saturating_sub(start) > u64::from(window_ms).saturating_mul(1_000_000) {
         task.new_window(now);
     }
-    let ops = task.window_ops.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+    let ops = task
+        .window_ops
+        .fetch_add(1, Ordering::Relaxed)
+        .saturating_add(1);
     if ops != max_ops.saturating_add(1) {
         return None;
     }
     match response {
         Response::Audit => Some(Trigger::Audit),
         Response::Quarantine(id) => {
-            let name = subject.with(|v| v.and_then(|(p, _)| p.domain(id)).and_then(|d| DomainName::new(d.name().as_bytes())))?;
-            task.set_quarantine(&name).then_some(Trigger::Quarantined(name))
+            let name = subject.with(|v| {
+                v.and_then(|(p, _)| p.domain(id))
+                    .and_then(|d| DomainName::new(d.name().as_bytes()))
+            })?;
+            task.set_quarantine(&name)
+                .then_some(Trigger::Quarantined(name))
         }
     }
 }

@@ -40,14 +40,22 @@ impl Default for DomainName {
 
 impl DomainName {
     /// The domain of tasks that no policy confines.
-    pub(crate) const UNCONFINED: DomainName = DomainName { key: 0, len: 0, bytes: [0; DOMAIN_NAME_MAX] };
+    pub(crate) const UNCONFINED: DomainName = DomainName {
+        key: 0,
+        len: 0,
+        bytes: [0; DOMAIN_NAME_MAX],
+    };
 
     /// The domain called `name`; `None` when the name is empty or too long.
     pub(crate) fn new(name: &[u8]) -> Option<DomainName> {
         if name.is_empty() || name.len() > DOMAIN_NAME_MAX {
             return None;
         }
-        let mut d = DomainName { key: 0, len: u8::try_from(name.len()).ok()?, bytes: [0; DOMAIN_NAME_MAX] };
+        let mut d = DomainName {
+            key: 0,
+            len: u8::try_from(name.len()).ok()?,
+            bytes: [0; DOMAIN_NAME_MAX],
+        };
         d.bytes.get_mut(..name.len())?.copy_from_slice(name);
         d.key = fnv1a(name) | 1;
         Some(d)
@@ -132,7 +140,10 @@ impl CredSecurity {
 
     /// Caches that `domain` has id `id` in the policy of `generation`.
     pub(crate) fn resolve(&self, generation: u64, id: u32) {
-        self.resolved.store((generation & 0xffff_ffff) << 32 | u64::from(id), Ordering::Relaxed);
+        self.resolved.store(
+            (generation & 0xffff_ffff) << 32 | u64::from(id),
+            Ordering::Relaxed,
+        );
     }
 }
 
@@ -164,7 +175,11 @@ impl TaskSecurity {
     /// Moves the task into `domain` for good. `false` when it was already (being)
     /// quarantined: a quarantine is never replaced.
     pub(crate) fn set_quarantine(&self, domain: &DomainName) -> bool {
-        if self.quarantine_state.compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed).is_err() {
+        if self
+            .quarantine_state
+            .compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
             return false;
         }
         // SAFETY: Only the winner of the exchange above writes, and no reader looks at the
@@ -223,7 +238,8 @@ impl InodeSecurity {
     /// Remembers that under policy `generation` this inode has type `type_id`.
     pub(crate) fn store(&self, type_id: u32, generation: u64) {
         let word = (generation & 0xffff_ffff) << 32 | u64::from(type_id);
-        self.class.store(word, core::sync::atomic::Ordering::Relaxed);
+        self.class
+            .store(word, core::sync::atomic::Ordering::Relaxed);
     }
 
     /// The type remembered for `generation`, if any.
@@ -251,7 +267,9 @@ impl InodeSecurity {
     /// Sets the protected mark to `mark` if it is still `expected` (the first protected
     /// name to reach the inode wins over a concurrent one).
     pub(crate) fn replace_protected_mark(&self, expected: u64, mark: u64) {
-        let _ = self.protected.compare_exchange(expected, mark, Ordering::AcqRel, Ordering::Relaxed);
+        let _ =
+            self.protected
+                .compare_exchange(expected, mark, Ordering::AcqRel, Ordering::Relaxed);
     }
 
     /// Sets the protected mark whatever it was (a policy load's resolution of its
@@ -380,7 +398,8 @@ pub(crate) fn creds_overridden_by_kernel() -> bool {
     // SAFETY: As in `current_cred`; `real_cred` is the task's own and only it replaces it.
     let task = unsafe { &*bindings::get_current() };
     // SAFETY: A live cred carries a blob once the LSM is initialised.
-    !core::ptr::eq(task.cred, task.real_cred) && !unsafe { (*cred(task.cred)).uring.load(Ordering::Relaxed) }
+    !core::ptr::eq(task.cred, task.real_cred)
+        && !unsafe { (*cred(task.cred)).uring.load(Ordering::Relaxed) }
 }
 
 /// The domain of the current task, without copying it.

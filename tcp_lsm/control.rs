@@ -66,7 +66,12 @@ unsafe fn value_bytes<'a>(value: *const c_char) -> &'a [u8] {
 /// One warning line for a bad boot value.
 fn bad_value(name: &str, value: &[u8], default: &str) {
     let shown = core::str::from_utf8(value).unwrap_or("(not UTF-8)");
-    pr_warn!("tcp_lsm.{}={:?} is not valid; using the default {}\n", name, shown, default);
+    pr_warn!(
+        "tcp_lsm.{}={:?} is not valid; using the default {}\n",
+        name,
+        shown,
+        default
+    );
 }
 
 unsafe extern "C" fn enabled_setup(value: *mut c_char) -> c_int {
@@ -130,7 +135,11 @@ macro_rules! boot_param {
         // placed in the section by hand, as `lsm_info` is in setup.rs.
         #[used]
         #[link_section = ".init.setup"]
-        static $record: SetupParam = SetupParam { name: $name.as_ptr().cast(), setup: $func, early: 0 };
+        static $record: SetupParam = SetupParam {
+            name: $name.as_ptr().cast(),
+            setup: $func,
+            early: 0,
+        };
     };
 }
 
@@ -150,15 +159,26 @@ const VALUE_MAX: usize = 16;
 /// # Safety
 ///
 /// `buf`, `count` and `ppos` must be the arguments of a `write` file operation.
-unsafe fn small_write(buf: *const c_char, count: usize, ppos: *mut bindings::loff_t) -> Result<([u8; VALUE_MAX], usize)> {
+unsafe fn small_write(
+    buf: *const c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> Result<([u8; VALUE_MAX], usize)> {
     // SAFETY: The VFS passes a valid position pointer.
     if unsafe { *ppos } != 0 || count == 0 || count > VALUE_MAX {
         return Err(EINVAL);
     }
     let mut bytes = [0u8; VALUE_MAX];
     let dst = bytes.get_mut(..count).ok_or(EINVAL)?;
-    UserSlice::new(buf as usize, count).reader().read_slice(dst).map_err(|_| EFAULT)?;
-    let len = if bytes.get(count - 1) == Some(&b'\n') { count - 1 } else { count };
+    UserSlice::new(buf as usize, count)
+        .reader()
+        .read_slice(dst)
+        .map_err(|_| EFAULT)?;
+    let len = if bytes.get(count - 1) == Some(&b'\n') {
+        count - 1
+    } else {
+        count
+    };
     // SAFETY: As above.
     unsafe { *ppos = count as bindings::loff_t };
     Ok((bytes, len))
@@ -196,7 +216,12 @@ fn enforce_text(_file: *const bindings::file, out: &mut SeqText) -> core::fmt::R
 }
 text_open!(enforce_open, enforce_text, writer);
 
-unsafe extern "C" fn enforce_write(_f: *mut bindings::file, buf: *const c_char, count: usize, ppos: *mut bindings::loff_t) -> isize {
+unsafe extern "C" fn enforce_write(
+    _f: *mut bindings::file,
+    buf: *const c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
     // SAFETY: The arguments are those of this write operation.
     unsafe {
         write_value(buf, count, ppos, |v| {
@@ -226,7 +251,12 @@ fn anomaly_text(_file: *const bindings::file, out: &mut SeqText) -> core::fmt::R
 }
 text_open!(anomaly_open, anomaly_text, writer);
 
-unsafe extern "C" fn anomaly_write(_f: *mut bindings::file, buf: *const c_char, count: usize, ppos: *mut bindings::loff_t) -> isize {
+unsafe extern "C" fn anomaly_write(
+    _f: *mut bindings::file,
+    buf: *const c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
     // SAFETY: The arguments are those of this write operation.
     unsafe {
         write_value(buf, count, ppos, |v| {
@@ -234,7 +264,10 @@ unsafe extern "C" fn anomaly_write(_f: *mut bindings::file, buf: *const c_char, 
             if v.is_empty() || !v.iter().all(u8::is_ascii_digit) {
                 return Err(EINVAL);
             }
-            let value: u32 = core::str::from_utf8(v).ok().and_then(|s| s.parse().ok()).ok_or(EINVAL)?;
+            let value: u32 = core::str::from_utf8(v)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or(EINVAL)?;
             if value == 0 || value > MAX_ANOMALY_THRESHOLD {
                 return Err(EINVAL);
             }
@@ -255,9 +288,18 @@ struct Feature {
     enabled: AtomicBool,
 }
 
-static CET_SHSTK: Feature = Feature { bit: bindings::X86_FEATURE_SHSTK, enabled: AtomicBool::new(false) };
-static INTEL_PT: Feature = Feature { bit: bindings::X86_FEATURE_INTEL_PT, enabled: AtomicBool::new(false) };
-static PKU: Feature = Feature { bit: bindings::X86_FEATURE_PKU, enabled: AtomicBool::new(false) };
+static CET_SHSTK: Feature = Feature {
+    bit: bindings::X86_FEATURE_SHSTK,
+    enabled: AtomicBool::new(false),
+};
+static INTEL_PT: Feature = Feature {
+    bit: bindings::X86_FEATURE_INTEL_PT,
+    enabled: AtomicBool::new(false),
+};
+static PKU: Feature = Feature {
+    bit: bindings::X86_FEATURE_PKU,
+    enabled: AtomicBool::new(false),
+};
 
 impl Feature {
     /// Whether the kernel found the feature on this CPU (what /proc/cpuinfo lists).
@@ -265,7 +307,9 @@ impl Feature {
         // SAFETY: `boot_cpu_data` is written during early boot only; reading a word of its
         // capability bitmap afterwards is a plain read of initialised memory.
         let words = unsafe { bindings::boot_cpu_data.__bindgen_anon_2.x86_capability };
-        words.get((self.bit / 32) as usize).is_some_and(|w| w & (1 << (self.bit % 32)) != 0)
+        words
+            .get((self.bit / 32) as usize)
+            .is_some_and(|w| w & (1 << (self.bit % 32)) != 0)
     }
 }
 
@@ -277,7 +321,9 @@ impl Feature {
 unsafe fn feature_of(file: *const bindings::file) -> Option<&'static Feature> {
     // SAFETY: Guaranteed by the caller: `i_private` was set at creation to a static.
     let private = unsafe { (*(*file).f_inode).i_private };
-    [&CET_SHSTK, &INTEL_PT, &PKU].into_iter().find(|f| core::ptr::eq(*f as *const Feature, private.cast()))
+    [&CET_SHSTK, &INTEL_PT, &PKU]
+        .into_iter()
+        .find(|f| core::ptr::eq(*f as *const Feature, private.cast()))
 }
 
 fn hardware_text(file: *const bindings::file, out: &mut SeqText) -> core::fmt::Result {
@@ -288,9 +334,16 @@ fn hardware_text(file: *const bindings::file, out: &mut SeqText) -> core::fmt::R
 }
 text_open!(hardware_open, hardware_text, writer);
 
-unsafe extern "C" fn hardware_write(f: *mut bindings::file, buf: *const c_char, count: usize, ppos: *mut bindings::loff_t) -> isize {
+unsafe extern "C" fn hardware_write(
+    f: *mut bindings::file,
+    buf: *const c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
     // SAFETY: The VFS passes an open `hardware/` file.
-    let Some(feature) = (unsafe { feature_of(f) }) else { return errno(EINVAL) };
+    let Some(feature) = (unsafe { feature_of(f) }) else {
+        return errno(EINVAL);
+    };
     // SAFETY: The arguments are those of this write operation.
     unsafe {
         write_value(buf, count, ppos, |v| {
@@ -351,7 +404,9 @@ fn wait_for_lines() -> Result {
     unsafe { bindings::init_wait_entry(&mut entry, 0) };
     let result = loop {
         // SAFETY: As above.
-        let pending = unsafe { bindings::prepare_to_wait_event(wq, &mut entry, bindings::TASK_INTERRUPTIBLE as c_int) };
+        let pending = unsafe {
+            bindings::prepare_to_wait_event(wq, &mut entry, bindings::TASK_INTERRUPTIBLE as c_int)
+        };
         if report::has_lines() {
             break Ok(());
         }
@@ -366,7 +421,12 @@ fn wait_for_lines() -> Result {
     result
 }
 
-unsafe extern "C" fn events_read(f: *mut bindings::file, buf: *mut c_char, count: usize, _ppos: *mut bindings::loff_t) -> isize {
+unsafe extern "C" fn events_read(
+    f: *mut bindings::file,
+    buf: *mut c_char,
+    count: usize,
+    _ppos: *mut bindings::loff_t,
+) -> isize {
     if count < EVENTS_READ_MIN {
         return errno(EINVAL);
     }
@@ -419,7 +479,11 @@ unsafe extern "C" fn events_read(f: *mut bindings::file, buf: *mut c_char, count
             }
         }
     }
-    if UserSlice::new(buf as usize, out.len()).writer().write_slice(&out).is_err() {
+    if UserSlice::new(buf as usize, out.len())
+        .writer()
+        .write_slice(&out)
+        .is_err()
+    {
         // The lines are gone from the queue: they are lost, and reported as such.
         report::count_n(Counter::EventsDropped, popped);
         report::untake_lost(popped + lost);
@@ -428,7 +492,10 @@ unsafe extern "C" fn events_read(f: *mut bindings::file, buf: *mut c_char, count
     out.len() as isize
 }
 
-unsafe extern "C" fn events_poll(f: *mut bindings::file, pt: *mut bindings::poll_table_struct) -> c_uint {
+unsafe extern "C" fn events_poll(
+    f: *mut bindings::file,
+    pt: *mut bindings::poll_table_struct,
+) -> c_uint {
     // `poll_wait()`, a static inline: register the queue with the poll table, if any.
     if !pt.is_null() {
         // SAFETY: A non-null poll table is live for this call.
@@ -467,13 +534,23 @@ fn heartbeat_text(_file: *const bindings::file, out: &mut SeqText) -> core::fmt:
     match crate::heartbeat::status() {
         None => writeln!(out, "none"),
         Some((timeout, action, age, stale)) => {
-            writeln!(out, "timeout_ms={timeout} action={} age_ms={age} stale={}", action.name(), u8::from(stale))
+            writeln!(
+                out,
+                "timeout_ms={timeout} action={} age_ms={age} stale={}",
+                action.name(),
+                u8::from(stale)
+            )
         }
     }
 }
 text_open!(heartbeat_open, heartbeat_text, writer);
 
-unsafe extern "C" fn heartbeat_write(_f: *mut bindings::file, buf: *const c_char, count: usize, ppos: *mut bindings::loff_t) -> isize {
+unsafe extern "C" fn heartbeat_write(
+    _f: *mut bindings::file,
+    buf: *const c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+) -> isize {
     // SAFETY: The arguments are those of this write operation.
     unsafe {
         write_value(buf, count, ppos, |v| {
@@ -495,12 +572,28 @@ pub(crate) fn create(dir: *mut bindings::dentry) -> Result {
     create_file(c"events", 0o400, dir, &EVENTS_FOPS, core::ptr::null_mut())?;
     create_file(c"stats", 0o444, dir, &STATS_FOPS, core::ptr::null_mut())?;
     create_file(c"enforce", 0o644, dir, &ENFORCE_FOPS, core::ptr::null_mut())?;
-    create_file(c"anomaly_threshold", 0o644, dir, &ANOMALY_FOPS, core::ptr::null_mut())?;
-    create_file(c"heartbeat", 0o644, dir, &HEARTBEAT_FOPS, core::ptr::null_mut())?;
+    create_file(
+        c"anomaly_threshold",
+        0o644,
+        dir,
+        &ANOMALY_FOPS,
+        core::ptr::null_mut(),
+    )?;
+    create_file(
+        c"heartbeat",
+        0o644,
+        dir,
+        &HEARTBEAT_FOPS,
+        core::ptr::null_mut(),
+    )?;
     // SAFETY: The name is NUL-terminated and `dir` a live securityfs directory.
     let hw = unsafe { bindings::securityfs_create_dir(c"hardware".as_ptr().cast(), dir) };
     let hw = kernel::error::from_err_ptr(hw)?;
-    for (name, feature) in [(c"cet_shstk", &CET_SHSTK), (c"intel_pt", &INTEL_PT), (c"pku", &PKU)] {
+    for (name, feature) in [
+        (c"cet_shstk", &CET_SHSTK),
+        (c"intel_pt", &INTEL_PT),
+        (c"pku", &PKU),
+    ] {
         let private = (feature as *const Feature).cast_mut().cast();
         create_file(name, 0o644, hw, &HARDWARE_FOPS, private)?;
     }

@@ -14,12 +14,12 @@ use kernel::prelude::*;
 
 use crate::blob::{self, DomainName};
 use crate::engine::cache::{DecisionCache, Grant, Key};
-use crate::engine::stats::Counter;
 use crate::engine::event::{Event, Outcome, Text};
 use crate::engine::format::{DomainView, PolicyView};
 use crate::engine::mode::Mode;
 use crate::engine::perm::Class;
 use crate::engine::sockaddr::SockAddr;
+use crate::engine::stats::Counter;
 use crate::engine::stats::Verdict;
 use crate::policy::{self, Loaded};
 use crate::{report, state};
@@ -33,7 +33,12 @@ static CACHE: DecisionCache<CACHE_SLOTS> = DecisionCache::new();
 /// What `domain` of the policy `loaded` is granted on files of type `type_id`, from the
 /// decision cache when it has the answer for this policy generation.
 pub(crate) fn file_grant(loaded: &Loaded, domain: &DomainView<'_>, type_id: u32) -> Grant {
-    let key = Key { generation: loaded.generation(), domain: domain.id(), object_type: type_id, class: Class::File };
+    let key = Key {
+        generation: loaded.generation(),
+        domain: domain.id(),
+        object_type: type_id,
+        class: Class::File,
+    };
     if let Some(grant) = CACHE.get(&key) {
         report::count(Counter::CacheHits);
         return grant;
@@ -62,7 +67,13 @@ pub(crate) struct Ask<'a> {
 impl<'a> Ask<'a> {
     /// A question about `perms` of `class` on `object`, from hook `op`.
     pub(crate) fn new(op: &'static str, class: Class, perms: u64, object: Object<'a>) -> Self {
-        Ask { op, class, perms, object, quiet: false }
+        Ask {
+            op,
+            class,
+            perms,
+            object,
+            quiet: false,
+        }
     }
 
     /// The same question, counted but neither queued as an event nor audited.
@@ -119,13 +130,21 @@ impl<'a> Subject<'a> {
         // SAFETY: Guaranteed by the caller.
         let state = unsafe { &*blob::cred(cred) };
         let domain = state.domain();
-        domain.is_confined().then_some(Subject { domain, cred: Some(state), current: false })
+        domain.is_confined().then_some(Subject {
+            domain,
+            cred: Some(state),
+            current: false,
+        })
     }
 
     /// The subject acting as `domain` (not the current task's own decisions), or `None`
     /// when it is the unconfined domain.
     pub(crate) fn of_domain(domain: &'a DomainName) -> Option<Subject<'a>> {
-        domain.is_confined().then_some(Subject { domain, cred: None, current: false })
+        domain.is_confined().then_some(Subject {
+            domain,
+            cred: None,
+            current: false,
+        })
     }
 
     /// The subject for the current task (its quarantine domain if it was quarantined,
@@ -141,8 +160,16 @@ impl<'a> Subject<'a> {
         }
         // SAFETY: The current task is live and has a blob; a quarantine never changes.
         match unsafe { (*blob::task(kernel::bindings::get_current())).quarantine() } {
-            Some(domain) => Some(Subject { domain, cred: None, current: true }),
-            None => Some(Subject { domain: state.domain(), cred: Some(state), current: true }),
+            Some(domain) => Some(Subject {
+                domain,
+                cred: None,
+                current: true,
+            }),
+            None => Some(Subject {
+                domain: state.domain(),
+                cred: Some(state),
+                current: true,
+            }),
         }
     }
 
@@ -154,7 +181,10 @@ impl<'a> Subject<'a> {
     /// Runs `f` with the policy in force and the subject's domain in it (`None` when there
     /// is no policy or it has no domain of that name any more: such a subject is denied
     /// everything). `f` runs under RCU and must not sleep.
-    pub(crate) fn with<R>(&self, f: impl FnOnce(Option<(&PolicyView<'_>, &DomainView<'_>)>) -> R) -> R {
+    pub(crate) fn with<R>(
+        &self,
+        f: impl FnOnce(Option<(&PolicyView<'_>, &DomainView<'_>)>) -> R,
+    ) -> R {
         self.with_loaded(|found| f(found.map(|(_, p, d)| (p, d))))
     }
 
@@ -188,7 +218,8 @@ impl<'a> Subject<'a> {
 
     /// The mode that applies to this subject: its domain's, else the global one.
     fn mode(&self) -> Mode {
-        self.with(|v| v.and_then(|(_, d)| d.mode())).unwrap_or_else(state::mode)
+        self.with(|v| v.and_then(|(_, d)| d.mode()))
+            .unwrap_or_else(state::mode)
     }
 
     /// Applies the mode to a policy answer and reports it: `Ok` when allowed, or when

@@ -34,7 +34,9 @@ unsafe fn file_digest(file: *mut bindings::file) -> Result<[u8; 32]> {
     loop {
         // SAFETY: `file` is live and readable (caller); `buf` has room for CHUNK bytes.
         let n = unsafe { bindings::kernel_read(file, base.cast(), CHUNK, &mut pos) };
-        let n = usize::try_from(n).map_err(|_| Error::from_errno(n as c_int))?.min(CHUNK);
+        let n = usize::try_from(n)
+            .map_err(|_| Error::from_errno(n as c_int))?
+            .min(CHUNK);
         if n == 0 {
             return Ok(hasher.finish());
         }
@@ -48,8 +50,13 @@ unsafe fn file_digest(file: *mut bindings::file) -> Result<[u8; 32]> {
 /// # Safety
 ///
 /// `bprm` must be the live bprm of an exec in progress.
-unsafe fn transition_target(bprm: *mut bindings::linux_binprm, from: &DomainName) -> Result<Option<DomainName>> {
-    let Some(loaded) = policy::current() else { return Ok(None) };
+unsafe fn transition_target(
+    bprm: *mut bindings::linux_binprm,
+    from: &DomainName,
+) -> Result<Option<DomainName>> {
+    let Some(loaded) = policy::current() else {
+        return Ok(None);
+    };
     let view = loaded.view();
     let from_id = if from.is_confined() {
         match view.domain_id_by_name(from.as_bytes()) {
@@ -68,7 +75,9 @@ unsafe fn transition_target(bprm: *mut bindings::linux_binprm, from: &DomainName
         crate::fspath::with(&raw const (*file).f_path, |exe| -> Result<Option<u32>> {
             // Transitions name executables by their exact paths, which fit in PATH_MAX:
             // none leads anywhere from an executable whose name is longer.
-            let Some(exe) = exe.own() else { return Ok(None) };
+            let Some(exe) = exe.own() else {
+                return Ok(None);
+            };
             if view.transition_pinned(from_id, exe) {
                 let digest = file_digest(file)?;
                 Ok(view.transition(from_id, exe, Some(&digest)))
@@ -77,7 +86,9 @@ unsafe fn transition_target(bprm: *mut bindings::linux_binprm, from: &DomainName
             }
         })
     }??;
-    Ok(to.and_then(|id| view.domain(id)).and_then(|d| DomainName::new(d.name().as_bytes())))
+    Ok(to
+        .and_then(|id| view.domain(id))
+        .and_then(|d| DomainName::new(d.name().as_bytes())))
 }
 
 /// Refuses a transition out of the confined domain `from` through an executable whose
@@ -99,7 +110,9 @@ unsafe fn refuse_forged_entrypoint(bprm: *mut bindings::linux_binprm, from: &Dom
     if !forged {
         return Ok(());
     }
-    let Some(subject) = crate::decide::Subject::current() else { return Ok(()) };
+    let Some(subject) = crate::decide::Subject::current() else {
+        return Ok(());
+    };
     let what = crate::decide::Ask::new(
         "bprm_creds_for_exec",
         crate::engine::perm::Class::File,
@@ -142,7 +155,11 @@ pub(crate) unsafe extern "C" fn bprm_creds_for_exec(bprm: *mut bindings::linux_b
 
 /// The value of `lsm_ctx.ctx` for a domain: its name, NUL-terminated.
 fn attr_value(domain: &DomainName, buf: &mut [u8; 80]) -> usize {
-    let name: &[u8] = if domain.is_confined() { domain.as_bytes() } else { b"unconfined" };
+    let name: &[u8] = if domain.is_confined() {
+        domain.as_bytes()
+    } else {
+        b"unconfined"
+    };
     let n = name.len().min(buf.len() - 1);
     if let Some(dst) = buf.get_mut(..n) {
         dst.copy_from_slice(name.get(..n).unwrap_or(&[]));
@@ -172,7 +189,8 @@ pub(crate) unsafe extern "C" fn getselfattr(
     let len = attr_value(&domain, &mut buf);
     // SAFETY: `ctx`/`size` come from the syscall (user buffer and its size); `buf` holds
     // `len` bytes.
-    let rc = unsafe { bindings::lsm_fill_user_ctx(ctx, size, buf.as_mut_ptr().cast(), len, LSM_ID, 0) };
+    let rc =
+        unsafe { bindings::lsm_fill_user_ctx(ctx, size, buf.as_mut_ptr().cast(), len, LSM_ID, 0) };
     if rc < 0 {
         rc
     } else {
@@ -200,18 +218,24 @@ pub(crate) unsafe extern "C" fn setselfattr(
     let (ctx_len, data) = unsafe { ((*ctx).ctx_len, (*ctx).ctx.as_ptr()) };
     let header = core::mem::size_of::<bindings::lsm_ctx>();
     let avail = (size as usize).saturating_sub(header);
-    let Ok(len) = usize::try_from(ctx_len) else { return EINVAL.to_errno() };
+    let Ok(len) = usize::try_from(ctx_len) else {
+        return EINVAL.to_errno();
+    };
     if len == 0 || len > avail {
         return EINVAL.to_errno();
     }
     // SAFETY: `len <= avail` bytes follow the header in the kernel copy.
     let raw = unsafe { core::slice::from_raw_parts(data, len) };
     let name = raw.split(|&b| b == 0).next().unwrap_or(&[]);
-    let Some(loaded) = policy::current() else { return EINVAL.to_errno() };
+    let Some(loaded) = policy::current() else {
+        return EINVAL.to_errno();
+    };
     if loaded.view().domain_id_by_name(name).is_none() {
         return EINVAL.to_errno();
     }
-    let Some(domain) = DomainName::new(name) else { return EINVAL.to_errno() };
+    let Some(domain) = DomainName::new(name) else {
+        return EINVAL.to_errno();
+    };
     to_ret(set_exec_domain(domain))
 }
 
@@ -258,7 +282,10 @@ pub(crate) unsafe extern "C" fn getprocattr(
         Ok(v) => v,
         Err(_) => return ENOMEM.to_errno(),
     };
-    if out.extend_from_slice(buf.get(..len).unwrap_or(&[]), GFP_KERNEL).is_err() {
+    if out
+        .extend_from_slice(buf.get(..len).unwrap_or(&[]), GFP_KERNEL)
+        .is_err()
+    {
         return ENOMEM.to_errno();
     }
     let (ptr, _, _) = out.into_raw_parts();
@@ -268,12 +295,16 @@ pub(crate) unsafe extern "C" fn getprocattr(
     len as c_int
 }
 
-
 /// `bprm_committing_creds`: a task that changes domain starts a new behaviour window, so
 /// what it did before the exec does not count against its new domain.
 pub(crate) unsafe extern "C" fn bprm_committing_creds(bprm: *const bindings::linux_binprm) {
     // SAFETY: `bprm->cred` is the cred about to be committed; the current cred is live.
-    let (new, old) = unsafe { (*(*blob::cred((*bprm).cred)).domain(), *blob::current_domain()) };
+    let (new, old) = unsafe {
+        (
+            *(*blob::cred((*bprm).cred)).domain(),
+            *blob::current_domain(),
+        )
+    };
     if new == old {
         return;
     }

@@ -11,16 +11,16 @@ use kernel::error::code::EACCES;
 use kernel::ffi::{c_int, c_uint, c_ulong};
 use kernel::prelude::*;
 
+use crate::blob;
 use crate::decide::{to_ret, Ask, Object, Subject, DENIED};
-use crate::engine::perm::Class;
 use crate::engine::format::{DomainView, PolicyView, Reserved};
-use crate::policy::Loaded;
 use crate::engine::perm::bits::file as perm;
 use crate::engine::perm::bits::process;
+use crate::engine::perm::Class;
 use crate::engine::perm::Internal;
-use crate::blob;
 use crate::fspath::{self, Name};
 use crate::pathcache::Reached;
+use crate::policy::Loaded;
 
 /// `fmode_t` bits (`include/linux/fs.h`; bindgen cannot evaluate their casts).
 const FMODE_READ: u32 = 1 << 0;
@@ -83,7 +83,9 @@ unsafe fn answer(
     reached: Option<&Reached>,
 ) -> Answer {
     subject.with_loaded(|found| {
-        let Some((loaded, policy, domain)) = found else { return Answer::Policy(false, 0) };
+        let Some((loaded, policy, domain)) = found else {
+            return Answer::Policy(false, 0);
+        };
         let cache = (!inode.is_null()).then(|| {
             // SAFETY: Guaranteed by the caller.
             unsafe { &*blob::inode(inode) }
@@ -97,7 +99,10 @@ unsafe fn answer(
                 Some(type_id) => crate::protect::effective(loaded, cache, type_id, None),
                 // Not classified by name under this policy: a protected object is still
                 // decided as one.
-                None => match crate::protect::type_of_mark(loaded.protected_index(), cache.protected_mark()) {
+                None => match crate::protect::type_of_mark(
+                    loaded.protected_index(),
+                    cache.protected_mark(),
+                ) {
                     Some(protected) => protected,
                     None => return unnamed(loaded, domain, perms),
                 },
@@ -132,7 +137,13 @@ fn type_of_name(loaded: &Loaded, name: Name<'_>) -> Option<u32> {
 /// protected type if its inode is marked (`protect.rs`; an inode reached by a protected
 /// name gets the mark), remembered in the inode (`cache`, when there is an inode) for
 /// the policy in force, and with `reached` for that path too (`pathcache.rs`).
-fn remember(loaded: &Loaded, cache: Option<&blob::InodeSecurity>, name: &[u8], type_id: u32, reached: Option<&Reached>) -> u32 {
+fn remember(
+    loaded: &Loaded,
+    cache: Option<&blob::InodeSecurity>,
+    name: &[u8],
+    type_id: u32,
+    reached: Option<&Reached>,
+) -> u32 {
     let Some(cache) = cache else { return type_id };
     let type_id = crate::protect::effective(loaded, cache, type_id, Some(name));
     cache.store(type_id, loaded.generation());
@@ -143,7 +154,13 @@ fn remember(loaded: &Loaded, cache: Option<&blob::InodeSecurity>, name: &[u8], t
 }
 
 /// The policy's answer for `perms` on an object of type `type_id`.
-fn answer_for_type(loaded: &Loaded, policy: &PolicyView<'_>, domain: &DomainView<'_>, type_id: u32, perms: u32) -> Answer {
+fn answer_for_type(
+    loaded: &Loaded,
+    policy: &PolicyView<'_>,
+    domain: &DomainView<'_>,
+    type_id: u32,
+    perms: u32,
+) -> Answer {
     if perms & STRUCTURAL != 0 && policy.type_is_protected(type_id) {
         return Answer::Protected(type_id);
     }
@@ -152,7 +169,13 @@ fn answer_for_type(loaded: &Loaded, policy: &PolicyView<'_>, domain: &DomainView
 
 /// Applies an answer about `perms` on `object`: the mode applies to the policy's
 /// answers, not to the protection of protected types.
-fn apply(op: &'static str, subject: &Subject<'_>, answer: Answer, perms: u32, object: Object<'_>) -> Result {
+fn apply(
+    op: &'static str,
+    subject: &Subject<'_>,
+    answer: Answer,
+    perms: u32,
+    object: Object<'_>,
+) -> Result {
     match answer {
         Answer::Policy(allowed, _) => subject.verdict(allowed, DENIED, &ask(op, perms, object)),
         Answer::Protected(_) => subject.refuse(DENIED, &ask(op, perms, object)),
@@ -208,13 +231,20 @@ unsafe fn inode_of(dentry: *const bindings::dentry) -> *const bindings::inode {
 ///
 /// `path` must be a live `struct path`.
 unsafe fn check_path(op: &'static str, path: *const bindings::path, perms: u32) -> Result {
-    let Some(subject) = Subject::current() else { return Ok(()) };
+    let Some(subject) = Subject::current() else {
+        return Ok(());
+    };
     // SAFETY: Guaranteed by the caller.
     if unsafe { internal_path(path) } {
         // Pipes, sockets, memfds, pidfds, namespace files, eventfds and the other objects
         // of the internal mounts: decided by what they are, not by a name.
         // SAFETY: Guaranteed by the caller; a live path holds its dentry.
-        return check_internal(op, &subject, unsafe { internal_kind((*path).dentry) }, perms);
+        return check_internal(
+            op,
+            &subject,
+            unsafe { internal_kind((*path).dentry) },
+            perms,
+        );
     }
     // SAFETY: Guaranteed by the caller; a live path holds its dentry.
     let (reached, inode) = unsafe { (Reached::of(path), inode_of((*path).dentry)) };
@@ -225,7 +255,11 @@ unsafe fn check_path(op: &'static str, path: *const bindings::path, perms: u32) 
         }
     }
     // SAFETY: Guaranteed by the caller; the inode stays live with the path.
-    unsafe { fspath::with(path, |name| check_name(op, &subject, name, inode, perms, reached.as_ref())) }?
+    unsafe {
+        fspath::with(path, |name| {
+            check_name(op, &subject, name, inode, perms, reached.as_ref())
+        })
+    }?
 }
 
 /// Whether the type remembered for `inode` as reached now (`pathcache.rs`) allows
@@ -235,7 +269,12 @@ unsafe fn check_path(op: &'static str, path: *const bindings::path, perms: u32) 
 /// # Safety
 ///
 /// `inode` must be a live inode with a blob.
-unsafe fn allowed_as_reached(subject: &Subject<'_>, inode: *const bindings::inode, reached: &Reached, perms: u32) -> bool {
+unsafe fn allowed_as_reached(
+    subject: &Subject<'_>,
+    inode: *const bindings::inode,
+    reached: &Reached,
+    perms: u32,
+) -> bool {
     if crate::heartbeat::blocks(Class::File) {
         return false;
     }
@@ -243,11 +282,17 @@ unsafe fn allowed_as_reached(subject: &Subject<'_>, inode: *const bindings::inod
     let security = unsafe { &*blob::inode(inode) };
     subject.with_loaded(|found| {
         found.is_some_and(|(loaded, policy, domain)| {
-            security.path.lookup(loaded.generation(), reached).is_some_and(|type_id| {
-                // Marked protected since the entry was stored (`protect.rs`): by that type.
-                let type_id = crate::protect::effective(loaded, security, type_id, None);
-                matches!(answer_for_type(loaded, policy, domain, type_id, perms), Answer::Policy(true, _))
-            })
+            security
+                .path
+                .lookup(loaded.generation(), reached)
+                .is_some_and(|type_id| {
+                    // Marked protected since the entry was stored (`protect.rs`): by that type.
+                    let type_id = crate::protect::effective(loaded, security, type_id, None);
+                    matches!(
+                        answer_for_type(loaded, policy, domain, type_id, perms),
+                        Answer::Policy(true, _)
+                    )
+                })
         })
     })
 }
@@ -257,10 +302,21 @@ unsafe fn allowed_as_reached(subject: &Subject<'_>, inode: *const bindings::inod
 /// # Safety
 ///
 /// `dir` and `dentry` must be live, `dentry` on `dir`'s mount.
-unsafe fn check_child(op: &'static str, dir: *const bindings::path, dentry: *mut bindings::dentry, perms: u32) -> Result {
-    let Some(subject) = Subject::current() else { return Ok(()) };
+unsafe fn check_child(
+    op: &'static str,
+    dir: *const bindings::path,
+    dentry: *mut bindings::dentry,
+    perms: u32,
+) -> Result {
+    let Some(subject) = Subject::current() else {
+        return Ok(());
+    };
     // SAFETY: Guaranteed by the caller; the child dentry is live.
-    unsafe { fspath::with_child(dir, dentry, |name| check_name(op, &subject, name, inode_of(dentry), perms, None)) }?
+    unsafe {
+        fspath::with_child(dir, dentry, |name| {
+            check_name(op, &subject, name, inode_of(dentry), perms, None)
+        })
+    }?
 }
 
 /// Checks `perms` on an object known only by its dentry, by the type remembered in its
@@ -271,7 +327,9 @@ unsafe fn check_child(op: &'static str, dir: *const bindings::path, dentry: *mut
 ///
 /// `dentry` must be live.
 unsafe fn check_dentry(op: &'static str, dentry: *mut bindings::dentry, perms: u32) -> Result {
-    let Some(subject) = Subject::current() else { return Ok(()) };
+    let Some(subject) = Subject::current() else {
+        return Ok(());
+    };
     // SAFETY: Guaranteed by the caller.
     if unsafe { internal_object(dentry) } {
         // As in `check_path` (`ftruncate` of a memfd, `fchmod` of a pipe).
@@ -308,12 +366,22 @@ unsafe fn check_file(op: &'static str, file: *mut bindings::file, perms: u32) ->
 /// execute for the opens of exec).
 pub(crate) unsafe extern "C" fn file_open(file: *mut bindings::file) -> c_int {
     // SAFETY: The VFS passes the file being opened; its inode and path are set.
-    let (fmode, flags, imode) = unsafe { ((*file).f_mode, (*file).f_flags, u32::from((*(*file).f_inode).i_mode)) };
+    let (fmode, flags, imode) = unsafe {
+        (
+            (*file).f_mode,
+            (*file).f_flags,
+            u32::from((*(*file).f_inode).i_mode),
+        )
+    };
     let mut perms = 0;
     if flags & FMODE_EXEC_FLAG != 0 {
         perms |= perm::EXECUTE;
     } else if fmode & FMODE_READ != 0 {
-        perms |= if imode & S_IFMT == S_IFDIR { perm::READDIR } else { perm::READ };
+        perms |= if imode & S_IFMT == S_IFDIR {
+            perm::READDIR
+        } else {
+            perm::READ
+        };
     }
     if fmode & FMODE_WRITE != 0 {
         perms |= write_perm(flags);
@@ -345,7 +413,12 @@ pub(crate) unsafe extern "C" fn bprm_check_security(bprm: *mut bindings::linux_b
 /// that were written), or that is writable at the same time: refused to every domain in
 /// every mode, unless its policy grants the process permissions `needs` (`execmem` for
 /// the first, `execmem-rwx` for the second; a JIT needs them). `what` names it in reports.
-fn check_execmem(op: &'static str, subject: &Subject<'_>, needs: u32, what: &'static str) -> Result {
+fn check_execmem(
+    op: &'static str,
+    subject: &Subject<'_>,
+    needs: u32,
+    what: &'static str,
+) -> Result {
     let ask = Ask::new(op, Class::Process, u64::from(needs), Object::Text(what));
     if subject.with(|v| v.is_some_and(|(_, d)| d.process() & needs == needs)) {
         return subject.verdict(true, EACCES, &ask);
@@ -425,7 +498,9 @@ unsafe fn internal_kind(dentry: *const bindings::dentry) -> Option<Internal> {
         Ok(bindings::NSFS_MAGIC) => Some(Internal::Namespace),
         Ok(bindings::PID_FS_MAGIC) => Some(Internal::Pidfd),
         Ok(bindings::ANON_INODE_FS_MAGIC) => Some(Internal::of_anon_name(name())),
-        Ok(bindings::TMPFS_MAGIC | bindings::HUGETLBFS_MAGIC) => name().starts_with(b"memfd:").then_some(Internal::Memfd),
+        Ok(bindings::TMPFS_MAGIC | bindings::HUGETLBFS_MAGIC) => {
+            name().starts_with(b"memfd:").then_some(Internal::Memfd)
+        }
         _ => Some(Internal::Other),
     }
 }
@@ -445,7 +520,10 @@ unsafe fn memfd_runs_as_file(subject: &Subject<'_>, file: *const bindings::file)
     subject.with_loaded(|found| {
         found.is_some_and(|(loaded, policy, domain)| {
             loaded.internal_type(Internal::Memfd).is_some_and(|t| {
-                matches!(answer_for_type(loaded, policy, domain, t, perm::EXECUTE), Answer::Policy(true, _))
+                matches!(
+                    answer_for_type(loaded, policy, domain, t, perm::EXECUTE),
+                    Answer::Policy(true, _)
+                )
             })
         })
     })
@@ -456,7 +534,12 @@ unsafe fn memfd_runs_as_file(subject: &Subject<'_>, file: *const bindings::file)
 /// name it (the compiler grants every domain `INTERNAL_DEFAULT` on it, the rules add or
 /// deny on top), else by `INTERNAL_DEFAULT` alone: every use but execution. Reports name
 /// the built-in type.
-fn check_internal(op: &'static str, subject: &Subject<'_>, kind: Option<Internal>, perms: u32) -> Result {
+fn check_internal(
+    op: &'static str,
+    subject: &Subject<'_>,
+    kind: Option<Internal>,
+    perms: u32,
+) -> Result {
     let Some(kind) = kind else { return Ok(()) };
     let default = perms & !perm::INTERNAL_DEFAULT == 0;
     if default && !crate::policy::internal_named(kind) {
@@ -464,7 +547,9 @@ fn check_internal(op: &'static str, subject: &Subject<'_>, kind: Option<Internal
     }
     let answer = subject.with_loaded(|found| {
         let named = found.and_then(|(loaded, policy, domain)| {
-            loaded.internal_type(kind).map(|t| answer_for_type(loaded, policy, domain, t, perms))
+            loaded
+                .internal_type(kind)
+                .map(|t| answer_for_type(loaded, policy, domain, t, perms))
         });
         named.unwrap_or(Answer::Policy(default, 0))
     });
@@ -488,7 +573,9 @@ pub(crate) unsafe extern "C" fn mmap_file(
         // Anonymous memory that cannot run: nothing to decide.
         return 0;
     }
-    let Some(subject) = Subject::current() else { return 0 };
+    let Some(subject) = Subject::current() else {
+        return 0;
+    };
     // SAFETY: A mapped file is live, with its path set.
     let internal = !file.is_null() && unsafe { on_internal_mount(file) };
     let mut perms = perm::MMAP;
@@ -500,7 +587,10 @@ pub(crate) unsafe extern "C" fn mmap_file(
         let as_file = internal && unsafe { memfd_runs_as_file(&subject, file) };
         let anonymous = file.is_null() || (internal && !as_file);
         let (needs, what) = match (anonymous, prot & PROT_WRITE != 0) {
-            (true, true) => (process::EXECMEM | process::EXECMEM_RWX, "anonymous writable executable mapping"),
+            (true, true) => (
+                process::EXECMEM | process::EXECMEM_RWX,
+                "anonymous writable executable mapping",
+            ),
             (true, false) => (process::EXECMEM, "anonymous executable mapping"),
             (false, true) => (process::EXECMEM_RWX, "writable executable mapping"),
             (false, false) => (0, ""),
@@ -521,7 +611,12 @@ pub(crate) unsafe extern "C" fn mmap_file(
         // A memfd, a SysV segment, an io_uring ring: mapped as what it is (its code, if
         // executable, is decided as memory no file holds, above).
         // SAFETY: A mapped file's path holds its dentry.
-        return to_ret(check_internal("mmap_file", &subject, unsafe { internal_kind((*file).f_path.dentry) }, perms));
+        return to_ret(check_internal(
+            "mmap_file",
+            &subject,
+            unsafe { internal_kind((*file).f_path.dentry) },
+            perms,
+        ));
     }
     drop(subject);
     // SAFETY: As above.
@@ -539,26 +634,44 @@ pub(crate) unsafe extern "C" fn file_mprotect(
     if prot & PROT_EXEC == 0 {
         return 0;
     }
-    let Some(subject) = Subject::current() else { return 0 };
+    let Some(subject) = Subject::current() else {
+        return 0;
+    };
     // SAFETY: mprotect holds the mmap lock; the vma, its flags and its anon_vma are stable.
-    let (file, vm_flags, anon) = unsafe { ((*vma).vm_file, (*vma).__bindgen_anon_2.vm_flags, (*vma).anon_vma) };
+    let (file, vm_flags, anon) = unsafe {
+        (
+            (*vma).vm_file,
+            (*vma).__bindgen_anon_2.vm_flags,
+            (*vma).anon_vma,
+        )
+    };
     // SAFETY: The vma holds a reference to its file.
-    let anonymous = file.is_null() || unsafe { on_internal_mount(file) && !memfd_runs_as_file(&subject, file) };
+    let anonymous =
+        file.is_null() || unsafe { on_internal_mount(file) && !memfd_runs_as_file(&subject, file) };
     let writable = prot & PROT_WRITE != 0;
     let (needs, what) = if anonymous {
         if writable {
-            (process::EXECMEM | process::EXECMEM_RWX, "anonymous memory made writable and executable")
+            (
+                process::EXECMEM | process::EXECMEM_RWX,
+                "anonymous memory made writable and executable",
+            )
         } else {
             (process::EXECMEM, "anonymous memory made executable")
         }
     } else if writable {
-        (process::EXECMEM_RWX, "file mapping made writable and executable")
+        (
+            process::EXECMEM_RWX,
+            "file mapping made writable and executable",
+        )
     } else if vm_flags & (bindings::VM_WRITE as c_ulong) != 0 {
         (process::EXECMEM, "writable memory made executable")
     } else if !anon.is_null() {
         // Private pages of the file were written (copy-on-write copies exist): what would
         // run is not the file's content (SELinux's `execmod`).
-        (process::EXECMEM, "modified private file mapping made executable")
+        (
+            process::EXECMEM,
+            "modified private file mapping made executable",
+        )
     } else {
         (0, "")
     };
@@ -576,7 +689,10 @@ pub(crate) unsafe extern "C" fn file_mprotect(
 }
 
 /// `path_unlink`.
-pub(crate) unsafe extern "C" fn path_unlink(dir: *const bindings::path, dentry: *mut bindings::dentry) -> c_int {
+pub(crate) unsafe extern "C" fn path_unlink(
+    dir: *const bindings::path,
+    dentry: *mut bindings::dentry,
+) -> c_int {
     // SAFETY: The VFS passes the locked parent and the victim.
     to_ret(unsafe { check_child("path_unlink", dir, dentry, perm::UNLINK) })
 }
@@ -632,12 +748,18 @@ unsafe fn check_new(
         Answer(Answer),
     }
     let new = subject.with_loaded(|found| {
-        let Some((loaded, policy, domain)) = found else { return New::Answer(Answer::Policy(false, 0)) };
-        let Some(type_id) = type_of_name(loaded, name) else { return New::Answer(Answer::Unnameable) };
+        let Some((loaded, policy, domain)) = found else {
+            return New::Answer(Answer::Policy(false, 0));
+        };
+        let Some(type_id) = type_of_name(loaded, name) else {
+            return New::Answer(Answer::Unnameable);
+        };
         // For a name too long to build: anything reserved below the directory named.
         match loaded.reserved_below(name.bytes()) {
             Some(r) => return New::Reserved(r),
-            None if symlink && policy.type_is_protected(type_id) => return New::Reserved(Reserved::Protected),
+            None if symlink && policy.type_is_protected(type_id) => {
+                return New::Reserved(Reserved::Protected)
+            }
             None => {}
         }
         let cache = (!inode.is_null()).then(|| {
@@ -648,8 +770,12 @@ unsafe fn check_new(
         New::Answer(answer_for_type(loaded, policy, domain, type_id, perms))
     });
     match new {
-        New::Reserved(Reserved::Protected) => subject.refuse(DENIED, &ask(op, perms, object_of(name))),
-        New::Reserved(Reserved::Transition) => subject.verdict(false, DENIED, &ask(op, perms, object_of(name))),
+        New::Reserved(Reserved::Protected) => {
+            subject.refuse(DENIED, &ask(op, perms, object_of(name)))
+        }
+        New::Reserved(Reserved::Transition) => {
+            subject.verdict(false, DENIED, &ask(op, perms, object_of(name)))
+        }
         New::Answer(answer) => apply(op, subject, answer, perms, object_of(name)),
     }
 }
@@ -669,7 +795,11 @@ unsafe fn check_new_name(
     symlink: bool,
 ) -> Result {
     // SAFETY: Guaranteed by the caller; the dentry (positive or not) is live.
-    unsafe { fspath::with_child(dir, dentry, |name| check_new(op, subject, name, inode_of(dentry), perms, symlink)) }?
+    unsafe {
+        fspath::with_child(dir, dentry, |name| {
+            check_new(op, subject, name, inode_of(dentry), perms, symlink)
+        })
+    }?
 }
 
 /// [`check_new_name`] for the current task (nothing to check when unconfined).
@@ -677,8 +807,16 @@ unsafe fn check_new_name(
 /// # Safety
 ///
 /// As for [`check_new_name`].
-unsafe fn check_create(op: &'static str, dir: *const bindings::path, dentry: *mut bindings::dentry, perms: u32, symlink: bool) -> Result {
-    let Some(subject) = Subject::current() else { return Ok(()) };
+unsafe fn check_create(
+    op: &'static str,
+    dir: *const bindings::path,
+    dentry: *mut bindings::dentry,
+    perms: u32,
+    symlink: bool,
+) -> Result {
+    let Some(subject) = Subject::current() else {
+        return Ok(());
+    };
     // SAFETY: Guaranteed by the caller.
     unsafe { check_new_name(op, &subject, dir, dentry, perms, symlink) }
 }
@@ -696,7 +834,9 @@ fn check_subtree(op: &'static str, subject: &Subject<'_>, name: &[u8], perms: u3
         Protected,
     }
     let found = subject.with_loaded(|found| {
-        let Some((loaded, policy, domain)) = found else { return Found::Denied };
+        let Some((loaded, policy, domain)) = found else {
+            return Found::Denied;
+        };
         let mut found = Found::Allowed;
         policy.types_below(name, |t| {
             if policy.type_is_protected(t) {
@@ -745,7 +885,10 @@ pub(crate) unsafe extern "C" fn path_mkdir(
 }
 
 /// `path_rmdir`.
-pub(crate) unsafe extern "C" fn path_rmdir(dir: *const bindings::path, dentry: *mut bindings::dentry) -> c_int {
+pub(crate) unsafe extern "C" fn path_rmdir(
+    dir: *const bindings::path,
+    dentry: *mut bindings::dentry,
+) -> c_int {
     // SAFETY: The VFS passes the locked parent and the victim.
     to_ret(unsafe { check_child("path_rmdir", dir, dentry, perm::RMDIR) })
 }
@@ -787,7 +930,9 @@ pub(crate) unsafe extern "C" fn path_link(
         if crate::protect::any_protected() {
             // SAFETY: Hard links stay within one mount; the source is positive.
             let _ = unsafe {
-                fspath::with_child(new_dir, old_dentry, |name| crate::protect::before_link(name, inode_of(old_dentry)))
+                fspath::with_child(new_dir, old_dentry, |name| {
+                    crate::protect::before_link(name, inode_of(old_dentry))
+                })
             };
         }
         return 0;
@@ -798,7 +943,14 @@ pub(crate) unsafe extern "C" fn path_link(
     let old = unsafe { check_child("path_link", new_dir, old_dentry, perm::LINK) };
     // SAFETY: The VFS passes the locked parent and the new dentry.
     let result = old.and_then(|()| unsafe {
-        check_new_name("path_link", &subject, new_dir, new_dentry, create_perm(mode) | perm::LINK, mode & S_IFMT == S_IFLNK)
+        check_new_name(
+            "path_link",
+            &subject,
+            new_dir,
+            new_dentry,
+            create_perm(mode) | perm::LINK,
+            mode & S_IFMT == S_IFLNK,
+        )
     });
     if result.is_ok() {
         // SAFETY: As above.
@@ -844,7 +996,14 @@ unsafe fn check_move(
     // SAFETY: Guaranteed by the caller.
     unsafe {
         fspath::with_child(to_dir, to, |name| -> Result {
-            check_new(OP, subject, name, inode_of(to), arrive, mode & S_IFMT == S_IFLNK)?;
+            check_new(
+                OP,
+                subject,
+                name,
+                inode_of(to),
+                arrive,
+                mode & S_IFMT == S_IFLNK,
+            )?;
             if is_dir {
                 check_subtree(OP, subject, name.bytes(), perm::CREATE)?;
             }
@@ -913,7 +1072,9 @@ pub(crate) unsafe extern "C" fn path_rename(
     let mut result = unsafe { check_move(&subject, old_dir, old_dentry, new_dir, new_dentry) };
     if flags & RENAME_EXCHANGE != 0 {
         // SAFETY: As above.
-        result = result.and_then(|()| unsafe { check_move(&subject, new_dir, new_dentry, old_dir, old_dentry) });
+        result = result.and_then(|()| unsafe {
+            check_move(&subject, new_dir, new_dentry, old_dir, old_dentry)
+        });
     }
     if result.is_ok() {
         // SAFETY: As above.
@@ -939,7 +1100,10 @@ pub(crate) unsafe extern "C" fn path_truncate(path: *const bindings::path) -> c_
 }
 
 /// `path_chmod`: `setattr`.
-pub(crate) unsafe extern "C" fn path_chmod(path: *const bindings::path, _mode: bindings::umode_t) -> c_int {
+pub(crate) unsafe extern "C" fn path_chmod(
+    path: *const bindings::path,
+    _mode: bindings::umode_t,
+) -> c_int {
     // SAFETY: The VFS passes a live path.
     to_ret(unsafe { check_path("path_chmod", path, perm::SETATTR) })
 }
@@ -988,7 +1152,10 @@ pub(crate) unsafe extern "C" fn inode_removexattr(
 }
 
 /// `inode_getxattr`: reading an attribute is `getattr`.
-pub(crate) unsafe extern "C" fn inode_getxattr(dentry: *mut bindings::dentry, _name: *const kernel::ffi::c_char) -> c_int {
+pub(crate) unsafe extern "C" fn inode_getxattr(
+    dentry: *mut bindings::dentry,
+    _name: *const kernel::ffi::c_char,
+) -> c_int {
     // SAFETY: The VFS passes a live dentry.
     to_ret(unsafe { check_dentry("inode_getxattr", dentry, perm::GETATTR) })
 }
@@ -1000,13 +1167,21 @@ pub(crate) unsafe extern "C" fn inode_listxattr(dentry: *mut bindings::dentry) -
 }
 
 /// `file_ioctl`: `ioctl` on the file's type.
-pub(crate) unsafe extern "C" fn file_ioctl(file: *mut bindings::file, _cmd: c_uint, _arg: c_ulong) -> c_int {
+pub(crate) unsafe extern "C" fn file_ioctl(
+    file: *mut bindings::file,
+    _cmd: c_uint,
+    _arg: c_ulong,
+) -> c_int {
     // SAFETY: The VFS passes an open file.
     to_ret(unsafe { check_file("file_ioctl", file, perm::IOCTL) })
 }
 
 /// `file_ioctl_compat`: as `file_ioctl`, for 32-bit callers.
-pub(crate) unsafe extern "C" fn file_ioctl_compat(file: *mut bindings::file, cmd: c_uint, arg: c_ulong) -> c_int {
+pub(crate) unsafe extern "C" fn file_ioctl_compat(
+    file: *mut bindings::file,
+    cmd: c_uint,
+    arg: c_ulong,
+) -> c_int {
     // SAFETY: As above.
     unsafe { file_ioctl(file, cmd, arg) }
 }
@@ -1024,7 +1199,11 @@ const LOCK_CMDS: [c_uint; 4] = [6, 7, 37, 38];
 /// `file_fcntl`: record locks need `lock`. The other commands change descriptor flags,
 /// owners and signals, which cannot widen the access checked at open, so they are let
 /// through.
-pub(crate) unsafe extern "C" fn file_fcntl(file: *mut bindings::file, cmd: c_uint, _arg: c_ulong) -> c_int {
+pub(crate) unsafe extern "C" fn file_fcntl(
+    file: *mut bindings::file,
+    cmd: c_uint,
+    _arg: c_ulong,
+) -> c_int {
     if !LOCK_CMDS.contains(&cmd) {
         return 0;
     }
@@ -1038,7 +1217,12 @@ pub(crate) unsafe extern "C" fn file_fcntl(file: *mut bindings::file, cmd: c_uin
 /// # Safety
 ///
 /// `file` must be a live open file.
-unsafe fn check_open_file(op: &'static str, subject: &Subject<'_>, file: *mut bindings::file, perms: u32) -> Result {
+unsafe fn check_open_file(
+    op: &'static str,
+    subject: &Subject<'_>,
+    file: *mut bindings::file,
+    perms: u32,
+) -> Result {
     // SAFETY: An open file has an inode with a blob.
     let inode = unsafe { (*file).f_inode };
     // SAFETY: As above.
@@ -1048,7 +1232,11 @@ unsafe fn check_open_file(op: &'static str, subject: &Subject<'_>, file: *mut bi
         // names.
         _ => {
             // SAFETY: An open file's path and inode are live.
-            unsafe { fspath::with(&raw const (*file).f_path, |name| check_name(op, subject, name, inode, perms, None)) }?
+            unsafe {
+                fspath::with(&raw const (*file).f_path, |name| {
+                    check_name(op, subject, name, inode, perms, None)
+                })
+            }?
         }
     }
 }
@@ -1072,12 +1260,19 @@ const S_IFSOCK: u32 = 0o140000;
 /// # Safety
 ///
 /// `file` must be a live open file.
-unsafe fn check_typed_only(op: &'static str, subject: &Subject<'_>, file: *mut bindings::file, perms: u32) -> Result {
+unsafe fn check_typed_only(
+    op: &'static str,
+    subject: &Subject<'_>,
+    file: *mut bindings::file,
+    perms: u32,
+) -> Result {
     // SAFETY: An open file has an inode with a blob.
     let inode = unsafe { (*file).f_inode };
     // SAFETY: As above.
     match unsafe { answer(subject, inode, None, perms, None) } {
-        Answer::Policy(true, _) => return subject.verdict(true, DENIED, &ask(op, perms, Object::None)),
+        Answer::Policy(true, _) => {
+            return subject.verdict(true, DENIED, &ask(op, perms, Object::None))
+        }
         Answer::Policy(false, 0) => return Ok(()),
         _ => {}
     }
@@ -1104,8 +1299,14 @@ unsafe fn check_typed_only(op: &'static str, subject: &Subject<'_>, file: *mut b
 /// # Safety
 ///
 /// `file` must be a live open file.
-unsafe fn revalidate(op: &'static str, file: *mut bindings::file, perms: impl FnOnce(u32, u32, bool) -> u32) -> c_int {
-    let Some(subject) = Subject::current() else { return 0 };
+unsafe fn revalidate(
+    op: &'static str,
+    file: *mut bindings::file,
+    perms: impl FnOnce(u32, u32, bool) -> u32,
+) -> c_int {
+    let Some(subject) = Subject::current() else {
+        return 0;
+    };
     // SAFETY: Guaranteed by the caller: an open file has an inode.
     let kind = unsafe { u32::from((*(*file).f_inode).i_mode) } & S_IFMT;
     if kind == S_IFSOCK {
@@ -1118,7 +1319,11 @@ unsafe fn revalidate(op: &'static str, file: *mut bindings::file, perms: impl Fn
         return to_ret(unsafe { crate::net::check_foreign_for(op, &subject, sock) });
     }
     // SAFETY: As above.
-    let perms = perms(unsafe { (*file).f_mode }, unsafe { (*file).f_flags }, kind == S_IFDIR);
+    let perms = perms(
+        unsafe { (*file).f_mode },
+        unsafe { (*file).f_flags },
+        kind == S_IFDIR,
+    );
     if perms == 0 {
         return 0;
     }
@@ -1126,7 +1331,12 @@ unsafe fn revalidate(op: &'static str, file: *mut bindings::file, perms: impl Fn
     if unsafe { on_internal_mount(file) } {
         // Pipes, memfds and the other objects of the internal mounts (`check_path`).
         // SAFETY: An open file's path holds its dentry.
-        return to_ret(check_internal(op, &subject, unsafe { internal_kind((*file).f_path.dentry) }, perms));
+        return to_ret(check_internal(
+            op,
+            &subject,
+            unsafe { internal_kind((*file).f_path.dentry) },
+            perms,
+        ));
     }
     match kind {
         // SAFETY: As above.
@@ -1201,7 +1411,9 @@ unsafe fn is_protected(dentry: *const bindings::dentry) -> bool {
             // SAFETY: A positive dentry's inode is live and has a blob.
             let security = unsafe { &*blob::inode(inode) };
             crate::protect::type_of_mark(p.protected_index(), security.protected_mark()).is_some()
-                || security.load(p.generation()).is_some_and(|t| p.view().type_is_protected(t))
+                || security
+                    .load(p.generation())
+                    .is_some_and(|t| p.view().type_is_protected(t))
         })
     })
 }
@@ -1213,8 +1425,14 @@ unsafe fn is_protected(dentry: *const bindings::dentry) -> bool {
 /// # Safety
 ///
 /// Every dentry must be live.
-unsafe fn refuse_protected(op: &'static str, perms: u32, dentries: &[*const bindings::dentry]) -> c_int {
-    let Some(subject) = Subject::current() else { return 0 };
+unsafe fn refuse_protected(
+    op: &'static str,
+    perms: u32,
+    dentries: &[*const bindings::dentry],
+) -> c_int {
+    let Some(subject) = Subject::current() else {
+        return 0;
+    };
     // SAFETY: Guaranteed by the caller.
     if dentries.iter().any(|&d| unsafe { is_protected(d) }) {
         return to_ret(subject.refuse(EACCES, &ask(op, perms, Object::Text("protected"))));
@@ -1224,13 +1442,19 @@ unsafe fn refuse_protected(op: &'static str, perms: u32, dentries: &[*const bind
 }
 
 /// `inode_unlink`: protected objects are never unlinked.
-pub(crate) unsafe extern "C" fn inode_unlink(_dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
+pub(crate) unsafe extern "C" fn inode_unlink(
+    _dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+) -> c_int {
     // SAFETY: The VFS passes the victim's live dentry.
     unsafe { refuse_protected("inode_unlink", perm::UNLINK, &[dentry]) }
 }
 
 /// `inode_rmdir`: protected directories are never removed.
-pub(crate) unsafe extern "C" fn inode_rmdir(_dir: *mut bindings::inode, dentry: *mut bindings::dentry) -> c_int {
+pub(crate) unsafe extern "C" fn inode_rmdir(
+    _dir: *mut bindings::inode,
+    dentry: *mut bindings::dentry,
+) -> c_int {
     // SAFETY: The VFS passes the victim's live dentry.
     unsafe { refuse_protected("inode_rmdir", perm::RMDIR, &[dentry]) }
 }
@@ -1284,7 +1508,9 @@ pub(crate) unsafe extern "C" fn inode_setattr(
     // SAFETY: The VFS passes a live iattr.
     let valid = unsafe { (*attr).ia_valid };
     let mut perms = 0;
-    if valid & (ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_ATIME_SET | ATTR_MTIME_SET | ATTR_TIMES_SET) != 0 {
+    if valid & (ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_ATIME_SET | ATTR_MTIME_SET | ATTR_TIMES_SET)
+        != 0
+    {
         perms |= perm::SETATTR;
     }
     if valid & ATTR_SIZE != 0 || perms == 0 {

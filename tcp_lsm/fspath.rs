@@ -38,9 +38,16 @@ const ON_STACK: usize = 256;
 ///
 /// `p` must be what one of those functions returned for that buffer, which must stay
 /// borrowed for `'b`.
-unsafe fn written<'b>(p: *mut kernel::ffi::c_char, base: *const u8, size: usize) -> Result<&'b [u8]> {
+unsafe fn written<'b>(
+    p: *mut kernel::ffi::c_char,
+    base: *const u8,
+    size: usize,
+) -> Result<&'b [u8]> {
     let p = kernel::error::from_err_ptr(p)?;
-    let start = (p as usize).checked_sub(base as usize).filter(|&s| s < size).ok_or_else(too_long)?;
+    let start = (p as usize)
+        .checked_sub(base as usize)
+        .filter(|&s| s < size)
+        .ok_or_else(too_long)?;
     // SAFETY: Both functions write the name, then its NUL, from `p` to the end of the
     // buffer (`prepend` in fs/d_path.c fills it backwards from the end); the caller keeps
     // the buffer borrowed.
@@ -65,7 +72,10 @@ unsafe fn written<'b>(p: *mut kernel::ffi::c_char, base: *const u8, size: usize)
 /// # Safety
 ///
 /// `path` must point to a live `struct path`.
-pub(crate) unsafe fn absolute_in<'b>(path: *const bindings::path, buf: &'b mut [MaybeUninit<u8>]) -> Result<&'b [u8]> {
+pub(crate) unsafe fn absolute_in<'b>(
+    path: *const bindings::path,
+    buf: &'b mut [MaybeUninit<u8>],
+) -> Result<&'b [u8]> {
     let size = buf.len();
     let len = c_int::try_from(size).map_err(|_| too_long())?;
     let base = buf.as_mut_ptr().cast::<u8>();
@@ -83,7 +93,10 @@ pub(crate) unsafe fn absolute_in<'b>(path: *const bindings::path, buf: &'b mut [
 /// # Safety
 ///
 /// `path` must point to a live `struct path`.
-unsafe fn name_in<'b>(path: *const bindings::path, buf: &'b mut [MaybeUninit<u8>]) -> Result<&'b [u8]> {
+unsafe fn name_in<'b>(
+    path: *const bindings::path,
+    buf: &'b mut [MaybeUninit<u8>],
+) -> Result<&'b [u8]> {
     let size = buf.len();
     let len = c_int::try_from(size).map_err(|_| too_long())?;
     let base = buf.as_mut_ptr().cast::<u8>();
@@ -114,7 +127,10 @@ pub(crate) struct Name<'a> {
 impl<'a> Name<'a> {
     /// The object's own absolute name.
     pub(crate) const fn exact(bytes: &'a [u8]) -> Self {
-        Self { bytes, below: false }
+        Self {
+            bytes,
+            below: false,
+        }
     }
 
     /// The object's absolute name, or when it has none that fits in `PATH_MAX` (then
@@ -149,7 +165,11 @@ fn is_too_long(e: &Error) -> bool {
 /// # Safety
 ///
 /// `dentry` must be live, strictly below `root`. May sleep.
-unsafe fn up(dentry: *mut bindings::dentry, root: *mut bindings::dentry, levels: usize) -> (*mut bindings::dentry, bool) {
+unsafe fn up(
+    dentry: *mut bindings::dentry,
+    root: *mut bindings::dentry,
+    levels: usize,
+) -> (*mut bindings::dentry, bool) {
     // SAFETY: `dentry` is live; `dget_parent` returns its parent with a reference.
     let mut d = unsafe { bindings::dget_parent(dentry) };
     for _ in 1..levels {
@@ -173,7 +193,10 @@ unsafe fn up(dentry: *mut bindings::dentry, root: *mut bindings::dentry, levels:
 /// # Safety
 ///
 /// `path` must point to a live `struct path`. May sleep.
-unsafe fn nameable_ancestor<'b>(path: *const bindings::path, buf: &'b mut [MaybeUninit<u8>]) -> Result<&'b [u8]> {
+unsafe fn nameable_ancestor<'b>(
+    path: *const bindings::path,
+    buf: &'b mut [MaybeUninit<u8>],
+) -> Result<&'b [u8]> {
     // SAFETY: A live path holds its mount and dentry; a mount holds its root.
     let (mnt, dentry, root) = unsafe { ((*path).mnt, (*path).dentry, (*(*path).mnt).mnt_root) };
     if dentry == root {
@@ -238,7 +261,10 @@ unsafe fn nameable_ancestor<'b>(path: *const bindings::path, buf: &'b mut [Maybe
 ///
 /// `path` must point to a live `struct path`. May sleep (allocates with GFP_KERNEL for
 /// names longer than 255 bytes).
-pub(crate) unsafe fn with<R>(path: *const bindings::path, f: impl FnOnce(Name<'_>) -> R) -> Result<R> {
+pub(crate) unsafe fn with<R>(
+    path: *const bindings::path,
+    f: impl FnOnce(Name<'_>) -> R,
+) -> Result<R> {
     let mut small = [MaybeUninit::<u8>::uninit(); ON_STACK];
     // SAFETY: Guaranteed by the caller.
     match unsafe { name_in(path, &mut small) } {
@@ -255,7 +281,10 @@ pub(crate) unsafe fn with<R>(path: *const bindings::path, f: impl FnOnce(Name<'_
     };
     // SAFETY: As above.
     let name = unsafe { nameable_ancestor(path, big.spare_capacity_mut()) }?;
-    Ok(f(Name { bytes: name, below: deep }))
+    Ok(f(Name {
+        bytes: name,
+        below: deep,
+    }))
 }
 
 /// Runs `f` with the absolute name of `dentry` seen through the mount of `dir` (for
@@ -270,7 +299,10 @@ pub(crate) unsafe fn with_child<R>(
     f: impl FnOnce(Name<'_>) -> R,
 ) -> Result<R> {
     // SAFETY: `dir` is live (caller).
-    let child = bindings::path { mnt: unsafe { (*dir).mnt }, dentry };
+    let child = bindings::path {
+        mnt: unsafe { (*dir).mnt },
+        dentry,
+    };
     // SAFETY: `child` lives on this stack frame for the call.
     unsafe { with(&child, f) }
 }

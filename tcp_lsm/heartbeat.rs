@@ -33,7 +33,10 @@ pub(crate) fn arm(settings: Option<Heartbeat>) {
     match settings {
         Some(h) => {
             ACTION.store(h.action.to_u8(), Ordering::Relaxed);
-            TIMEOUT_NS.store(u64::from(h.timeout_ms).saturating_mul(1_000_000), Ordering::Release);
+            TIMEOUT_NS.store(
+                u64::from(h.timeout_ms).saturating_mul(1_000_000),
+                Ordering::Release,
+            );
         }
         None => TIMEOUT_NS.store(0, Ordering::Release),
     }
@@ -79,7 +82,11 @@ fn blocks_after(class: Class, timeout: u64) -> bool {
         None => false,
     };
     if blocked && !STALE_LOGGED.swap(true, Ordering::Relaxed) {
-        pr_warn!("heartbeat stale for {} ms (timeout {} ms): confined domains are cut off\n", age / 1_000_000, timeout / 1_000_000);
+        pr_warn!(
+            "heartbeat stale for {} ms (timeout {} ms): confined domains are cut off\n",
+            age / 1_000_000,
+            timeout / 1_000_000
+        );
     }
     blocked
 }

@@ -107,17 +107,35 @@ pub(crate) unsafe extern "C" fn msg_queue_alloc_security(
     perm: *mut bindings::kern_ipc_perm,
 ) -> c_int {
     // SAFETY: The framework passes the message queue being allocated.
-    unsafe { ipc_alloc("msg_queue_alloc_security", perm, crate::engine::perm::bits::ipc::MSG) }
+    unsafe {
+        ipc_alloc(
+            "msg_queue_alloc_security",
+            perm,
+            crate::engine::perm::bits::ipc::MSG,
+        )
+    }
 }
 
 /// `shm_alloc_security`: see [`ipc_alloc`].
 pub(crate) unsafe extern "C" fn shm_alloc_security(perm: *mut bindings::kern_ipc_perm) -> c_int {
     // SAFETY: The framework passes the shared memory segment being allocated.
-    unsafe { ipc_alloc("shm_alloc_security", perm, crate::engine::perm::bits::ipc::SHM) }
+    unsafe {
+        ipc_alloc(
+            "shm_alloc_security",
+            perm,
+            crate::engine::perm::bits::ipc::SHM,
+        )
+    }
 }
 
 /// `sem_alloc_security`: see [`ipc_alloc`].
 pub(crate) unsafe extern "C" fn sem_alloc_security(perm: *mut bindings::kern_ipc_perm) -> c_int {
     // SAFETY: The framework passes the semaphore set being allocated.
-    unsafe { ipc_alloc("sem_alloc_security", perm, crate::engine::perm::bits::ipc::SEM) }
+    unsafe {
+        ipc_alloc(
+            "sem_alloc_security",
+            perm,
+            crate::engine::perm::bits::ipc::SEM,
+        )
+    }
 }

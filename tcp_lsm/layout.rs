@@ -34,8 +34,10 @@ macro_rules! size {
         const _: () = assert!(
             core::mem::size_of::<bindings::$ty>() == $c,
             concat!(
-                "kernel struct layout: bindgen's size of ", stringify!($ty),
-                " differs from the C compiler's (", stringify!($c),
+                "kernel struct layout: bindgen's size of ",
+                stringify!($ty),
+                " differs from the C compiler's (",
+                stringify!($c),
                 "); use the bindgen version pinned in scripts/setup.sh (docs/kernel-build.md)"
             )
         );
@@ -55,8 +57,13 @@ macro_rules! mirror_field {
         const _: () = assert!(
             core::mem::offset_of!(mirror::$ty, $field) == $c,
             concat!(
-                "kernel struct layout: the LSM's copy of ", stringify!($ty), " puts ",
-                stringify!($field), " elsewhere than C (", stringify!($c), ")"
+                "kernel struct layout: the LSM's copy of ",
+                stringify!($ty),
+                " puts ",
+                stringify!($field),
+                " elsewhere than C (",
+                stringify!($c),
+                ")"
             )
         );
     };
@@ -67,7 +74,11 @@ macro_rules! mirror_size {
     ($ty:ident, $c:literal) => {
         const _: () = assert!(
             core::mem::size_of::<mirror::$ty>() == $c,
-            concat!("kernel struct layout: the LSM's copy of ", stringify!($ty), " differs in size from C's")
+            concat!(
+                "kernel struct layout: the LSM's copy of ",
+                stringify!($ty),
+                " differs in size from C's"
+            )
         );
     };
 }
@@ -82,7 +93,8 @@ macro_rules! constant {
 
 // net.rs fetches socket addresses into `[u64; 16]`: room for any sockaddr_storage.
 const _: () = assert!(
-    core::mem::size_of::<bindings::__kernel_sockaddr_storage>() <= core::mem::size_of::<[u64; 16]>(),
+    core::mem::size_of::<bindings::__kernel_sockaddr_storage>()
+        <= core::mem::size_of::<[u64; 16]>(),
     "kernel struct layout: sockaddr_storage is larger than net.rs's address buffer"
 );
 

@@ -16,8 +16,8 @@ use kernel::ffi::c_int;
 use kernel::prelude::*;
 
 use crate::decide::{to_ret, Ask, Object, Subject, DENIED};
-use crate::engine::perm::Class;
 use crate::engine::perm::bits::net as op;
+use crate::engine::perm::Class;
 use crate::engine::sockaddr::{self, SockAddr};
 use crate::engine::types::{NetFamily, Protocol};
 
@@ -65,18 +65,36 @@ fn family_of(family: c_int) -> Option<NetFamily> {
 
 /// `socket_create`: a domain may create sockets of a family and protocol that some
 /// `create` rule names; raw and packet sockets never.
-pub(crate) unsafe extern "C" fn socket_create(family: c_int, sock_type: c_int, protocol_arg: c_int, kern: c_int) -> c_int {
+pub(crate) unsafe extern "C" fn socket_create(
+    family: c_int,
+    sock_type: c_int,
+    protocol_arg: c_int,
+    kern: c_int,
+) -> c_int {
     if kern != 0 {
         // Sockets the kernel creates for itself act for no task.
         return 0;
     }
-    let Some(subject) = Subject::current() else { return 0 };
+    let Some(subject) = Subject::current() else {
+        return 0;
+    };
     if sock_type & SOCK_TYPE_MASK == SOCK_RAW || family == AF_PACKET {
-        return to_ret(subject.refuse(DENIED, &ask("socket_create", op::CREATE, Object::Text("raw or packet socket"))));
+        return to_ret(subject.refuse(
+            DENIED,
+            &ask(
+                "socket_create",
+                op::CREATE,
+                Object::Text("raw or packet socket"),
+            ),
+        ));
     }
     let Some(family) = family_of(family) else {
         let what = "socket family outside the policy";
-        return to_ret(subject.verdict(false, DENIED, &ask("socket_create", op::CREATE, Object::Text(what))));
+        return to_ret(subject.verdict(
+            false,
+            DENIED,
+            &ask("socket_create", op::CREATE, Object::Text(what)),
+        ));
     };
     let protocol = protocol_of(sock_type);
     // IP sockets are classified by type; a protocol other than the type's own (SCTP,
@@ -84,7 +102,11 @@ pub(crate) unsafe extern "C" fn socket_create(family: c_int, sock_type: c_int, p
     // and that the address hooks do not all see (SCTP's own bind and connect options).
     if family != NetFamily::Unix && !protocol_matches_type(protocol, protocol_arg) {
         let what = "ip socket other than tcp stream or udp datagram";
-        return to_ret(subject.verdict(false, DENIED, &ask("socket_create", op::CREATE, Object::Text(what))));
+        return to_ret(subject.verdict(
+            false,
+            DENIED,
+            &ask("socket_create", op::CREATE, Object::Text(what)),
+        ));
     }
     let what = match (family, protocol) {
         (NetFamily::Unix, _) => "unix socket",
@@ -95,9 +117,11 @@ pub(crate) unsafe extern "C" fn socket_create(family: c_int, sock_type: c_int, p
         (NetFamily::Inet, _) => "inet socket",
         (NetFamily::Inet6, _) => "inet6 socket",
     };
-    to_ret(subject.check(DENIED, &ask("socket_create", op::CREATE, Object::Text(what)), |_, domain| {
-        domain.net_create_allows(family, protocol)
-    }))
+    to_ret(subject.check(
+        DENIED,
+        &ask("socket_create", op::CREATE, Object::Text(what)),
+        |_, domain| domain.net_create_allows(family, protocol),
+    ))
 }
 
 /// A question about network operations `ops`.
@@ -110,8 +134,16 @@ fn ask<'a>(hook: &'static str, ops: u32, object: Object<'a>) -> Ask<'a> {
 /// # Safety
 ///
 /// `sock` must be a live socket and `addr` point to `addrlen` readable bytes (or be null).
-unsafe fn check_addr(hook: &'static str, sock: *mut bindings::socket, addr: *const u8, addrlen: c_int, ops: u32) -> Result {
-    let Some(subject) = Subject::current() else { return Ok(()) };
+unsafe fn check_addr(
+    hook: &'static str,
+    sock: *mut bindings::socket,
+    addr: *const u8,
+    addrlen: c_int,
+    ops: u32,
+) -> Result {
+    let Some(subject) = Subject::current() else {
+        return Ok(());
+    };
     // SAFETY: Guaranteed by the caller.
     unsafe { check_addr_for(hook, &subject, sock, addr, addrlen, ops) }
 }
@@ -157,11 +189,18 @@ unsafe fn check_addr_for(
     match parsed {
         // Dissolving a datagram association reaches nobody.
         Ok(SockAddr::Unspec) if ops == op::CONNECT => Ok(()),
-        Ok(SockAddr::Ip { family, addr, port }) => {
-            subject.check(DENIED, &what, |_, d| d.net_allows(ops, family, protocol, &addr, port, b""))
-        }
+        Ok(SockAddr::Ip { family, addr, port }) => subject.check(DENIED, &what, |_, d| {
+            d.net_allows(ops, family, protocol, &addr, port, b"")
+        }),
         Ok(a @ SockAddr::Unix { .. }) => subject.check(DENIED, &what, |_, d| {
-            d.net_allows(ops, NetFamily::Unix, Protocol::Any, &[0; 16], 0, a.unix_name())
+            d.net_allows(
+                ops,
+                NetFamily::Unix,
+                Protocol::Any,
+                &[0; 16],
+                0,
+                a.unix_name(),
+            )
         }),
         // Another family on an IP or Unix socket: the socket's own code refuses it.
         Ok(SockAddr::Other(_)) if family_of(c_int::from(sock_family)).is_some() => Ok(()),
@@ -195,23 +234,40 @@ pub(crate) unsafe extern "C" fn socket_bind(
 ///
 /// `sock` must be a live socket.
 unsafe fn check_local(hook: &'static str, sock: *mut bindings::socket, ops: u32) -> Result {
-    let Some(subject) = Subject::current() else { return Ok(()) };
+    let Some(subject) = Subject::current() else {
+        return Ok(());
+    };
     // Room and alignment for any `struct sockaddr_storage`.
     let mut storage = [0u64; 16];
     // SAFETY: `sock` is live; `storage` holds 128 writable, aligned bytes.
     let len = unsafe { bindings::kernel_getsockname(sock, storage.as_mut_ptr().cast()) };
     // SAFETY: `getname` wrote `len` bytes (at most 128) of an address into `storage`.
-    unsafe { check_addr_for(hook, &subject, sock, storage.as_ptr().cast(), len.clamp(0, 128), ops) }
+    unsafe {
+        check_addr_for(
+            hook,
+            &subject,
+            sock,
+            storage.as_ptr().cast(),
+            len.clamp(0, 128),
+            ops,
+        )
+    }
 }
 
 /// `socket_listen`: `listen` at the bound address.
-pub(crate) unsafe extern "C" fn socket_listen(sock: *mut bindings::socket, _backlog: c_int) -> c_int {
+pub(crate) unsafe extern "C" fn socket_listen(
+    sock: *mut bindings::socket,
+    _backlog: c_int,
+) -> c_int {
     // SAFETY: The socket layer passes a live socket.
     to_ret(unsafe { check_local("socket_listen", sock, op::LISTEN) })
 }
 
 /// `socket_accept`: `accept` at the listening socket's address.
-pub(crate) unsafe extern "C" fn socket_accept(sock: *mut bindings::socket, _newsock: *mut bindings::socket) -> c_int {
+pub(crate) unsafe extern "C" fn socket_accept(
+    sock: *mut bindings::socket,
+    _newsock: *mut bindings::socket,
+) -> c_int {
     // SAFETY: The socket layer passes a live socket.
     to_ret(unsafe { check_local("socket_accept", sock, op::ACCEPT) })
 }
@@ -229,7 +285,11 @@ const KERNEL_SOCKET: u64 = 2;
 /// # Safety
 ///
 /// `sock` must be a live socket.
-pub(crate) unsafe fn check_foreign_for(hook: &'static str, subject: &Subject<'_>, sock: *mut bindings::socket) -> Result {
+pub(crate) unsafe fn check_foreign_for(
+    hook: &'static str,
+    subject: &Subject<'_>,
+    sock: *mut bindings::socket,
+) -> Result {
     // SAFETY: Guaranteed by the caller.
     let sk = unsafe { (*sock).sk };
     if sk.is_null() {
@@ -265,7 +325,9 @@ pub(crate) unsafe fn check_foreign_for(hook: &'static str, subject: &Subject<'_>
 ///
 /// `sock` must be a live socket.
 unsafe fn check_foreign(hook: &'static str, sock: *mut bindings::socket) -> c_int {
-    let Some(subject) = Subject::current() else { return 0 };
+    let Some(subject) = Subject::current() else {
+        return 0;
+    };
     // SAFETY: Guaranteed by the caller.
     to_ret(unsafe { check_foreign_for(hook, &subject, sock) })
 }
@@ -280,7 +342,9 @@ pub(crate) unsafe extern "C" fn socket_sendmsg(
     msg: *mut bindings::msghdr,
     _size: c_int,
 ) -> c_int {
-    let Some(subject) = Subject::current() else { return 0 };
+    let Some(subject) = Subject::current() else {
+        return 0;
+    };
     // SAFETY: The socket layer passes a live msghdr whose name, if any, is a kernel copy.
     let (name, namelen) = unsafe { ((*msg).msg_name, (*msg).msg_namelen) };
     if name.is_null() || namelen <= 0 {
@@ -288,7 +352,16 @@ pub(crate) unsafe extern "C" fn socket_sendmsg(
         return to_ret(unsafe { check_foreign_for("socket_sendmsg", &subject, sock) });
     }
     // SAFETY: As above.
-    let named = unsafe { check_addr_for("socket_sendmsg", &subject, sock, name.cast(), namelen, op::SEND) };
+    let named = unsafe {
+        check_addr_for(
+            "socket_sendmsg",
+            &subject,
+            sock,
+            name.cast(),
+            namelen,
+            op::SEND,
+        )
+    };
     // SAFETY: As above.
     to_ret(named.and_then(|()| unsafe { check_foreign_for("socket_sendmsg", &subject, sock) }))
 }
@@ -319,7 +392,12 @@ const UNIX_PATH_ROOM: usize = 256;
 /// # Safety
 ///
 /// `peer` must be a live `AF_UNIX` sock.
-unsafe fn check_unix_peer(hook: &'static str, subject: &Subject<'_>, peer: *const bindings::sock, ops: u32) -> Result {
+unsafe fn check_unix_peer(
+    hook: &'static str,
+    subject: &Subject<'_>,
+    peer: *const bindings::sock,
+    ops: u32,
+) -> Result {
     let unix = peer.cast::<bindings::unix_sock>();
     // SAFETY: An `AF_UNIX` sock is the first member of its `unix_sock`; `path` is set at
     // bind and kept until the socket is released, which the caller's reference prevents.
@@ -337,9 +415,10 @@ unsafe fn check_unix_peer(hook: &'static str, subject: &Subject<'_>, peer: *cons
     };
     subject.check(DENIED, &ask(hook, ops, Object::Path(name)), |_, d| {
         // Any one of `ops` suffices.
-        (0..u32::BITS).map(|b| ops & (1 << b)).filter(|&bit| bit != 0).any(|bit| {
-            d.net_allows(bit, NetFamily::Unix, Protocol::Any, &[0; 16], 0, name)
-        })
+        (0..u32::BITS)
+            .map(|b| ops & (1 << b))
+            .filter(|&bit| bit != 0)
+            .any(|bit| d.net_allows(bit, NetFamily::Unix, Protocol::Any, &[0; 16], 0, name))
     })
 }
 
@@ -355,7 +434,9 @@ pub(crate) unsafe extern "C" fn unix_stream_connect(
     // SAFETY: The Unix socket code passes the live listener and the new sock, both with
     // blobs, and holds the listener's state lock.
     unsafe { (*crate::blob::sock(newsk)).owner_domain = (*crate::blob::sock(other)).owner_domain };
-    let Some(subject) = Subject::current() else { return 0 };
+    let Some(subject) = Subject::current() else {
+        return 0;
+    };
     // SAFETY: `other` is the live listening `AF_UNIX` sock.
     to_ret(unsafe { check_unix_peer("unix_stream_connect", &subject, other, op::CONNECT) })
 }
@@ -364,8 +445,13 @@ pub(crate) unsafe extern "C" fn unix_stream_connect(
 /// must be one the domain may send to or connect to, by the path it is bound to (see
 /// [`check_unix_peer`]; the name given was checked by `socket_connect` or
 /// `socket_sendmsg`). Runs under the peer's state lock.
-pub(crate) unsafe extern "C" fn unix_may_send(_sock: *mut bindings::socket, other: *mut bindings::socket) -> c_int {
-    let Some(subject) = Subject::current() else { return 0 };
+pub(crate) unsafe extern "C" fn unix_may_send(
+    _sock: *mut bindings::socket,
+    other: *mut bindings::socket,
+) -> c_int {
+    let Some(subject) = Subject::current() else {
+        return 0;
+    };
     // SAFETY: The Unix socket code passes the peer's live socket, which has a sock.
     let peer = unsafe { (*other).sk };
     if peer.is_null() {
@@ -391,7 +477,11 @@ pub(crate) unsafe extern "C" fn socket_getpeername(sock: *mut bindings::socket) 
 }
 
 /// `socket_setsockopt`: as [`socket_recvmsg`].
-pub(crate) unsafe extern "C" fn socket_setsockopt(sock: *mut bindings::socket, _level: c_int, _optname: c_int) -> c_int {
+pub(crate) unsafe extern "C" fn socket_setsockopt(
+    sock: *mut bindings::socket,
+    _level: c_int,
+    _optname: c_int,
+) -> c_int {
     // SAFETY: The socket layer passes a live socket.
     unsafe { check_foreign("socket_setsockopt", sock) }
 }
@@ -418,7 +508,11 @@ pub(crate) unsafe extern "C" fn socket_post_create(
         // socket is released right after.
         return 0;
     }
-    let owner = if kern != 0 { KERNEL_SOCKET } else { crate::blob::current_domain().key() };
+    let owner = if kern != 0 {
+        KERNEL_SOCKET
+    } else {
+        crate::blob::current_domain().key()
+    };
     // SAFETY: A live sock has its blob.
     unsafe { (*crate::blob::sock(sk)).owner_domain = owner };
     // Recording the owner cannot fail; creation was decided in `socket_create`.

@@ -60,11 +60,19 @@ unsafe fn sequence(lock: *const bindings::seqlock_t) -> u32 {
 /// The current name space state, or `None` while a rename or mount change is under way.
 pub(crate) fn snapshot() -> Option<Namespace> {
     // SAFETY: Both seqlocks are statics of the kernel, live forever.
-    let (renames, mounts) = unsafe { (sequence(&raw const bindings::rename_lock), sequence(&raw const mount_lock)) };
+    let (renames, mounts) = unsafe {
+        (
+            sequence(&raw const bindings::rename_lock),
+            sequence(&raw const mount_lock),
+        )
+    };
     if (renames | mounts) & 1 != 0 {
         return None;
     }
-    Some(Namespace { names: u64::from(renames) << 32 | u64::from(mounts), links: LINKS.load(Ordering::Acquire) })
+    Some(Namespace {
+        names: u64::from(renames) << 32 | u64::from(mounts),
+        links: LINKS.load(Ordering::Acquire),
+    })
 }
 
 /// Where a type was found: the mount and dentry of the path, in the name space state
@@ -89,7 +97,11 @@ impl Reached {
         let namespace = snapshot()?;
         // SAFETY: Guaranteed by the caller.
         let (mnt, dentry) = unsafe { ((*path).mnt as usize, (*path).dentry as usize) };
-        Some(Reached { mnt, dentry, namespace })
+        Some(Reached {
+            mnt,
+            dentry,
+            namespace,
+        })
     }
 }
 
@@ -129,7 +141,17 @@ impl PathType {
     /// writer is filling the entry.
     pub(crate) fn store(&self, generation: u64, reached: &Reached, type_id: u32) {
         let seq = self.seq.load(Ordering::Relaxed);
-        if seq & 1 != 0 || self.seq.compare_exchange(seq, seq.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed).is_err() {
+        if seq & 1 != 0
+            || self
+                .seq
+                .compare_exchange(
+                    seq,
+                    seq.wrapping_add(1),
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                )
+                .is_err()
+        {
             return;
         }
         // The odd sequence is visible before any field changes.

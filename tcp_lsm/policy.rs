@@ -82,7 +82,9 @@ fn pattern_lengths(view: &format::PolicyView<'_>) -> [[u64; LENGTH_WORDS]; 2] {
     let mut i = 0;
     while let Some(rule) = view.path_rule(i) {
         i += 1;
-        let Some(set) = length_set(rule.kind) else { continue };
+        let Some(set) = length_set(rule.kind) else {
+            continue;
+        };
         let len = rule.pattern.len();
         if let Some(word) = lengths.get_mut(set).and_then(|s| s.get_mut(len / 64)) {
             *word |= 1u64 << (len % 64);
@@ -94,27 +96,38 @@ fn pattern_lengths(view: &format::PolicyView<'_>) -> [[u64; LENGTH_WORDS]; 2] {
 impl Loaded {
     /// Whether some exact or prefix pattern (`kind`) is `len` bytes long.
     fn has_length(&self, kind: PathMatch, len: usize) -> bool {
-        let Some(set) = length_set(kind) else { return true };
-        self.lengths.get(set).and_then(|s| s.get(len / 64)).is_some_and(|w| w & (1u64 << (len % 64)) != 0)
+        let Some(set) = length_set(kind) else {
+            return true;
+        };
+        self.lengths
+            .get(set)
+            .and_then(|s| s.get(len / 64))
+            .is_some_and(|w| w & (1u64 << (len % 64)) != 0)
     }
 
     /// The type of `path` by the policy's names (`PolicyView::type_for_path`), searching
     /// only for patterns of lengths some rule has.
     pub(crate) fn type_for_path(&self, path: &[u8]) -> u32 {
-        self.view.type_for_path_where(path, |kind, p| self.has_length(kind, p.len()))
+        self.view
+            .type_for_path_where(path, |kind, p| self.has_length(kind, p.len()))
     }
 
     /// The type of the longest prefix rule at or above `path` (`PolicyView::prefix_type`),
     /// as fast.
     pub(crate) fn prefix_type(&self, path: &[u8]) -> Option<u32> {
-        self.view.prefix_type_where(path, |kind, p| self.has_length(kind, p.len()))
+        self.view
+            .prefix_type_where(path, |kind, p| self.has_length(kind, p.len()))
     }
 
     /// The file permissions `domain` has on every object whatever its name
     /// (`PolicyView::file_perms_anywhere`): computed once per domain and policy (linear in
     /// the path rules), then one load.
     pub(crate) fn file_perms_anywhere(&self, domain: &format::DomainView<'_>) -> u32 {
-        let Some(slot) = usize::try_from(domain.id()).ok().and_then(|id| id.checked_sub(1)).and_then(|i| self.anywhere.get(i)) else {
+        let Some(slot) = usize::try_from(domain.id())
+            .ok()
+            .and_then(|id| id.checked_sub(1))
+            .and_then(|i| self.anywhere.get(i))
+        else {
             return 0;
         };
         let known = slot.load(Ordering::Relaxed);
@@ -150,7 +163,10 @@ impl Loaded {
     /// The type of internal objects of `kind` under this policy, if its rules name them
     /// (`file.rs` `internal_answer`).
     pub(crate) fn internal_type(&self, kind: crate::engine::perm::Internal) -> Option<u32> {
-        self.internal.get(kind as usize).copied().filter(|&t| t != 0)
+        self.internal
+            .get(kind as usize)
+            .copied()
+            .filter(|&t| t != 0)
     }
 
     /// The index of protected marks (`protect::effective`).
@@ -161,7 +177,10 @@ impl Loaded {
     /// What the policy reserves strictly below `name` (`PolicyView::reserved_below`),
     /// answered from the index when nothing can be.
     pub(crate) fn reserved_below(&self, name: &[u8]) -> Option<format::Reserved> {
-        let named = self.reserved.binary_search(&crate::blob::fnv1a(name)).is_ok();
+        let named = self
+            .reserved
+            .binary_search(&crate::blob::fnv1a(name))
+            .is_ok();
         // A glob types nothing below a directory that a prefix rule covers.
         let globbed = self.reserved_globs && self.prefix_type(name).is_none();
         if named || globbed {
@@ -301,11 +320,17 @@ pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
     let (reserved, reserved_globs) = reserved_index(&view)?;
     let protected = crate::protect::index(&view)?;
     let pins = crate::protect::resolve(&view)?;
-    let internal = crate::engine::perm::Internal::ALL.map(|kind| view.type_id_by_name(kind.type_name().as_bytes()).unwrap_or(0));
+    let internal = crate::engine::perm::Internal::ALL.map(|kind| {
+        view.type_id_by_name(kind.type_name().as_bytes())
+            .unwrap_or(0)
+    });
     let lengths = pattern_lengths(&view);
-    let mut anywhere = KVec::with_capacity(view.domain_count(), GFP_KERNEL).map_err(|_| LoadError::NoMemory)?;
+    let mut anywhere =
+        KVec::with_capacity(view.domain_count(), GFP_KERNEL).map_err(|_| LoadError::NoMemory)?;
     for _ in 0..view.domain_count() {
-        anywhere.push(AtomicU64::new(0), GFP_KERNEL).map_err(|_| LoadError::NoMemory)?;
+        anywhere
+            .push(AtomicU64::new(0), GFP_KERNEL)
+            .map_err(|_| LoadError::NoMemory)?;
     }
     let loaded = Loaded {
         generation: AtomicU64::new(0),
@@ -333,8 +358,9 @@ pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
         };
         // SAFETY: `new_ptr` is not published yet; only this function refers to it.
         unsafe { (*new_ptr).generation.store(generation, Ordering::Relaxed) };
-        let swapped =
-            CURRENT.compare_exchange(old, new_ptr, Ordering::AcqRel, Ordering::Acquire).is_ok();
+        let swapped = CURRENT
+            .compare_exchange(old, new_ptr, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
         drop(rcu);
         if swapped {
             if !old.is_null() {
@@ -349,7 +375,11 @@ pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
             // (a concurrent load): whichever load arms last arms from the current one.
             with_current(|current| {
                 let named = current.map_or(0, |l| {
-                    l.internal.iter().enumerate().filter(|(_, &t)| t != 0).fold(0u32, |m, (i, _)| m | (1 << i))
+                    l.internal
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, &t)| t != 0)
+                        .fold(0u32, |m, (i, _)| m | (1 << i))
                 });
                 INTERNAL_NAMED.store(named, Ordering::Relaxed);
                 let view = current.map(Loaded::view);
@@ -362,7 +392,12 @@ pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
             if let Some(mode) = mode {
                 let previous = state::set_mode(mode);
                 if previous != mode {
-                    pr_notice!("mode {} -> {} (policy generation {})\n", previous.name(), mode.name(), generation);
+                    pr_notice!(
+                        "mode {} -> {} (policy generation {})\n",
+                        previous.name(),
+                        mode.name(),
+                        generation
+                    );
                 }
             }
             return Ok(generation);

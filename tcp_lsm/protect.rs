@@ -63,7 +63,9 @@ pub(crate) fn index(view: &PolicyView<'_>) -> Result<KVec<(u64, u32)>, LoadError
     let mut id = 1u32;
     while view.type_name(id).is_some() {
         if view.type_is_protected(id) {
-            index.push((mark_of(view, id, false), id), GFP_KERNEL).map_err(|_| LoadError::NoMemory)?;
+            index
+                .push((mark_of(view, id, false), id), GFP_KERNEL)
+                .map_err(|_| LoadError::NoMemory)?;
         }
         id = id.saturating_add(1);
     }
@@ -86,7 +88,12 @@ pub(crate) fn type_of_mark(index: &[(u64, u32)], mark: u64) -> Option<u32> {
 /// name. Given the name it was reached by, an unmarked inode whose name has a protected
 /// type is marked first (with inheritance when everything below that name has the
 /// type). Never lowers a protection.
-pub(crate) fn effective(loaded: &Loaded, inode: &InodeSecurity, type_id: u32, reached_by: Option<&[u8]>) -> u32 {
+pub(crate) fn effective(
+    loaded: &Loaded,
+    inode: &InodeSecurity,
+    type_id: u32,
+    reached_by: Option<&[u8]>,
+) -> u32 {
     let view = loaded.view();
     let mark = inode.protected_mark();
     if let Some(protected) = type_of_mark(loaded.protected_index(), mark) {
@@ -96,7 +103,10 @@ pub(crate) fn effective(loaded: &Loaded, inode: &InodeSecurity, type_id: u32, re
         if view.type_is_protected(type_id) {
             // Replaces no mark, or one the policy does not protect; a concurrent mark of
             // another protected name wins.
-            inode.replace_protected_mark(mark, mark_of(view, type_id, view.uniform_below(name, type_id)));
+            inode.replace_protected_mark(
+                mark,
+                mark_of(view, type_id, view.uniform_below(name, type_id)),
+            );
         }
     }
     type_id
@@ -141,7 +151,17 @@ pub(crate) fn resolve(view: &PolicyView<'_>) -> Result<Pins, LoadError> {
     view.protected_objects(|type_id, pattern| {
         let mut name = KVec::new();
         if name.extend_from_slice(pattern, GFP_KERNEL).is_err()
-            || todo.push(Todo { type_id, name, inherit: view.uniform_below(pattern, type_id), depth: 0 }, GFP_KERNEL).is_err()
+            || todo
+                .push(
+                    Todo {
+                        type_id,
+                        name,
+                        inherit: view.uniform_below(pattern, type_id),
+                        depth: 0,
+                    },
+                    GFP_KERNEL,
+                )
+                .is_err()
         {
             failed = true;
         }
@@ -163,7 +183,11 @@ pub(crate) fn resolve(view: &PolicyView<'_>) -> Result<Pins, LoadError> {
 /// [`MAX_DEPTH`] levels, [`MAX_PINNED`] objects in all); with `pins`, holds each (else the
 /// mark lasts while the inode stays in memory). Returns whether the bound cut the walk
 /// short. Marks set here are authoritative: they replace whatever mark was there.
-fn mark_tree(view: &PolicyView<'_>, mut todo: KVec<Todo>, mut pins: Option<&mut Pins>) -> Result<bool, LoadError> {
+fn mark_tree(
+    view: &PolicyView<'_>,
+    mut todo: KVec<Todo>,
+    mut pins: Option<&mut Pins>,
+) -> Result<bool, LoadError> {
     let oom = |_| LoadError::NoMemory;
     let mut done = 0usize;
     // Breadth first, by index: the kernel's vector has no `pop`.
@@ -212,14 +236,27 @@ fn mark_tree(view: &PolicyView<'_>, mut todo: KVec<Todo>, mut pins: Option<&mut 
                 if todo.len() >= 2 * MAX_PINNED {
                     return Ok(true);
                 }
-                let mut child_name = KVec::with_capacity(name.len() + 1 + child.len(), GFP_KERNEL).map_err(oom)?;
-                child_name.extend_from_slice(name, GFP_KERNEL).map_err(oom)?;
+                let mut child_name =
+                    KVec::with_capacity(name.len() + 1 + child.len(), GFP_KERNEL).map_err(oom)?;
+                child_name
+                    .extend_from_slice(name, GFP_KERNEL)
+                    .map_err(oom)?;
                 if name.last() != Some(&b'/') {
                     child_name.push(b'/', GFP_KERNEL).map_err(oom)?;
                 }
-                child_name.extend_from_slice(child, GFP_KERNEL).map_err(oom)?;
-                todo.push(Todo { type_id, name: child_name, inherit: true, depth: depth + 1 }, GFP_KERNEL)
+                child_name
+                    .extend_from_slice(child, GFP_KERNEL)
                     .map_err(oom)?;
+                todo.push(
+                    Todo {
+                        type_id,
+                        name: child_name,
+                        inherit: true,
+                        depth: depth + 1,
+                    },
+                    GFP_KERNEL,
+                )
+                .map_err(oom)?;
             }
         }
     }
@@ -263,7 +300,8 @@ pub(crate) unsafe fn before_link(name: crate::fspath::Name<'_>, inode: *const bi
             let security = unsafe { &*blob::inode(inode) };
             if type_of_mark(loaded.protected_index(), security.protected_mark()).is_none() {
                 // SAFETY: As above.
-                let is_dir = u32::from(unsafe { (*inode).i_mode }) & bindings::S_IFMT == bindings::S_IFDIR;
+                let is_dir =
+                    u32::from(unsafe { (*inode).i_mode }) & bindings::S_IFMT == bindings::S_IFDIR;
                 let inherit = is_dir && loaded.view().uniform_below(name.bytes(), type_id);
                 security.force_protected_mark(mark_of(loaded.view(), type_id, inherit));
             }
@@ -288,15 +326,21 @@ pub(crate) unsafe fn before_link(name: crate::fspath::Name<'_>, inode: *const bi
 pub(crate) unsafe fn before_move_dir(name: crate::fspath::Name<'_>, dir: *mut bindings::dentry) {
     // A name longer than PATH_MAX: no rule names anything below it.
     let Some(own) = name.own() else { return };
-    let Some(loaded) = crate::policy::current() else { return };
+    let Some(loaded) = crate::policy::current() else {
+        return;
+    };
     let view = loaded.view();
     view.protected_objects_below(own, |type_id, pattern| {
         let rest = pattern.get(own.len()..).unwrap_or(&[]);
         let mut at = dir;
         for component in rest.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
-            let Ok(len) = u32::try_from(component.len()) else { break };
+            let Ok(len) = u32::try_from(component.len()) else {
+                break;
+            };
             let mut qstr = bindings::qstr {
-                __bindgen_anon_1: bindings::qstr__bindgen_ty_1 { hash_len: u64::from(len) << 32 },
+                __bindgen_anon_1: bindings::qstr__bindgen_ty_1 {
+                    hash_len: u64::from(len) << 32,
+                },
                 name: component.as_ptr(),
             };
             // SAFETY: `at` is `dir` (live, guaranteed by the caller) or a dentry this loop
@@ -324,8 +368,16 @@ pub(crate) unsafe fn before_move_dir(name: crate::fspath::Name<'_>, dir: *mut bi
             let mark = security.protected_mark();
             if type_of_mark(loaded.protected_index(), mark).is_none() {
                 // SAFETY: As above.
-                let is_dir = u32::from(unsafe { (*inode).i_mode }) & bindings::S_IFMT == bindings::S_IFDIR;
-                security.replace_protected_mark(mark, mark_of(view, type_id, is_dir && view.uniform_below(pattern, type_id)));
+                let is_dir =
+                    u32::from(unsafe { (*inode).i_mode }) & bindings::S_IFMT == bindings::S_IFDIR;
+                security.replace_protected_mark(
+                    mark,
+                    mark_of(
+                        view,
+                        type_id,
+                        is_dir && view.uniform_below(pattern, type_id),
+                    ),
+                );
             }
         }
         // SAFETY: The reference the last lookup returned, put once.
@@ -347,7 +399,9 @@ pub(crate) unsafe fn before_bind(source: *const c_char) {
     if source.is_null() {
         return;
     }
-    let Some(loaded) = crate::policy::current() else { return };
+    let Some(loaded) = crate::policy::current() else {
+        return;
+    };
     if loaded.protected_index().is_empty() {
         return;
     }
@@ -368,14 +422,25 @@ pub(crate) unsafe fn before_bind(source: *const c_char) {
             let own_type = protected_type_of(&loaded, name);
             // A name longer than PATH_MAX, of the one (protected) type below the
             // directory named: no walk by names (`kern_path` takes none that long).
-            let Some(name) = name.own() else { return own_type.map(Marks::Deep) };
+            let Some(name) = name.own() else {
+                return own_type.map(Marks::Deep);
+            };
             let view = loaded.view();
             let mut todo = KVec::new();
             let mut add = |type_id: u32, pattern: &[u8]| -> Option<()> {
                 let mut copy = KVec::new();
                 copy.extend_from_slice(pattern, GFP_KERNEL).ok()?;
                 let inherit = view.uniform_below(pattern, type_id);
-                todo.push(Todo { type_id, name: copy, inherit, depth: 0 }, GFP_KERNEL).ok()
+                todo.push(
+                    Todo {
+                        type_id,
+                        name: copy,
+                        inherit,
+                        depth: 0,
+                    },
+                    GFP_KERNEL,
+                )
+                .ok()
             };
             if let Some(type_id) = own_type {
                 add(type_id, name)?;
@@ -383,7 +448,9 @@ pub(crate) unsafe fn before_bind(source: *const c_char) {
             // The protected objects the new mount reaches below its source, also those
             // made after the load (which no name has marked yet).
             let mut failed = false;
-            view.protected_objects_below(name, |type_id, pattern| failed |= add(type_id, pattern).is_none());
+            view.protected_objects_below(name, |type_id, pattern| {
+                failed |= add(type_id, pattern).is_none()
+            });
             (!failed && !todo.is_empty()).then_some(Marks::Walk(todo))
         })
     };
@@ -393,7 +460,9 @@ pub(crate) unsafe fn before_bind(source: *const c_char) {
         let inode = unsafe { (*path.dentry).d_inode };
         if !inode.is_null() {
             // SAFETY: As above.
-            unsafe { (*blob::inode(inode)).force_protected_mark(mark_of(loaded.view(), type_id, true)) };
+            unsafe {
+                (*blob::inode(inode)).force_protected_mark(mark_of(loaded.view(), type_id, true))
+            };
         }
     }
     // SAFETY: Put once.
@@ -430,7 +499,9 @@ unsafe extern "C" fn collect(
 ) -> bool {
     // SAFETY: Guaranteed by the caller: `ctx` is the first field of a `#[repr(C)]` Lister.
     let lister = unsafe { &mut *ctx.cast::<Lister>() };
-    let Ok(len) = usize::try_from(len) else { return false };
+    let Ok(len) = usize::try_from(len) else {
+        return false;
+    };
     // SAFETY: Guaranteed by the caller.
     let name = unsafe { core::slice::from_raw_parts(name.cast::<u8>(), len) };
     if name == b"." || name == b".." {
@@ -440,7 +511,9 @@ unsafe extern "C" fn collect(
         return false;
     }
     let mut copy = KVec::new();
-    if copy.extend_from_slice(name, GFP_KERNEL).is_err() || lister.names.push(copy, GFP_KERNEL).is_err() {
+    if copy.extend_from_slice(name, GFP_KERNEL).is_err()
+        || lister.names.push(copy, GFP_KERNEL).is_err()
+    {
         lister.failed = true;
         return false;
     }
@@ -453,12 +526,21 @@ unsafe extern "C" fn collect(
 fn list_dir(cname: &[u8], room: usize) -> Result<KVec<KVec<u8>>, LoadError> {
     // SAFETY: `cname` is NUL-terminated. Opened by the loading task (unconfined: it may
     // write the policy file), read-only, as a directory.
-    let file = unsafe { bindings::filp_open(cname.as_ptr().cast(), (bindings::O_RDONLY | bindings::O_DIRECTORY) as c_int, 0) };
+    let file = unsafe {
+        bindings::filp_open(
+            cname.as_ptr().cast(),
+            (bindings::O_RDONLY | bindings::O_DIRECTORY) as c_int,
+            0,
+        )
+    };
     if kernel::error::from_err_ptr(file).is_err() {
         return Ok(KVec::new());
     }
     let mut lister = Lister {
-        ctx: bindings::dir_context { actor: Some(collect), pos: 0 },
+        ctx: bindings::dir_context {
+            actor: Some(collect),
+            pos: 0,
+        },
         names: KVec::new(),
         room,
         failed: false,
@@ -476,7 +558,10 @@ fn list_dir(cname: &[u8], room: usize) -> Result<KVec<KVec<u8>>, LoadError> {
 
 /// `d_instantiate` (for every task): an inode that appears below a directory whose mark
 /// inherits (a lookup, a creation) gets the same mark, unless it has one.
-pub(crate) unsafe extern "C" fn d_instantiate(dentry: *mut bindings::dentry, inode: *mut bindings::inode) {
+pub(crate) unsafe extern "C" fn d_instantiate(
+    dentry: *mut bindings::dentry,
+    inode: *mut bindings::inode,
+) {
     if inode.is_null() {
         return;
     }

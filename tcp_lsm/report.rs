@@ -15,9 +15,9 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::bindings;
 
 use crate::engine::event::{self, Event, Text};
+use crate::engine::perm::Class;
 use crate::engine::ring::Ring;
 use crate::engine::stats::{Counter, Stats, Verdict};
-use crate::engine::perm::Class;
 
 /// Counter stripes: CPU `n` counts in stripe `n % STRIPES`.
 const STRIPES: usize = 64;
@@ -85,7 +85,14 @@ impl WaitQueue {
     fn wake(&self) {
         // SAFETY: The head was initialised at LSM init; `__wake_up` takes its lock with
         // interrupts saved, so any context may call it.
-        unsafe { bindings::__wake_up(self.as_ptr(), bindings::TASK_NORMAL, 0, core::ptr::null_mut()) };
+        unsafe {
+            bindings::__wake_up(
+                self.as_ptr(),
+                bindings::TASK_NORMAL,
+                0,
+                core::ptr::null_mut(),
+            )
+        };
     }
 }
 
@@ -176,7 +183,8 @@ fn audit_token() -> bool {
             AUDIT_TOKENS.store(filled, Ordering::Relaxed);
             return false;
         };
-        match AUDIT_TOKENS.compare_exchange_weak(tokens, left, Ordering::Relaxed, Ordering::Relaxed) {
+        match AUDIT_TOKENS.compare_exchange_weak(tokens, left, Ordering::Relaxed, Ordering::Relaxed)
+        {
             Ok(_) => return true,
             Err(now_tokens) => tokens = now_tokens,
         }
@@ -200,7 +208,13 @@ fn audit(e: &Event) {
     line.push(b"\0");
     // SAFETY: Starting a record is allowed in any context with GFP_ATOMIC; a null
     // context makes a standalone record.
-    let ab = unsafe { bindings::audit_log_start(core::ptr::null_mut(), bindings::GFP_ATOMIC, AUDIT_TCP_DECISION) };
+    let ab = unsafe {
+        bindings::audit_log_start(
+            core::ptr::null_mut(),
+            bindings::GFP_ATOMIC,
+            AUDIT_TCP_DECISION,
+        )
+    };
     if ab.is_null() {
         // Audit is off, filtered out, or its backlog is full (which audit counts too).
         count(Counter::AuditDropped);

@@ -38,7 +38,12 @@ use crate::state;
 /// # Safety
 ///
 /// `buf`, `count` and `ppos` must be the arguments of a `read` file operation.
-pub(crate) unsafe fn read_text(buf: *mut c_char, count: usize, ppos: *mut bindings::loff_t, text: &[u8]) -> isize {
+pub(crate) unsafe fn read_text(
+    buf: *mut c_char,
+    count: usize,
+    ppos: *mut bindings::loff_t,
+    text: &[u8],
+) -> isize {
     // SAFETY: `buf`/`count`/`ppos` come from the VFS read path (guaranteed by the caller);
     // `text` is a valid kernel buffer of `text.len()` bytes.
     unsafe {
@@ -91,7 +96,12 @@ unsafe extern "C" fn show_text(m: *mut bindings::seq_file, _v: *mut c_void) -> c
     // SAFETY: seq_file calls `show` with the seq_file made by `open_text`, whose private
     // data is the `Fill` given there (a function pointer cast to a data pointer, the same
     // size on every architecture the kernel's Rust supports).
-    let (fill, file) = unsafe { (core::mem::transmute::<*mut c_void, Fill>((*m).private), (*m).file) };
+    let (fill, file) = unsafe {
+        (
+            core::mem::transmute::<*mut c_void, Fill>((*m).private),
+            (*m).file,
+        )
+    };
     match fill(file, &mut SeqText(m)) {
         Ok(()) => 0,
         Err(_) => EINVAL.to_errno(),
@@ -126,13 +136,19 @@ pub(crate) use text_fops;
 /// are checked first (`check_writer`).
 macro_rules! text_open {
     ($name:ident, $fill:path) => {
-        unsafe extern "C" fn $name(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+        unsafe extern "C" fn $name(
+            _inode: *mut bindings::inode,
+            file: *mut bindings::file,
+        ) -> c_int {
             // SAFETY: The VFS passes the file being opened; its table is `text_fops!`'s.
             unsafe { $crate::securityfs::open_text(file, $fill) }
         }
     };
     ($name:ident, $fill:path, writer) => {
-        unsafe extern "C" fn $name(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+        unsafe extern "C" fn $name(
+            _inode: *mut bindings::inode,
+            file: *mut bindings::file,
+        ) -> c_int {
             // SAFETY: The VFS passes the file being opened.
             if let Err(e) = unsafe { $crate::securityfs::check_writer(file) } {
                 return e.to_errno();
@@ -189,7 +205,9 @@ pub(crate) unsafe fn check_writer(file: *mut bindings::file) -> Result {
 /// nothing. (The capability is checked at open only: an administrator's descriptor keeps
 /// its right, as for other kernel files.)
 pub(crate) fn refuse_confined_writer() -> Result {
-    let Some(subject) = crate::decide::Subject::current() else { return Ok(()) };
+    let Some(subject) = crate::decide::Subject::current() else {
+        return Ok(());
+    };
     let ask = crate::decide::Ask::new(
         "securityfs_write",
         crate::engine::perm::Class::File,
@@ -232,7 +250,11 @@ unsafe extern "C" fn mode_write(
     let Some(dst) = bytes.get_mut(..count) else {
         return errno(EINVAL);
     };
-    if UserSlice::new(buf as usize, count).reader().read_slice(dst).is_err() {
+    if UserSlice::new(buf as usize, count)
+        .reader()
+        .read_slice(dst)
+        .is_err()
+    {
         return errno(EFAULT);
     }
     let mode = match Mode::parse(dst) {
@@ -256,7 +278,11 @@ text_open!(generation_open, generation_text);
 fn policy_hash_text(_file: *const bindings::file, out: &mut SeqText) -> core::fmt::Result {
     match policy::current() {
         None => writeln!(out, "none"),
-        Some(p) => p.digest().iter().try_for_each(|b| write!(out, "{:02x}", b)).and_then(|()| writeln!(out)),
+        Some(p) => p
+            .digest()
+            .iter()
+            .try_for_each(|b| write!(out, "{:02x}", b))
+            .and_then(|()| writeln!(out)),
     }
 }
 text_open!(policy_hash_open, policy_hash_text);
@@ -302,9 +328,19 @@ impl Staging {
         if self.expected != 0 && new_len > self.expected {
             return Err(EINVAL);
         }
-        self.bytes.extend_with(count, 0, GFP_KERNEL).map_err(|_| ENOMEM)?;
-        let dst = self.bytes.as_mut_slice().get_mut(old_len..new_len).ok_or(EINVAL)?;
-        if UserSlice::new(buf as usize, count).reader().read_slice(dst).is_err() {
+        self.bytes
+            .extend_with(count, 0, GFP_KERNEL)
+            .map_err(|_| ENOMEM)?;
+        let dst = self
+            .bytes
+            .as_mut_slice()
+            .get_mut(old_len..new_len)
+            .ok_or(EINVAL)?;
+        if UserSlice::new(buf as usize, count)
+            .reader()
+            .read_slice(dst)
+            .is_err()
+        {
             return Err(EFAULT);
         }
         let data = self.bytes.as_slice();
@@ -369,7 +405,11 @@ unsafe extern "C" fn policy_open(_inode: *mut bindings::inode, file: *mut bindin
     let state = PolicyFile {
         snapshot: if for_read { policy::current() } else { None },
         busy: AtomicBool::new(false),
-        staging: UnsafeCell::new(Staging { bytes: KVVec::new(), expected: 0, failed: !for_write }),
+        staging: UnsafeCell::new(Staging {
+            bytes: KVVec::new(),
+            expected: 0,
+            failed: !for_write,
+        }),
     };
     match KBox::new(state, GFP_KERNEL) {
         Ok(boxed) => {
@@ -381,7 +421,10 @@ unsafe extern "C" fn policy_open(_inode: *mut bindings::inode, file: *mut bindin
     }
 }
 
-unsafe extern "C" fn policy_release(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+unsafe extern "C" fn policy_release(
+    _inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
     // SAFETY: The VFS passes the file being released; `private_data` was set by
     // `policy_open` from `KBox::into_raw` and nothing uses it after release.
     let state = unsafe { (*file).private_data.cast::<PolicyFile>() };
@@ -429,7 +472,11 @@ unsafe extern "C" fn policy_write(
     let Some(state) = (unsafe { policy_file(file) }) else {
         return errno(EINVAL);
     };
-    if state.busy.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
+    if state
+        .busy
+        .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+        .is_err()
+    {
         return errno(EBUSY);
     }
     // SAFETY: `busy` was false and is now ours: no other reference to the staging exists
@@ -502,14 +549,17 @@ pub(crate) fn create_file(
 ) -> Result {
     // SAFETY: `name` is NUL-terminated, `dir` a live securityfs directory, `fops` static;
     // `private` (the inode's `i_private`) is null or points to a static.
-    let dentry = unsafe { bindings::securityfs_create_file(name.as_ptr().cast(), mode, dir, private, &fops.0) };
+    let dentry = unsafe {
+        bindings::securityfs_create_file(name.as_ptr().cast(), mode, dir, private, &fops.0)
+    };
     kernel::error::from_err_ptr(dentry).map(|_| ())
 }
 
 /// Creates `/sys/kernel/security/tcp/` and its files. Called once at boot.
 pub(crate) fn create() -> Result {
     // SAFETY: The name is NUL-terminated; a null parent means the securityfs root.
-    let dir = unsafe { bindings::securityfs_create_dir(c"tcp".as_ptr().cast(), core::ptr::null_mut()) };
+    let dir =
+        unsafe { bindings::securityfs_create_dir(c"tcp".as_ptr().cast(), core::ptr::null_mut()) };
     let dir = kernel::error::from_err_ptr(dir)?;
     let none = core::ptr::null_mut();
     let files = create_file(c"version", 0o444, dir, &VERSION_FOPS, none)

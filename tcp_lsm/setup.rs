@@ -228,7 +228,11 @@ unsafe extern "C" fn tcp_lsm_init() -> c_int {
         "LSM initialised (policy ABI {}, mode {}, audit {})\n",
         engine::abi::POLICY_ABI_VERSION,
         state::mode().name(),
-        if crate::report::audit_enabled() { "on" } else { "off" }
+        if crate::report::audit_enabled() {
+            "on"
+        } else {
+            "off"
+        }
     );
     0
 }

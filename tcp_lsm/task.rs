@@ -14,8 +14,8 @@ use kernel::prelude::*;
 use crate::blob::{self, DomainName};
 use crate::decide::{to_ret, Ask, Object, Subject, DENIED};
 use crate::engine::format::DomainView;
-use crate::engine::perm::Class;
 use crate::engine::perm::bits::{ipc, process, scope, system, NEVER_GRANTED_CAPS};
+use crate::engine::perm::Class;
 
 /// `capable`: a domain has only the capabilities its policy lists, and never those in
 /// `NEVER_GRANTED_CAPS`.
@@ -26,8 +26,12 @@ pub(crate) unsafe extern "C" fn capable(
     opts: c_uint,
 ) -> c_int {
     // SAFETY: The framework passes the live cred being checked.
-    let Some(subject) = (unsafe { Subject::of_cred(cred) }) else { return 0 };
-    let Ok(cap) = u32::try_from(cap) else { return EPERM.to_errno() };
+    let Some(subject) = (unsafe { Subject::of_cred(cred) }) else {
+        return 0;
+    };
+    let Ok(cap) = u32::try_from(cap) else {
+        return EPERM.to_errno();
+    };
     let bit = 1u64.checked_shl(cap).unwrap_or(0);
     // `CAP_OPT_NOAUDIT` (include/linux/security.h): the caller only probes.
     let quiet = opts & (1 << 1) != 0;
@@ -50,7 +54,12 @@ pub(crate) unsafe extern "C" fn mmap_addr(addr: c_ulong) -> c_int {
     match Subject::current() {
         None => 0,
         Some(s) => {
-            let ask = Ask::new("mmap_addr", Class::Capability, 1 << CAP_SYS_RAWIO, Object::Text("below mmap_min_addr"));
+            let ask = Ask::new(
+                "mmap_addr",
+                Class::Capability,
+                1 << CAP_SYS_RAWIO,
+                Object::Text("below mmap_min_addr"),
+            );
             to_ret(s.refuse(EPERM, &ask))
         }
     }
@@ -73,17 +82,34 @@ fn scope_check(
     target: &DomainName,
     scope_of: impl FnOnce(&DomainView<'_>) -> u32,
 ) -> c_int {
-    let needed = if subject.domain() == target { scope::SAME_DOMAIN } else { scope::ANY };
+    let needed = if subject.domain() == target {
+        scope::SAME_DOMAIN
+    } else {
+        scope::ANY
+    };
     let ask = Ask::new(hook, class, u64::from(needed), Object::Task(target));
-    to_ret(subject.check(EPERM, &ask, |_, d| scope_allows(scope_of(d), subject.domain(), target)))
+    to_ret(subject.check(EPERM, &ask, |_, d| {
+        scope_allows(scope_of(d), subject.domain(), target)
+    }))
 }
 
 /// `ptrace_access_check`: a domain traces only what its ptrace scope allows.
-pub(crate) unsafe extern "C" fn ptrace_access_check(child: *mut bindings::task_struct, _mode: c_uint) -> c_int {
-    let Some(subject) = Subject::current() else { return 0 };
+pub(crate) unsafe extern "C" fn ptrace_access_check(
+    child: *mut bindings::task_struct,
+    _mode: c_uint,
+) -> c_int {
+    let Some(subject) = Subject::current() else {
+        return 0;
+    };
     // SAFETY: The ptrace code holds a reference on `child`.
     let target = unsafe { blob::task_domain(child) };
-    scope_check("ptrace_access_check", Class::Ptrace, &subject, &target, |d| d.ptrace())
+    scope_check(
+        "ptrace_access_check",
+        Class::Ptrace,
+        &subject,
+        &target,
+        |d| d.ptrace(),
+    )
 }
 
 /// `ptrace_traceme`: the tracer (`parent`) must be allowed to trace the caller.
@@ -91,7 +117,9 @@ pub(crate) unsafe extern "C" fn ptrace_traceme(parent: *mut bindings::task_struc
     let _rcu = crate::policy::RcuReadGuard::new();
     // SAFETY: The caller holds the tasklist lock, which keeps `parent` alive; its cred is
     // read under RCU.
-    let Some(tracer) = (unsafe { Subject::of_cred((*parent).real_cred) }) else { return 0 };
+    let Some(tracer) = (unsafe { Subject::of_cred((*parent).real_cred) }) else {
+        return 0;
+    };
     let me = blob::current_domain();
     scope_check("ptrace_traceme", Class::Ptrace, &tracer, me, |d| d.ptrace())
 }
@@ -103,12 +131,20 @@ pub(crate) unsafe extern "C" fn task_kill(
     _sig: c_int,
     cred: *const bindings::cred,
 ) -> c_int {
-    let sender = if cred.is_null() { blob::current_cred() } else { cred };
+    let sender = if cred.is_null() {
+        blob::current_cred()
+    } else {
+        cred
+    };
     // SAFETY: `cred` (when given) is the live sender's cred; otherwise the current one.
-    let Some(subject) = (unsafe { Subject::of_cred(sender) }) else { return 0 };
+    let Some(subject) = (unsafe { Subject::of_cred(sender) }) else {
+        return 0;
+    };
     // SAFETY: The signal code keeps `p` alive.
     let target = unsafe { blob::task_domain(p) };
-    scope_check("task_kill", Class::Signal, &subject, &target, |d| d.signal())
+    scope_check("task_kill", Class::Signal, &subject, &target, |d| {
+        d.signal()
+    })
 }
 
 /// Checks that the current task may see a process attribute of `p`: within the domain's
@@ -118,7 +154,9 @@ pub(crate) unsafe extern "C" fn task_kill(
 ///
 /// `p` must be a live task.
 unsafe fn task_query(hook: &'static str, p: *mut bindings::task_struct) -> c_int {
-    let Some(subject) = Subject::current() else { return 0 };
+    let Some(subject) = Subject::current() else {
+        return 0;
+    };
     // SAFETY: Guaranteed by the caller.
     let target = unsafe { blob::task_domain(p) };
     scope_check(hook, Class::Signal, &subject, &target, |d| d.signal())
@@ -145,9 +183,11 @@ unsafe fn process_op_of(hook: &'static str, cred: *const bindings::cred, bit: u3
     // SAFETY: Guaranteed by the caller.
     match unsafe { Subject::of_cred(cred) } {
         None => Ok(()),
-        Some(s) => s.check(EPERM, &Ask::new(hook, Class::Process, u64::from(bit), Object::None), |_, d| {
-            d.process() & bit != 0
-        }),
+        Some(s) => s.check(
+            EPERM,
+            &Ask::new(hook, Class::Process, u64::from(bit), Object::None),
+            |_, d| d.process() & bit != 0,
+        ),
     }
 }
 
@@ -166,7 +206,13 @@ const PRCTL_NARROWING: [c_int; 6] = [21, 22, 23, 24, 38, 39];
 
 /// `task_prctl`: `prctl`, except for the options that only narrow the caller. Returns
 /// `-ENOSYS` to let the prctl proceed: 0 would mean "handled".
-pub(crate) unsafe extern "C" fn task_prctl(option: c_int, _a2: c_ulong, _a3: c_ulong, _a4: c_ulong, _a5: c_ulong) -> c_int {
+pub(crate) unsafe extern "C" fn task_prctl(
+    option: c_int,
+    _a2: c_ulong,
+    _a3: c_ulong,
+    _a4: c_ulong,
+    _a5: c_ulong,
+) -> c_int {
     if PRCTL_NARROWING.contains(&option) {
         return crate::decide::errno(bindings::ENOSYS).to_errno();
     }
@@ -177,24 +223,38 @@ pub(crate) unsafe extern "C" fn task_prctl(option: c_int, _a2: c_ulong, _a3: c_u
 }
 
 /// `task_fix_setuid`: `setuid` (the domain itself never changes with the uid).
-pub(crate) unsafe extern "C" fn task_fix_setuid(_new: *mut bindings::cred, old: *const bindings::cred, _flags: c_int) -> c_int {
+pub(crate) unsafe extern "C" fn task_fix_setuid(
+    _new: *mut bindings::cred,
+    old: *const bindings::cred,
+    _flags: c_int,
+) -> c_int {
     // SAFETY: The framework passes the live old cred.
     to_ret(unsafe { process_op_of("task_fix_setuid", old, process::SETUID) })
 }
 
 /// `task_fix_setgid`: `setgid`.
-pub(crate) unsafe extern "C" fn task_fix_setgid(_new: *mut bindings::cred, old: *const bindings::cred, _flags: c_int) -> c_int {
+pub(crate) unsafe extern "C" fn task_fix_setgid(
+    _new: *mut bindings::cred,
+    old: *const bindings::cred,
+    _flags: c_int,
+) -> c_int {
     // SAFETY: The framework passes the live old cred.
     to_ret(unsafe { process_op_of("task_fix_setgid", old, process::SETGID) })
 }
 
 /// `task_setnice`.
-pub(crate) unsafe extern "C" fn task_setnice(_p: *mut bindings::task_struct, _nice: c_int) -> c_int {
+pub(crate) unsafe extern "C" fn task_setnice(
+    _p: *mut bindings::task_struct,
+    _nice: c_int,
+) -> c_int {
     to_ret(process_op("task_setnice", process::NICE))
 }
 
 /// `task_setioprio`.
-pub(crate) unsafe extern "C" fn task_setioprio(_p: *mut bindings::task_struct, _ioprio: c_int) -> c_int {
+pub(crate) unsafe extern "C" fn task_setioprio(
+    _p: *mut bindings::task_struct,
+    _ioprio: c_int,
+) -> c_int {
     to_ret(process_op("task_setioprio", process::IOPRIO))
 }
 
@@ -213,7 +273,10 @@ pub(crate) unsafe extern "C" fn task_setscheduler(_p: *mut bindings::task_struct
 }
 
 /// `task_setpgid`.
-pub(crate) unsafe extern "C" fn task_setpgid(_p: *mut bindings::task_struct, _pgid: bindings::pid_t) -> c_int {
+pub(crate) unsafe extern "C" fn task_setpgid(
+    _p: *mut bindings::task_struct,
+    _pgid: bindings::pid_t,
+) -> c_int {
     to_ret(process_op("task_setpgid", process::SETPGID))
 }
 
@@ -221,9 +284,11 @@ pub(crate) unsafe extern "C" fn task_setpgid(_p: *mut bindings::task_struct, _pg
 fn system_op(hook: &'static str, bit: u32) -> c_int {
     match Subject::current() {
         None => 0,
-        Some(s) => to_ret(s.check(EPERM, &Ask::new(hook, Class::System, u64::from(bit), Object::None), |_, d| {
-            d.system() & bit != 0
-        })),
+        Some(s) => to_ret(s.check(
+            EPERM,
+            &Ask::new(hook, Class::System, u64::from(bit), Object::None),
+            |_, d| d.system() & bit != 0,
+        )),
     }
 }
 
@@ -248,7 +313,10 @@ fn load_bit(id: u32) -> u32 {
 }
 
 /// `kernel_load_data` (module, kexec image, firmware or policy blobs from memory).
-pub(crate) unsafe extern "C" fn kernel_load_data(id: bindings::kernel_load_data_id, _contents: bool) -> c_int {
+pub(crate) unsafe extern "C" fn kernel_load_data(
+    id: bindings::kernel_load_data_id,
+    _contents: bool,
+) -> c_int {
     system_op("kernel_load_data", load_bit(id as u32))
 }
 
@@ -267,12 +335,19 @@ pub(crate) unsafe extern "C" fn perf_event_open(_kind: c_int) -> c_int {
 }
 
 /// `bpf`: every `bpf(2)` command.
-pub(crate) unsafe extern "C" fn bpf(_cmd: c_int, _attr: *mut bindings::bpf_attr, _size: c_uint) -> c_int {
+pub(crate) unsafe extern "C" fn bpf(
+    _cmd: c_int,
+    _attr: *mut bindings::bpf_attr,
+    _size: c_uint,
+) -> c_int {
     system_op("bpf", system::BPF)
 }
 
 /// `settime`.
-pub(crate) unsafe extern "C" fn settime(_ts: *const bindings::timespec64, _tz: *const bindings::timezone) -> c_int {
+pub(crate) unsafe extern "C" fn settime(
+    _ts: *const bindings::timespec64,
+    _tz: *const bindings::timezone,
+) -> c_int {
     system_op("settime", system::TIME)
 }
 
@@ -322,14 +397,19 @@ pub(crate) unsafe extern "C" fn inode_init_security_anon(
 fn ipc_op(hook: &'static str, bit: u32) -> c_int {
     match Subject::current() {
         None => 0,
-        Some(s) => to_ret(s.check(DENIED, &Ask::new(hook, Class::Ipc, u64::from(bit), Object::None), |_, d| {
-            d.ipc() & bit != 0
-        })),
+        Some(s) => to_ret(s.check(
+            DENIED,
+            &Ask::new(hook, Class::Ipc, u64::from(bit), Object::None),
+            |_, d| d.ipc() & bit != 0,
+        )),
     }
 }
 
 /// `msg_queue_associate` (msgget of an existing queue).
-pub(crate) unsafe extern "C" fn msg_queue_associate(_perm: *mut bindings::kern_ipc_perm, _flg: c_int) -> c_int {
+pub(crate) unsafe extern "C" fn msg_queue_associate(
+    _perm: *mut bindings::kern_ipc_perm,
+    _flg: c_int,
+) -> c_int {
     ipc_op("msg_queue_associate", ipc::MSG)
 }
 
@@ -354,17 +434,27 @@ pub(crate) unsafe extern "C" fn msg_queue_msgrcv(
 }
 
 /// `shm_associate` (shmget of an existing segment).
-pub(crate) unsafe extern "C" fn shm_associate(_perm: *mut bindings::kern_ipc_perm, _flg: c_int) -> c_int {
+pub(crate) unsafe extern "C" fn shm_associate(
+    _perm: *mut bindings::kern_ipc_perm,
+    _flg: c_int,
+) -> c_int {
     ipc_op("shm_associate", ipc::SHM)
 }
 
 /// `shm_shmat`.
-pub(crate) unsafe extern "C" fn shm_shmat(_perm: *mut bindings::kern_ipc_perm, _addr: *mut c_char, _flg: c_int) -> c_int {
+pub(crate) unsafe extern "C" fn shm_shmat(
+    _perm: *mut bindings::kern_ipc_perm,
+    _addr: *mut c_char,
+    _flg: c_int,
+) -> c_int {
     ipc_op("shm_shmat", ipc::SHM)
 }
 
 /// `sem_associate` (semget of an existing set).
-pub(crate) unsafe extern "C" fn sem_associate(_perm: *mut bindings::kern_ipc_perm, _flg: c_int) -> c_int {
+pub(crate) unsafe extern "C" fn sem_associate(
+    _perm: *mut bindings::kern_ipc_perm,
+    _flg: c_int,
+) -> c_int {
     ipc_op("sem_associate", ipc::SEM)
 }
 
@@ -384,7 +474,10 @@ pub(crate) fn ipc_create(hook: &'static str, bit: u32) -> c_int {
 }
 
 /// `task_fix_setgroups`: `setgid`.
-pub(crate) unsafe extern "C" fn task_fix_setgroups(_new: *mut bindings::cred, old: *const bindings::cred) -> c_int {
+pub(crate) unsafe extern "C" fn task_fix_setgroups(
+    _new: *mut bindings::cred,
+    old: *const bindings::cred,
+) -> c_int {
     // SAFETY: The framework passes the live old cred.
     to_ret(unsafe { process_op_of("task_fix_setgroups", old, process::SETGID) })
 }
@@ -422,17 +515,26 @@ pub(crate) unsafe extern "C" fn sb_umount(_mnt: *mut bindings::vfsmount, _flags:
 }
 
 /// `sb_pivotroot`: `mount`.
-pub(crate) unsafe extern "C" fn sb_pivotroot(_old: *const bindings::path, _new: *const bindings::path) -> c_int {
+pub(crate) unsafe extern "C" fn sb_pivotroot(
+    _old: *const bindings::path,
+    _new: *const bindings::path,
+) -> c_int {
     system_op("sb_pivotroot", system::MOUNT)
 }
 
 /// `move_mount`: `mount`.
-pub(crate) unsafe extern "C" fn move_mount(_from: *const bindings::path, _to: *const bindings::path) -> c_int {
+pub(crate) unsafe extern "C" fn move_mount(
+    _from: *const bindings::path,
+    _to: *const bindings::path,
+) -> c_int {
     system_op("move_mount", system::MOUNT)
 }
 
 /// `bpf_map` (a descriptor for a BPF map, e.g. from a pinned path): `bpf`.
-pub(crate) unsafe extern "C" fn bpf_map(_map: *mut bindings::bpf_map, _fmode: bindings::fmode_t) -> c_int {
+pub(crate) unsafe extern "C" fn bpf_map(
+    _map: *mut bindings::bpf_map,
+    _fmode: bindings::fmode_t,
+) -> c_int {
     system_op("bpf_map", system::BPF)
 }
 
@@ -442,17 +544,26 @@ pub(crate) unsafe extern "C" fn bpf_prog(_prog: *mut bindings::bpf_prog) -> c_in
 }
 
 /// `msg_queue_msgctl` (`perm` is null for the info commands): `msg`.
-pub(crate) unsafe extern "C" fn msg_queue_msgctl(_perm: *mut bindings::kern_ipc_perm, _cmd: c_int) -> c_int {
+pub(crate) unsafe extern "C" fn msg_queue_msgctl(
+    _perm: *mut bindings::kern_ipc_perm,
+    _cmd: c_int,
+) -> c_int {
     ipc_op("msg_queue_msgctl", ipc::MSG)
 }
 
 /// `shm_shmctl` (`perm` may be null): `shm`.
-pub(crate) unsafe extern "C" fn shm_shmctl(_perm: *mut bindings::kern_ipc_perm, _cmd: c_int) -> c_int {
+pub(crate) unsafe extern "C" fn shm_shmctl(
+    _perm: *mut bindings::kern_ipc_perm,
+    _cmd: c_int,
+) -> c_int {
     ipc_op("shm_shmctl", ipc::SHM)
 }
 
 /// `sem_semctl` (`perm` may be null): `sem`.
-pub(crate) unsafe extern "C" fn sem_semctl(_perm: *mut bindings::kern_ipc_perm, _cmd: c_int) -> c_int {
+pub(crate) unsafe extern "C" fn sem_semctl(
+    _perm: *mut bindings::kern_ipc_perm,
+    _cmd: c_int,
+) -> c_int {
     ipc_op("sem_semctl", ipc::SEM)
 }
 
@@ -474,8 +585,16 @@ pub(crate) unsafe extern "C" fn file_send_sigiotask(
     // SAFETY: `fown` is live while its lock is held by the caller; `file` is its back
     // pointer, live as long as the owner struct.
     let owner = unsafe { (*blob::file((*fown).file)).fown_domain };
-    let Some(subject) = Subject::of_domain(&owner) else { return 0 };
+    let Some(subject) = Subject::of_domain(&owner) else {
+        return 0;
+    };
     // SAFETY: The signal code keeps `tsk` alive.
     let target = unsafe { blob::task_domain(tsk) };
-    scope_check("file_send_sigiotask", Class::Signal, &subject, &target, |d| d.signal())
+    scope_check(
+        "file_send_sigiotask",
+        Class::Signal,
+        &subject,
+        &target,
+        |d| d.signal(),
+    )
 }

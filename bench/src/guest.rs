@@ -36,11 +36,22 @@ pub enum Boot {
 }
 
 /// Runs this boot's configurations: `reps` alternations of `samples` samples each.
-pub fn run(boot: Boot, samples: u32, reps: u32, policies: &Path, only: &[String]) -> Result<(), String> {
+pub fn run(
+    boot: Boot,
+    samples: u32,
+    reps: u32,
+    policies: &Path,
+    only: &[String],
+) -> Result<(), String> {
     micro::prepare()?;
-    let lsms = fs::read_to_string("/sys/kernel/security/lsm").map_err(|e| format!("read lsm list: {e}"))?;
+    let lsms = fs::read_to_string("/sys/kernel/security/lsm")
+        .map_err(|e| format!("read lsm list: {e}"))?;
     let kernel = fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    println!("@info boot={boot:?} lsm={} kernel={}", lsms.trim(), kernel.trim());
+    println!(
+        "@info boot={boot:?} lsm={} kernel={}",
+        lsms.trim(),
+        kernel.trim()
+    );
     let tcp_active = lsms.split(',').any(|l| l.trim() == "tcp");
     match boot {
         Boot::Landlock => {
@@ -58,14 +69,22 @@ pub fn run(boot: Boot, samples: u32, reps: u32, policies: &Path, only: &[String]
             }
             let generation = read_trimmed(&format!("{SECURITYFS}/generation"))?;
             if generation != "0" {
-                return Err(format!("configuration (b) wants no policy, but generation is {generation}"));
+                return Err(format!(
+                    "configuration (b) wants no policy, but generation is {generation}"
+                ));
             }
-            worker("b", &["--expect-domain", "unconfined"], samples * reps, only)?;
+            worker(
+                "b",
+                &["--expect-domain", "unconfined"],
+                samples * reps,
+                only,
+            )?;
             let agent = read_blob(&policies.join("agent.bin"))?;
             let big = read_blob(&policies.join("agent-10k.bin"))?;
             for _ in 0..reps {
                 for (config, blob) in [("c", &agent), ("d", &big)] {
-                    fs::write(format!("{SECURITYFS}/policy"), blob).map_err(|e| format!("load policy of ({config}): {e}"))?;
+                    fs::write(format!("{SECURITYFS}/policy"), blob)
+                        .map_err(|e| format!("load policy of ({config}): {e}"))?;
                     confined_worker(config, samples, only)?;
                 }
             }
@@ -75,7 +94,9 @@ pub fn run(boot: Boot, samples: u32, reps: u32, policies: &Path, only: &[String]
 }
 
 fn read_trimmed(path: &str) -> Result<String, String> {
-    fs::read_to_string(path).map(|s| s.trim().to_owned()).map_err(|e| format!("read {path}: {e}"))
+    fs::read_to_string(path)
+        .map(|s| s.trim().to_owned())
+        .map_err(|e| format!("read {path}: {e}"))
 }
 
 fn read_blob(path: &Path) -> Result<Vec<u8>, String> {
@@ -84,7 +105,11 @@ fn read_blob(path: &Path) -> Result<Vec<u8>, String> {
 
 /// Common worker arguments.
 fn worker_args(config: &str, samples: u32, only: &[String]) -> Vec<String> {
-    let mut args = vec!["worker".to_owned(), "--config".to_owned(), config.to_owned()];
+    let mut args = vec![
+        "worker".to_owned(),
+        "--config".to_owned(),
+        config.to_owned(),
+    ];
     args.extend(["--samples".to_owned(), samples.to_string()]);
     if !only.is_empty() {
         args.extend(["--only".to_owned(), only.join(",")]);
@@ -115,9 +140,19 @@ fn confined_worker(config: &str, samples: u32, only: &[String]) -> Result<(), St
         .status()
         .map_err(|e| format!("run worker ({config}): {e}"))?;
     let after = stats()?;
-    let delta = |name: &str| after.get(name).copied().unwrap_or(0).saturating_sub(before.get(name).copied().unwrap_or(0));
+    let delta = |name: &str| {
+        after
+            .get(name)
+            .copied()
+            .unwrap_or(0)
+            .saturating_sub(before.get(name).copied().unwrap_or(0))
+    };
     let sum = |suffix: &str| -> u64 {
-        after.keys().filter(|k| k.starts_with("decision.") && k.ends_with(suffix)).map(|k| delta(k)).sum()
+        after
+            .keys()
+            .filter(|k| k.starts_with("decision.") && k.ends_with(suffix))
+            .map(|k| delta(k))
+            .sum()
     };
     let (allowed, denied, would) = (sum(".allowed"), sum(".denied"), sum(".would_deny"));
     println!(
@@ -131,14 +166,18 @@ fn confined_worker(config: &str, samples: u32, only: &[String]) -> Result<(), St
         return Err(format!("worker ({config}) failed: {status}"));
     }
     if denied + would != 0 {
-        return Err(format!("worker ({config}) was denied {} operations: the policy does not fit the benchmark", denied + would));
+        return Err(format!(
+            "worker ({config}) was denied {} operations: the policy does not fit the benchmark",
+            denied + would
+        ));
     }
     Ok(())
 }
 
 /// The LSM's counters.
 fn stats() -> Result<BTreeMap<String, u64>, String> {
-    let text = fs::read_to_string(format!("{SECURITYFS}/stats")).map_err(|e| format!("read stats: {e}"))?;
+    let text = fs::read_to_string(format!("{SECURITYFS}/stats"))
+        .map_err(|e| format!("read stats: {e}"))?;
     Ok(text
         .lines()
         .filter_map(|l| {

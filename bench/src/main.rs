@@ -124,8 +124,17 @@ enum Command {
 
 fn try_main(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Worker { config, samples, only, landlock, expect_domain } => {
-            if let Some(unknown) = only.iter().find(|o| !micro::BENCHES.iter().any(|b| b.name == o.as_str())) {
+        Command::Worker {
+            config,
+            samples,
+            only,
+            landlock,
+            expect_domain,
+        } => {
+            if let Some(unknown) = only
+                .iter()
+                .find(|o| !micro::BENCHES.iter().any(|b| b.name == o.as_str()))
+            {
                 return Err(format!("unknown benchmark {unknown}"));
             }
             if landlock {
@@ -136,26 +145,44 @@ fn try_main(cli: Cli) -> Result<(), String> {
                     .map_err(|e| format!("read /proc/self/attr/tcp/current: {e}"))?;
                 let got = got.trim_end_matches(['\0', '\n']);
                 if got != want {
-                    return Err(format!("worker ({config}) runs in domain {got:?}, expected {want:?}"));
+                    return Err(format!(
+                        "worker ({config}) runs in domain {got:?}, expected {want:?}"
+                    ));
                 }
             }
             micro::run_all(&config, samples, &only)
         }
-        Command::Guest { boot, samples, reps, policies, only } => {
+        Command::Guest {
+            boot,
+            samples,
+            reps,
+            policies,
+            only,
+        } => {
             let boot = match boot {
                 BootArg::Landlock => guest::Boot::Landlock,
                 BootArg::Tcp => guest::Boot::Tcp,
             };
             guest::run(boot, samples, reps, &policies, &only)
         }
-        Command::Profile { log, system_map, ops, top } => {
+        Command::Profile {
+            log,
+            system_map,
+            ops,
+            top,
+        } => {
             let open = |p: &PathBuf| {
-                std::fs::File::open(p).map(std::io::BufReader::new).map_err(|e| format!("open {}: {e}", p.display()))
+                std::fs::File::open(p)
+                    .map(std::io::BufReader::new)
+                    .map_err(|e| format!("open {}: {e}", p.display()))
             };
             let syms = profile::read_symbols(open(&system_map)?)?;
             let per = profile::profile(open(&log)?, &syms)?;
             let total: u64 = per.iter().map(|(_, n)| n).sum();
-            println!("{:>10.1}  total instructions per operation", total as f64 / ops as f64);
+            println!(
+                "{:>10.1}  total instructions per operation",
+                total as f64 / ops as f64
+            );
             for (name, n) in per.iter().take(top) {
                 println!("{:>10.1}  {name}", *n as f64 / ops as f64);
             }
@@ -165,8 +192,16 @@ fn try_main(cli: Cli) -> Result<(), String> {
             print!("{}", policy::agent(extra_rules as usize));
             Ok(())
         }
-        Command::Report { results, criterion, clock, fact, findings, out } => {
-            let text = std::fs::read_to_string(&results).map_err(|e| format!("read {}: {e}", results.display()))?;
+        Command::Report {
+            results,
+            criterion,
+            clock,
+            fact,
+            findings,
+            out,
+        } => {
+            let text = std::fs::read_to_string(&results)
+                .map_err(|e| format!("read {}: {e}", results.display()))?;
             let r = report::parse(&text)?;
             if r.samples.is_empty() {
                 return Err(format!("{}: no @bench lines", results.display()));
@@ -176,13 +211,21 @@ fn try_main(cli: Cli) -> Result<(), String> {
                 _ => Vec::new(),
             };
             let findings = match &findings {
-                Some(p) => Some(std::fs::read_to_string(p).map_err(|e| format!("read {}: {e}", p.display()))?),
+                Some(p) => Some(
+                    std::fs::read_to_string(p).map_err(|e| format!("read {}: {e}", p.display()))?,
+                ),
                 None => None,
             };
-            let ctx = report::Context { clock: &clock, facts: &fact, findings: findings.as_deref() };
+            let ctx = report::Context {
+                clock: &clock,
+                facts: &fact,
+                findings: findings.as_deref(),
+            };
             let md = report::markdown(&r, &crit, &ctx);
             match out {
-                Some(p) => std::fs::write(&p, md).map_err(|e| format!("write {}: {e}", p.display())),
+                Some(p) => {
+                    std::fs::write(&p, md).map_err(|e| format!("write {}: {e}", p.display()))
+                }
                 None => {
                     print!("{md}");
                     Ok(())

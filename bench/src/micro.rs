@@ -36,24 +36,54 @@ pub struct Bench {
 
 /// Every benchmark, in report order.
 pub const BENCHES: &[Bench] = &[
-    Bench { name: "open_close", what: "open(2) + close(2) of a cached 4 KiB file", iters: 2000, run: open_close },
-    Bench { name: "stat", what: "statx(2) of that file", iters: 2000, run: stat },
-    Bench { name: "read_cached", what: "pread(2) of 4 KiB from an open cached file", iters: 2000, run: read_cached },
-    Bench { name: "socket_create", what: "socket(AF_INET, SOCK_STREAM) + close(2)", iters: 1000, run: socket_create },
+    Bench {
+        name: "open_close",
+        what: "open(2) + close(2) of a cached 4 KiB file",
+        iters: 2000,
+        run: open_close,
+    },
+    Bench {
+        name: "stat",
+        what: "statx(2) of that file",
+        iters: 2000,
+        run: stat,
+    },
+    Bench {
+        name: "read_cached",
+        what: "pread(2) of 4 KiB from an open cached file",
+        iters: 2000,
+        run: read_cached,
+    },
+    Bench {
+        name: "socket_create",
+        what: "socket(AF_INET, SOCK_STREAM) + close(2)",
+        iters: 1000,
+        run: socket_create,
+    },
     Bench {
         name: "connect_close",
         what: "TCP connect(2) to a loopback listener + accept(2) + close(2) of both ends",
         iters: 200,
         run: connect_close,
     },
-    Bench { name: "fork_exit", what: "fork(2) + exit(3) in the child + waitpid(2)", iters: 100, run: fork_exit },
+    Bench {
+        name: "fork_exit",
+        what: "fork(2) + exit(3) in the child + waitpid(2)",
+        iters: 100,
+        run: fork_exit,
+    },
     Bench {
         name: "fork_exec",
         what: "fork(2) + execve(2) of busybox `true` + waitpid(2)",
         iters: 40,
         run: fork_exec,
     },
-    Bench { name: "mmap_munmap", what: "mmap(2) of 4 KiB anonymous memory + munmap(2)", iters: 2000, run: mmap_munmap },
+    Bench {
+        name: "mmap_munmap",
+        what: "mmap(2) of 4 KiB anonymous memory + munmap(2)",
+        iters: 2000,
+        run: mmap_munmap,
+    },
     Bench {
         name: "file_churn",
         what: "create + write 4 KiB + close, stat, rename, open + read + close, unlink",
@@ -83,7 +113,8 @@ pub fn prepare() -> Result<(), String> {
         fs::remove_dir_all(&churn).map_err(|e| format!("clean {}: {e}", churn.display()))?;
     }
     fs::create_dir_all(&churn).map_err(|e| format!("mkdir {}: {e}", churn.display()))?;
-    fs::write(data_file(), vec![0x5a; BLOCK]).map_err(|e| format!("write {}: {e}", data_file().display()))
+    fs::write(data_file(), vec![0x5a; BLOCK])
+        .map_err(|e| format!("write {}: {e}", data_file().display()))
 }
 
 impl Fixtures {
@@ -93,7 +124,13 @@ impl Fixtures {
         let open = File::open(&file).map_err(|e| format!("open {}: {e}", file.display()))?;
         let listener = TcpListener::bind(SocketAddrV4::new(Ipv4Addr::LOCALHOST, PORT))
             .map_err(|e| format!("listen on 127.0.0.1:{PORT}: {e}"))?;
-        Ok(Fixtures { file, open, listener, churn: Path::new(ROOT).join("work/churn"), buf: vec![0; BLOCK] })
+        Ok(Fixtures {
+            file,
+            open,
+            listener,
+            churn: Path::new(ROOT).join("work/churn"),
+            buf: vec![0; BLOCK],
+        })
     }
 }
 
@@ -101,13 +138,19 @@ impl Fixtures {
 /// then `samples` samples, each printed.
 pub fn run_all(config: &str, samples: u32, only: &[String]) -> Result<(), String> {
     let mut fx = Fixtures::open()?;
-    for b in BENCHES.iter().filter(|b| only.is_empty() || only.iter().any(|o| o == b.name)) {
+    for b in BENCHES
+        .iter()
+        .filter(|b| only.is_empty() || only.iter().any(|o| o == b.name))
+    {
         (b.run)(&mut fx, (b.iters / 4).max(1)).map_err(|e| format!("{}: {e}", b.name))?;
         for sample in 0..samples {
             let start = Instant::now();
             (b.run)(&mut fx, b.iters).map_err(|e| format!("{}: {e}", b.name))?;
             let ns = start.elapsed().as_nanos() as f64 / f64::from(b.iters);
-            println!("@bench config={config} bench={} sample={sample} iters={} ns_per_op={ns:.1}", b.name, b.iters);
+            println!(
+                "@bench config={config} bench={} sample={sample} iters={} ns_per_op={ns:.1}",
+                b.name, b.iters
+            );
         }
     }
     Ok(())
@@ -129,7 +172,10 @@ fn stat(fx: &mut Fixtures, n: u32) -> Result<(), String> {
 
 fn read_cached(fx: &mut Fixtures, n: u32) -> Result<(), String> {
     for _ in 0..n {
-        let got = fx.open.read_at(&mut fx.buf, 0).map_err(|e| format!("pread: {e}"))?;
+        let got = fx
+            .open
+            .read_at(&mut fx.buf, 0)
+            .map_err(|e| format!("pread: {e}"))?;
         if got != BLOCK {
             return Err(format!("pread: {got} bytes, expected {BLOCK}"));
         }
@@ -139,7 +185,15 @@ fn read_cached(fx: &mut Fixtures, n: u32) -> Result<(), String> {
 
 fn socket_create(_: &mut Fixtures, n: u32) -> Result<(), String> {
     for _ in 0..n {
-        drop(socket(AddressFamily::Inet, SockType::Stream, SockFlag::empty(), None).map_err(|e| format!("socket: {e}"))?);
+        drop(
+            socket(
+                AddressFamily::Inet,
+                SockType::Stream,
+                SockFlag::empty(),
+                None,
+            )
+            .map_err(|e| format!("socket: {e}"))?,
+        );
     }
     Ok(())
 }
@@ -193,7 +247,12 @@ fn fork_exec(_: &mut Fixtures, n: u32) -> Result<(), String> {
 
 fn mmap_munmap(_: &mut Fixtures, n: u32) -> Result<(), String> {
     for _ in 0..n {
-        drop(memmap2::MmapOptions::new().len(BLOCK).map_anon().map_err(|e| format!("mmap: {e}"))?);
+        drop(
+            memmap2::MmapOptions::new()
+                .len(BLOCK)
+                .map_anon()
+                .map_err(|e| format!("mmap: {e}"))?,
+        );
     }
     Ok(())
 }

@@ -16,7 +16,9 @@ pub fn read_symbols(map: impl BufRead) -> Result<Vec<(u64, String)>, String> {
     for line in map.lines() {
         let line = line.map_err(|e| format!("System.map: {e}"))?;
         let mut f = line.split_whitespace();
-        let (Some(addr), Some(kind), Some(name)) = (f.next(), f.next(), f.next()) else { continue };
+        let (Some(addr), Some(kind), Some(name)) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
         if !matches!(kind, "t" | "T" | "w" | "W") {
             continue;
         }
@@ -41,7 +43,11 @@ pub fn profile(log: impl BufRead, syms: &[(u64, String)]) -> Result<Vec<(String,
             continue;
         }
         if let Some((start, n)) = in_block.as_mut() {
-            if let Some(addr) = line.strip_prefix("0x").and_then(|r| r.split(':').next()).and_then(|a| u64::from_str_radix(a, 16).ok()) {
+            if let Some(addr) = line
+                .strip_prefix("0x")
+                .and_then(|r| r.split(':').next())
+                .and_then(|a| u64::from_str_radix(a, 16).ok())
+            {
                 if *n == 0 {
                     *start = addr;
                 }
@@ -58,7 +64,11 @@ pub fn profile(log: impl BufRead, syms: &[(u64, String)]) -> Result<Vec<(String,
         }
         if let Some(rest) = line.strip_prefix("Trace ") {
             // `Trace 0: 0x7f... [00000000/ffffffff81206ae2/10c0c2b0/ff000200]`
-            let pc = rest.split('[').nth(1).and_then(|f| f.split('/').nth(1)).and_then(|pc| u64::from_str_radix(pc, 16).ok());
+            let pc = rest
+                .split('[')
+                .nth(1)
+                .and_then(|f| f.split('/').nth(1))
+                .and_then(|pc| u64::from_str_radix(pc, 16).ok());
             if let Some(pc) = pc {
                 *runs.entry(pc).or_default() += 1;
             }
@@ -67,7 +77,10 @@ pub fn profile(log: impl BufRead, syms: &[(u64, String)]) -> Result<Vec<(String,
     let mut per: HashMap<String, u64> = HashMap::new();
     for (pc, n) in runs {
         let i = syms.partition_point(|(a, _)| *a <= pc);
-        let name = i.checked_sub(1).and_then(|i| syms.get(i)).map_or("?", |(_, n)| n.as_str());
+        let name = i
+            .checked_sub(1)
+            .and_then(|i| syms.get(i))
+            .map_or("?", |(_, n)| n.as_str());
         *per.entry(name.to_owned()).or_default() += n * block_len.get(&pc).copied().unwrap_or(1);
     }
     let mut out: Vec<(String, u64)> = per.into_iter().collect();
@@ -77,7 +90,11 @@ pub fn profile(log: impl BufRead, syms: &[(u64, String)]) -> Result<Vec<(String,
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code; a panic fails the test")]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        reason = "test code; a panic fails the test"
+    )]
     use super::*;
 
     #[test]

@@ -45,7 +45,9 @@ pub struct Results {
 
 /// The `key=value` fields of a line.
 fn fields(line: &str) -> BTreeMap<&str, &str> {
-    line.split_whitespace().filter_map(|w| w.split_once('=')).collect()
+    line.split_whitespace()
+        .filter_map(|w| w.split_once('='))
+        .collect()
 }
 
 /// Parses guest output: `@boot`, `@bench`, `@check` and `@info` lines; others are ignored.
@@ -61,11 +63,18 @@ pub fn parse(text: &str) -> Result<Results, String> {
         } else if let Some(rest) = line.strip_prefix("@bench ") {
             let f = fields(rest);
             let get = |k: &str| f.get(k).copied().ok_or_else(|| bad(&format!("no {k}")));
-            let ns: f64 = get("ns_per_op")?.parse().map_err(|_| bad("bad ns_per_op"))?;
+            let ns: f64 = get("ns_per_op")?
+                .parse()
+                .map_err(|_| bad("bad ns_per_op"))?;
             if !ns.is_finite() || ns <= 0.0 {
                 return Err(bad("ns_per_op must be positive"));
             }
-            r.samples.push(Sample { boot, config: get("config")?.to_owned(), bench: get("bench")?.to_owned(), ns });
+            r.samples.push(Sample {
+                boot,
+                config: get("config")?.to_owned(),
+                bench: get("bench")?.to_owned(),
+                ns,
+            });
         } else if let Some(rest) = line.strip_prefix("@check ") {
             r.checks.push(rest.to_owned());
         } else if let Some(rest) = line.strip_prefix("@info ") {
@@ -84,7 +93,10 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     }
     let pos = q * (sorted.len() - 1) as f64;
     let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    let (a, b) = (sorted.get(lo).copied().unwrap_or(f64::NAN), sorted.get(hi).copied().unwrap_or(f64::NAN));
+    let (a, b) = (
+        sorted.get(lo).copied().unwrap_or(f64::NAN),
+        sorted.get(hi).copied().unwrap_or(f64::NAN),
+    );
     a + (b - a) * (pos - lo as f64)
 }
 
@@ -122,7 +134,11 @@ pub fn summary(r: &Results, config: &str, bench: &str) -> Option<Summary> {
         .collect();
     let lo = medians.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = medians.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    Some(Summary { median, spread, boot_range: (lo, hi) })
+    Some(Summary {
+        median,
+        spread,
+        boot_range: (lo, hi),
+    })
 }
 
 /// The ratio of `config`'s median to the baseline's for `bench`.
@@ -158,15 +174,27 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Criterion>) -> Result<(), String>
         }
         let estimates = path.join("new/estimates.json");
         if estimates.is_file() {
-            let text = fs::read_to_string(&estimates).map_err(|e| format!("read {}: {e}", estimates.display()))?;
-            let v: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| format!("parse {}: {e}", estimates.display()))?;
-            let num = |p: &str| v.pointer(p).and_then(serde_json::Value::as_f64).unwrap_or(f64::NAN);
-            let id = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+            let text = fs::read_to_string(&estimates)
+                .map_err(|e| format!("read {}: {e}", estimates.display()))?;
+            let v: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| format!("parse {}: {e}", estimates.display()))?;
+            let num = |p: &str| {
+                v.pointer(p)
+                    .and_then(serde_json::Value::as_f64)
+                    .unwrap_or(f64::NAN)
+            };
+            let id = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
             out.push(Criterion {
                 id,
                 median: num("/median/point_estimate"),
-                mean_ci: (num("/mean/confidence_interval/lower_bound"), num("/mean/confidence_interval/upper_bound")),
+                mean_ci: (
+                    num("/mean/confidence_interval/lower_bound"),
+                    num("/mean/confidence_interval/upper_bound"),
+                ),
             });
         } else if path.file_name().is_some_and(|n| n != "report") {
             walk(root, &path, out)?;
@@ -201,7 +229,11 @@ pub struct Context<'a> {
 /// The Markdown report.
 pub fn markdown(r: &Results, crit: &[Criterion], ctx: &Context<'_>) -> String {
     let mut m = String::new();
-    let unit = if ctx.clock == "icount" { "virtual ns (guest instructions, `-icount shift=0`)" } else { "ns of wall time under TCG" };
+    let unit = if ctx.clock == "icount" {
+        "virtual ns (guest instructions, `-icount shift=0`)"
+    } else {
+        "ns of wall time under TCG"
+    };
     let _ = writeln!(m, "# Performance\n");
     let _ = writeln!(
         m,
@@ -225,7 +257,11 @@ pub fn markdown(r: &Results, crit: &[Criterion], ctx: &Context<'_>) -> String {
         let _ = writeln!(m, "| `{}` | {} |", b.name, cells.join(" | "));
     }
     let _ = writeln!(m, "\nRatio to the baseline (a), medians; in brackets the lowest and highest ratio of one boot's median:\n");
-    let _ = writeln!(m, "| benchmark | {} |", header.get(1..).unwrap_or_default().join(" | "));
+    let _ = writeln!(
+        m,
+        "| benchmark | {} |",
+        header.get(1..).unwrap_or_default().join(" | ")
+    );
     let _ = writeln!(m, "|---|{}", "---:|".repeat(CONFIGS.len() - 1));
     for b in BENCHES {
         let base = summary(r, "a", b.name);
@@ -247,7 +283,11 @@ pub fn markdown(r: &Results, crit: &[Criterion], ctx: &Context<'_>) -> String {
     }
     let _ = writeln!(m, "\nWhat each benchmark does (one operation):\n");
     for b in BENCHES {
-        let _ = writeln!(m, "- `{}` ({} operations per sample): {}", b.name, b.iters, b.what);
+        let _ = writeln!(
+            m,
+            "- `{}` ({} operations per sample): {}",
+            b.name, b.iters, b.what
+        );
     }
 
     let _ = writeln!(m, "\n## Targets\n");
@@ -279,7 +319,11 @@ pub fn markdown(r: &Results, crit: &[Criterion], ctx: &Context<'_>) -> String {
     );
     let below: Vec<&str> = BENCHES
         .iter()
-        .filter(|b| ratio(r, "c", b.name).zip(ratio(r, "e", b.name)).is_some_and(|(c, e)| c < e))
+        .filter(|b| {
+            ratio(r, "c", b.name)
+                .zip(ratio(r, "e", b.name))
+                .is_some_and(|(c, e)| c < e)
+        })
         .map(|b| b.name)
         .collect();
     let _ = writeln!(
@@ -287,7 +331,11 @@ pub fn markdown(r: &Results, crit: &[Criterion], ctx: &Context<'_>) -> String {
         "| (for information) benchmarks where (c) costs less than (e) | {} of {}: {} | - |",
         below.len(),
         BENCHES.len(),
-        below.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        below
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     let crit_median = |id: &str| crit.iter().find(|c| c.id == id).map(|c| c.median);
     let hit = crit_median("decision/cache_hit");
@@ -309,9 +357,19 @@ pub fn markdown(r: &Results, crit: &[Criterion], ctx: &Context<'_>) -> String {
     if crit.is_empty() {
         let _ = writeln!(m, "Not run.");
     } else {
-        let _ = writeln!(m, "| benchmark | median | 95% CI of the mean |\n|---|---:|---:|");
+        let _ = writeln!(
+            m,
+            "| benchmark | median | 95% CI of the mean |\n|---|---:|---:|"
+        );
         for c in crit {
-            let _ = writeln!(m, "| `{}` | {} | {} - {} |", c.id, ns(c.median), ns(c.mean_ci.0), ns(c.mean_ci.1));
+            let _ = writeln!(
+                m,
+                "| `{}` | {} | {} - {} |",
+                c.id,
+                ns(c.median),
+                ns(c.mean_ci.0),
+                ns(c.mean_ci.1)
+            );
         }
     }
 
@@ -351,7 +409,11 @@ fn ns(x: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing, reason = "test code; a panic fails the test")]
+    #![allow(
+        clippy::unwrap_used,
+        clippy::indexing_slicing,
+        reason = "test code; a panic fails the test"
+    )]
     use super::*;
 
     const OUT: &str = "noise\n@boot index=1 kind=landlock\n\
@@ -385,7 +447,11 @@ mod tests {
     #[test]
     fn targets_follow_the_numbers() {
         let r = parse(OUT).unwrap();
-        let ctx = Context { clock: "icount", facts: &[], findings: None };
+        let ctx = Context {
+            clock: "icount",
+            facts: &[],
+            findings: None,
+        };
         let md = markdown(&r, &[], &ctx);
         // (c) is 8.9% over the baseline on stat, but open_close was not measured.
         assert!(md.contains("| `stat` | 1.000 (+0.0%)"), "{md}");
@@ -393,7 +459,10 @@ mod tests {
         assert!(md.contains("on `open_close` | - | not measured"), "{md}");
         let slow = format!("{OUT}@bench config=b bench=open_close sample=0 iters=1 ns_per_op=200\n@bench config=a bench=open_close sample=0 iters=1 ns_per_op=100\n");
         let md = markdown(&parse(&slow).unwrap(), &[], &ctx);
-        assert!(md.contains("worst: `open_close` +100.0% | **missed**"), "{md}");
+        assert!(
+            md.contains("worst: `open_close` +100.0% | **missed**"),
+            "{md}"
+        );
     }
 
     #[test]

@@ -16,8 +16,8 @@
 //! the path of every opened file up to the root, checking each directory's rules.
 
 use landlock::{
-    path_beneath_rules, Access, AccessFs, AccessNet, NetPort, Ruleset, RulesetAttr, RulesetCreatedAttr,
-    RulesetStatus, Scope, ABI,
+    path_beneath_rules, Access, AccessFs, AccessNet, NetPort, Ruleset, RulesetAttr,
+    RulesetCreatedAttr, RulesetStatus, Scope, ABI,
 };
 
 use crate::micro::{PORT, ROOT};
@@ -47,12 +47,17 @@ pub fn restrict() -> Result<(), String> {
             AccessFs::ReadFile | AccessFs::WriteFile,
         ))
         .map_err(err)?
-        .add_rule(NetPort::new(PORT, AccessNet::BindTcp | AccessNet::ConnectTcp))
+        .add_rule(NetPort::new(
+            PORT,
+            AccessNet::BindTcp | AccessNet::ConnectTcp,
+        ))
         .map_err(err)?
         .restrict_self()
         .map_err(err)?;
     match status.ruleset {
         RulesetStatus::FullyEnforced => Ok(()),
-        other => Err(format!("landlock: ruleset not fully enforced ({other:?}): the numbers would not compare")),
+        other => Err(format!(
+            "landlock: ruleset not fully enforced ({other:?}): the numbers would not compare"
+        )),
     }
 }

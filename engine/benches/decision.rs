@@ -22,10 +22,26 @@ const SLOTS: usize = 1024;
 
 /// The miss path of `tcp_lsm/file.rs` + `decide.rs`: what the kernel computes when the
 /// cache has no answer.
-fn decide_miss(view: &PolicyView<'_>, cache: &DecisionCache<SLOTS>, domain: &[u8], path: &[u8], generation: u64) -> bool {
-    let Some(d) = view.domain_id_by_name(domain).and_then(|id| view.domain(id)) else { return false };
+fn decide_miss(
+    view: &PolicyView<'_>,
+    cache: &DecisionCache<SLOTS>,
+    domain: &[u8],
+    path: &[u8],
+    generation: u64,
+) -> bool {
+    let Some(d) = view
+        .domain_id_by_name(domain)
+        .and_then(|id| view.domain(id))
+    else {
+        return false;
+    };
     let t = view.type_for_path(path);
-    let key = Key { generation, domain: d.id(), object_type: t, class: Class::File };
+    let key = Key {
+        generation,
+        domain: d.id(),
+        object_type: t,
+        class: Class::File,
+    };
     let grant = d.file_grant(t);
     cache.insert(&key, grant);
     grant.allows(1)
@@ -34,20 +50,44 @@ fn decide_miss(view: &PolicyView<'_>, cache: &DecisionCache<SLOTS>, domain: &[u8
 fn cache(c: &mut Criterion) {
     let mut group = c.benchmark_group("decision");
     let cache: DecisionCache<SLOTS> = DecisionCache::new();
-    let key = Key { generation: 7, domain: 3, object_type: 42, class: Class::File };
-    cache.insert(&key, Grant { allowed: 0b11, denied: 0 });
-    group.bench_function("cache_hit", |b| b.iter(|| cache.get(black_box(&key)).is_some_and(|g| g.allows(1))));
+    let key = Key {
+        generation: 7,
+        domain: 3,
+        object_type: 42,
+        class: Class::File,
+    };
+    cache.insert(
+        &key,
+        Grant {
+            allowed: 0b11,
+            denied: 0,
+        },
+    );
+    group.bench_function("cache_hit", |b| {
+        b.iter(|| cache.get(black_box(&key)).is_some_and(|g| g.allows(1)))
+    });
     for n in [10usize, 1_000, 100_000] {
         let blob = encode(&common::bench_policy(n)).unwrap();
         let view = validate(&blob).unwrap();
-        let domain = view.domain(view.domain_count() as u32).unwrap().name().as_bytes().to_vec();
+        let domain = view
+            .domain(view.domain_count() as u32)
+            .unwrap()
+            .name()
+            .as_bytes()
+            .to_vec();
         let path = b"/srv/data/t517/sub/dir/file".to_vec(); // a prefix match
         let mut generation = 0u64;
         group.bench_with_input(BenchmarkId::new("miss", n), &n, |b, _| {
             b.iter(|| {
                 // A new generation each time: never a hit.
                 generation += 1;
-                decide_miss(&view, &cache, black_box(&domain), black_box(&path), generation)
+                decide_miss(
+                    &view,
+                    &cache,
+                    black_box(&domain),
+                    black_box(&path),
+                    generation,
+                )
             })
         });
     }

@@ -15,7 +15,10 @@ use tcp_lsm_engine::encode::{decode, encode};
 use tcp_lsm_engine::format::validate;
 
 fn blobs() -> Vec<(usize, Vec<u8>)> {
-    [1_000, 10_000, 100_000].iter().map(|&n| (n, encode(&common::bench_policy(n)).unwrap())).collect()
+    [1_000, 10_000, 100_000]
+        .iter()
+        .map(|&n| (n, encode(&common::bench_policy(n)).unwrap()))
+        .collect()
 }
 
 fn validate_and_decode(c: &mut Criterion) {

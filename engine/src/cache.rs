@@ -50,7 +50,10 @@ impl Grant {
     }
 
     fn from_word(w: u64) -> Grant {
-        Grant { allowed: w as u32, denied: (w >> 32) as u32 }
+        Grant {
+            allowed: w as u32,
+            denied: (w >> 32) as u32,
+        }
     }
 }
 
@@ -129,21 +132,37 @@ impl<const SLOTS: usize> DecisionCache<SLOTS> {
         let Some(slot) = self.slot(key) else { return };
         let seq = slot.seq.load(Ordering::Relaxed);
         if seq & 1 != 0
-            || slot.seq.compare_exchange(seq, seq.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed).is_err()
+            || slot
+                .seq
+                .compare_exchange(
+                    seq,
+                    seq.wrapping_add(1),
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                )
+                .is_err()
         {
             return;
         }
         fence(Ordering::Release);
         slot.generation.store(key.generation, Ordering::Relaxed);
-        slot.ids.store(u64::from(key.domain) << 32 | u64::from(key.object_type), Ordering::Relaxed);
-        slot.class.store(u64::from(key.class as u8) + 1, Ordering::Relaxed);
+        slot.ids.store(
+            u64::from(key.domain) << 32 | u64::from(key.object_type),
+            Ordering::Relaxed,
+        );
+        slot.class
+            .store(u64::from(key.class as u8) + 1, Ordering::Relaxed);
         slot.grant.store(grant.to_word(), Ordering::Relaxed);
         slot.seq.store(seq.wrapping_add(2), Ordering::Release);
     }
 }
 
 #[cfg(test)]
-#[allow(clippy::indexing_slicing, clippy::unwrap_used, reason = "test code; a panic fails the test")]
+#[allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    reason = "test code; a panic fails the test"
+)]
 mod tests {
     extern crate std;
     use std::sync::Arc;
@@ -152,13 +171,21 @@ mod tests {
     use super::*;
 
     fn key(generation: u64, domain: u32, object_type: u32) -> Key {
-        Key { generation, domain, object_type, class: Class::File }
+        Key {
+            generation,
+            domain,
+            object_type,
+            class: Class::File,
+        }
     }
 
     #[test]
     fn hit_after_insert_and_miss_for_other_keys() {
         let c: DecisionCache<64> = DecisionCache::new();
-        let g = Grant { allowed: 0b101, denied: 0b100 };
+        let g = Grant {
+            allowed: 0b101,
+            denied: 0b100,
+        };
         assert_eq!(c.get(&key(1, 2, 3)), None);
         c.insert(&key(1, 2, 3), g);
         assert_eq!(c.get(&key(1, 2, 3)), Some(g));
@@ -168,14 +195,26 @@ mod tests {
         assert_eq!(c.get(&key(2, 2, 3)), None);
         assert_eq!(c.get(&key(1, 3, 3)), None);
         assert_eq!(c.get(&key(1, 2, 4)), None);
-        assert_eq!(c.get(&Key { class: Class::Net, ..key(1, 2, 3) }), None);
+        assert_eq!(
+            c.get(&Key {
+                class: Class::Net,
+                ..key(1, 2, 3)
+            }),
+            None
+        );
     }
 
     #[test]
     fn bounded_entries_replace_each_other_without_wrong_answers() {
         let c: DecisionCache<8> = DecisionCache::new();
         for t in 0..1000u32 {
-            c.insert(&key(7, 1, t), Grant { allowed: t, denied: 0 });
+            c.insert(
+                &key(7, 1, t),
+                Grant {
+                    allowed: t,
+                    denied: 0,
+                },
+            );
         }
         let mut hits = 0;
         for t in 0..1000u32 {
@@ -201,9 +240,22 @@ mod tests {
                         let t = (i.wrapping_mul(31).wrapping_add(w)) % 64;
                         let g = u64::from(i % 3);
                         if w % 2 == 0 {
-                            c.insert(&key(g, 1, t), Grant { allowed: t, denied: g as u32 });
+                            c.insert(
+                                &key(g, 1, t),
+                                Grant {
+                                    allowed: t,
+                                    denied: g as u32,
+                                },
+                            );
                         } else if let Some(found) = c.get(&key(g, 1, t)) {
-                            assert_eq!(found, Grant { allowed: t, denied: g as u32 }, "torn or stale entry");
+                            assert_eq!(
+                                found,
+                                Grant {
+                                    allowed: t,
+                                    denied: g as u32
+                                },
+                                "torn or stale entry"
+                            );
                             hits += 1;
                         }
                     }

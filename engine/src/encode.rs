@@ -14,10 +14,9 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::format::{
-    self as wire, check_behaviour, check_heartbeat, check_name, check_net_rule, check_path,
-    field, validate, FormatError, NetRuleRef, PolicyView, SectionKind, HEADER_SIZE,
-    MAX_DOMAINS, MAX_POLICY_SIZE, MAX_TYPES, SECTIONS_START, SECTION_COUNT,
-    SECTION_ENTRY_SIZE,
+    self as wire, check_behaviour, check_heartbeat, check_name, check_net_rule, check_path, field,
+    validate, FormatError, NetRuleRef, PolicyView, SectionKind, HEADER_SIZE, MAX_DOMAINS,
+    MAX_POLICY_SIZE, MAX_TYPES, SECTIONS_START, SECTION_COUNT, SECTION_ENTRY_SIZE,
 };
 use crate::model::{
     Behaviour, Domain, FileRule, NetRule, ObjectType, PathMatch, PathRule, Policy, Response,
@@ -95,16 +94,29 @@ impl fmt::Display for EncodeError {
             EncodeError::BadName { what, name } => {
                 write!(f, "{what} name {name:?} is not an identifier ([A-Za-z_][A-Za-z0-9_.-]*, at most 64 bytes)")
             }
-            EncodeError::DuplicateName { what, name } => write!(f, "two {what}s are called {name:?}"),
-            EncodeError::BadPath { context, path, reason } => write!(f, "{context}: {path:?}: {reason}"),
+            EncodeError::DuplicateName { what, name } => {
+                write!(f, "two {what}s are called {name:?}")
+            }
+            EncodeError::BadPath {
+                context,
+                path,
+                reason,
+            } => write!(f, "{context}: {path:?}: {reason}"),
             EncodeError::BadId { context, id } => write!(f, "{context}: id {id} refers to nothing"),
             EncodeError::Conflict { context } => f.write_str(context),
             EncodeError::BadValue { context, reason } => write!(f, "{context}: {reason}"),
-            EncodeError::TooMany { what, count, max } => write!(f, "{count} {what}, at most {max} allowed"),
-            EncodeError::TooLarge { size } => {
-                write!(f, "encoded policy of {size} bytes exceeds the limit of {MAX_POLICY_SIZE} bytes")
+            EncodeError::TooMany { what, count, max } => {
+                write!(f, "{count} {what}, at most {max} allowed")
             }
-            EncodeError::SelfCheck(e) => write!(f, "internal error: encoder output fails validation: {e}"),
+            EncodeError::TooLarge { size } => {
+                write!(
+                    f,
+                    "encoded policy of {size} bytes exceeds the limit of {MAX_POLICY_SIZE} bytes"
+                )
+            }
+            EncodeError::SelfCheck(e) => {
+                write!(f, "internal error: encoder output fails validation: {e}")
+            }
         }
     }
 }
@@ -140,7 +152,11 @@ pub fn policy_from_view(view: &PolicyView<'_>) -> Policy {
         .collect();
     let paths = (0..view.path_rule_count())
         .filter_map(|i| view.path_rule(i))
-        .map(|r| PathRule { pattern: text(r.pattern), kind: r.kind, type_id: r.type_id })
+        .map(|r| PathRule {
+            pattern: text(r.pattern),
+            kind: r.kind,
+            type_id: r.type_id,
+        })
         .collect();
     let domains = (1..=id(view.domain_count()))
         .filter_map(|d| view.domain(d))
@@ -153,7 +169,9 @@ pub fn policy_from_view(view: &PolicyView<'_>) -> Policy {
             ipc: d.ipc(),
             system: d.system(),
             process: d.process(),
-            files: (0..d.file_rule_count()).filter_map(|i| d.file_rule(i)).collect(),
+            files: (0..d.file_rule_count())
+                .filter_map(|i| d.file_rule(i))
+                .collect(),
             net: (0..d.net_rule_count())
                 .filter_map(|i| d.net_rule(i))
                 .map(|r| NetRule {
@@ -173,9 +191,20 @@ pub fn policy_from_view(view: &PolicyView<'_>) -> Policy {
         .collect();
     let transitions = (0..view.transition_count())
         .filter_map(|i| view.transition_rule(i))
-        .map(|t| Transition { from: t.from, exe: text(t.exe), digest: t.digest, to: t.to })
+        .map(|t| Transition {
+            from: t.from,
+            exe: text(t.exe),
+            digest: t.digest,
+            to: t.to,
+        })
         .collect();
-    Policy { settings: view.settings(), types, paths, domains, transitions }
+    Policy {
+        settings: view.settings(),
+        types,
+        paths,
+        domains,
+        transitions,
+    }
 }
 
 fn id(count: usize) -> u32 {
@@ -185,10 +214,18 @@ fn id(count: usize) -> u32 {
 /// Checks the ids of the policy as given (before canonicalization renumbers them).
 fn check_ids(p: &Policy) -> Result<(), EncodeError> {
     if p.types.len() > MAX_TYPES {
-        return Err(EncodeError::TooMany { what: "types", count: p.types.len(), max: MAX_TYPES });
+        return Err(EncodeError::TooMany {
+            what: "types",
+            count: p.types.len(),
+            max: MAX_TYPES,
+        });
     }
     if p.domains.len() > MAX_DOMAINS {
-        return Err(EncodeError::TooMany { what: "domains", count: p.domains.len(), max: MAX_DOMAINS });
+        return Err(EncodeError::TooMany {
+            what: "domains",
+            count: p.domains.len(),
+            max: MAX_DOMAINS,
+        });
     }
     let types = id(p.types.len());
     let domains = id(p.domains.len());
@@ -196,27 +233,46 @@ fn check_ids(p: &Policy) -> Result<(), EncodeError> {
     let domain_ok = |d: u32| (1..=domains).contains(&d);
     for r in &p.paths {
         if !type_ok(r.type_id) {
-            return Err(EncodeError::BadId { context: format!("type of path rule {:?}", r.pattern), id: r.type_id });
+            return Err(EncodeError::BadId {
+                context: format!("type of path rule {:?}", r.pattern),
+                id: r.type_id,
+            });
         }
     }
     for d in &p.domains {
         for f in &d.files {
             if !type_ok(f.type_id) {
-                return Err(EncodeError::BadId { context: format!("type of a file rule of domain {:?}", d.name), id: f.type_id });
+                return Err(EncodeError::BadId {
+                    context: format!("type of a file rule of domain {:?}", d.name),
+                    id: f.type_id,
+                });
             }
         }
-        if let Some(Behaviour { response: Response::Quarantine(q), .. }) = d.behaviour {
+        if let Some(Behaviour {
+            response: Response::Quarantine(q),
+            ..
+        }) = d.behaviour
+        {
             if !domain_ok(q) {
-                return Err(EncodeError::BadId { context: format!("quarantine domain of domain {:?}", d.name), id: q });
+                return Err(EncodeError::BadId {
+                    context: format!("quarantine domain of domain {:?}", d.name),
+                    id: q,
+                });
             }
         }
     }
     for t in &p.transitions {
         if t.from != 0 && !domain_ok(t.from) {
-            return Err(EncodeError::BadId { context: format!("source domain of the transition on {:?}", t.exe), id: t.from });
+            return Err(EncodeError::BadId {
+                context: format!("source domain of the transition on {:?}", t.exe),
+                id: t.from,
+            });
         }
         if !domain_ok(t.to) {
-            return Err(EncodeError::BadId { context: format!("target domain of the transition on {:?}", t.exe), id: t.to });
+            return Err(EncodeError::BadId {
+                context: format!("target domain of the transition on {:?}", t.exe),
+                id: t.to,
+            });
         }
     }
     Ok(())
@@ -230,9 +286,17 @@ fn kind_name(kind: PathMatch) -> &'static str {
     }
 }
 
-fn bits(context: impl Fn() -> String, value: u64, mask: u64, reason: &'static str) -> Result<(), EncodeError> {
+fn bits(
+    context: impl Fn() -> String,
+    value: u64,
+    mask: u64,
+    reason: &'static str,
+) -> Result<(), EncodeError> {
     if value & !mask != 0 {
-        return Err(EncodeError::BadValue { context: context(), reason });
+        return Err(EncodeError::BadValue {
+            context: context(),
+            reason,
+        });
     }
     Ok(())
 }
@@ -240,18 +304,30 @@ fn bits(context: impl Fn() -> String, value: u64, mask: u64, reason: &'static st
 /// Checks a canonical policy against every rule of the format.
 fn check_policy(p: &Policy) -> Result<(), EncodeError> {
     if let Some(h) = &p.settings.heartbeat {
-        check_heartbeat(h).map_err(|reason| EncodeError::BadValue { context: "settings".into(), reason })?;
+        check_heartbeat(h).map_err(|reason| EncodeError::BadValue {
+            context: "settings".into(),
+            reason,
+        })?;
     }
     for (i, t) in p.types.iter().enumerate() {
         if !check_name(t.name.as_bytes()) {
-            return Err(EncodeError::BadName { what: "type", name: t.name.clone() });
+            return Err(EncodeError::BadName {
+                what: "type",
+                name: t.name.clone(),
+            });
         }
         if i > 0 && p.types.get(i - 1).is_some_and(|prev| prev.name == t.name) {
-            return Err(EncodeError::DuplicateName { what: "type", name: t.name.clone() });
+            return Err(EncodeError::DuplicateName {
+                what: "type",
+                name: t.name.clone(),
+            });
         }
     }
     let type_name = |t: u32| {
-        p.types.get((t as usize).saturating_sub(1)).map(|t| t.name.as_str()).unwrap_or("?")
+        p.types
+            .get((t as usize).saturating_sub(1))
+            .map(|t| t.name.as_str())
+            .unwrap_or("?")
     };
     for (i, r) in p.paths.iter().enumerate() {
         check_path(r.pattern.as_bytes(), r.kind).map_err(|reason| EncodeError::BadPath {
@@ -275,21 +351,63 @@ fn check_policy(p: &Policy) -> Result<(), EncodeError> {
     }
     for (i, d) in p.domains.iter().enumerate() {
         if !check_name(d.name.as_bytes()) {
-            return Err(EncodeError::BadName { what: "domain", name: d.name.clone() });
+            return Err(EncodeError::BadName {
+                what: "domain",
+                name: d.name.clone(),
+            });
         }
         if i > 0 && p.domains.get(i - 1).is_some_and(|prev| prev.name == d.name) {
-            return Err(EncodeError::DuplicateName { what: "domain", name: d.name.clone() });
+            return Err(EncodeError::DuplicateName {
+                what: "domain",
+                name: d.name.clone(),
+            });
         }
         let ctx = || format!("domain {:?}", d.name);
-        bits(ctx, d.signal.into(), perm::SCOPES_MASK.into(), "undefined signal scope bits")?;
-        bits(ctx, d.ptrace.into(), perm::SCOPES_MASK.into(), "undefined ptrace scope bits")?;
-        bits(ctx, d.ipc.into(), perm::IPC_PERMS_MASK.into(), "undefined IPC permission bits")?;
-        bits(ctx, d.capabilities, perm::CAPABILITIES_MASK, "undefined capability bits")?;
-        bits(ctx, d.system.into(), perm::SYSTEM_OPS_MASK.into(), "undefined system operation bits")?;
-        bits(ctx, d.process.into(), perm::PROCESS_OPS_MASK.into(), "undefined process operation bits")?;
+        bits(
+            ctx,
+            d.signal.into(),
+            perm::SCOPES_MASK.into(),
+            "undefined signal scope bits",
+        )?;
+        bits(
+            ctx,
+            d.ptrace.into(),
+            perm::SCOPES_MASK.into(),
+            "undefined ptrace scope bits",
+        )?;
+        bits(
+            ctx,
+            d.ipc.into(),
+            perm::IPC_PERMS_MASK.into(),
+            "undefined IPC permission bits",
+        )?;
+        bits(
+            ctx,
+            d.capabilities,
+            perm::CAPABILITIES_MASK,
+            "undefined capability bits",
+        )?;
+        bits(
+            ctx,
+            d.system.into(),
+            perm::SYSTEM_OPS_MASK.into(),
+            "undefined system operation bits",
+        )?;
+        bits(
+            ctx,
+            d.process.into(),
+            perm::PROCESS_OPS_MASK.into(),
+            "undefined process operation bits",
+        )?;
         for f in &d.files {
             bits(
-                || format!("file rule of domain {:?} on type {}", d.name, type_name(f.type_id)),
+                || {
+                    format!(
+                        "file rule of domain {:?} on type {}",
+                        d.name,
+                        type_name(f.type_id)
+                    )
+                },
                 f.perms.into(),
                 perm::FILE_PERMS_MASK.into(),
                 "undefined file permission bits",
@@ -297,26 +415,37 @@ fn check_policy(p: &Policy) -> Result<(), EncodeError> {
         }
         for n in &d.net {
             check_net_rule(&net_ref(n)).map_err(|reason| match reason {
-                r if r.starts_with("Unix socket path") || r.starts_with("path") || r.starts_with("empty abstract") => {
+                r if r.starts_with("Unix socket path")
+                    || r.starts_with("path")
+                    || r.starts_with("empty abstract") =>
+                {
                     EncodeError::BadPath {
                         context: format!("network rule of domain {:?}", d.name),
                         path: n.unix_path.clone(),
                         reason: r,
                     }
                 }
-                r => EncodeError::BadValue { context: format!("network rule of domain {:?}", d.name), reason: r },
+                r => EncodeError::BadValue {
+                    context: format!("network rule of domain {:?}", d.name),
+                    reason: r,
+                },
             })?;
         }
         if let Some(b) = &d.behaviour {
-            check_behaviour(b, p.domains.len())
-                .map_err(|reason| EncodeError::BadValue { context: format!("behaviour of domain {:?}", d.name), reason })?;
+            check_behaviour(b, p.domains.len()).map_err(|reason| EncodeError::BadValue {
+                context: format!("behaviour of domain {:?}", d.name),
+                reason,
+            })?;
         }
     }
     let domain_name = |d: u32| {
         if d == 0 {
             "unconfined"
         } else {
-            p.domains.get((d as usize).saturating_sub(1)).map(|d| d.name.as_str()).unwrap_or("?")
+            p.domains
+                .get((d as usize).saturating_sub(1))
+                .map(|d| d.name.as_str())
+                .unwrap_or("?")
         }
     };
     for (i, t) in p.transitions.iter().enumerate() {
@@ -332,7 +461,11 @@ fn check_policy(p: &Policy) -> Result<(), EncodeError> {
                         "transition from {} on {:?}{} has two targets: {} and {}",
                         domain_name(t.from),
                         t.exe,
-                        if t.digest.is_some() { " (same digest)" } else { "" },
+                        if t.digest.is_some() {
+                            " (same digest)"
+                        } else {
+                            ""
+                        },
                         domain_name(prev.to),
                         domain_name(t.to)
                     ),
@@ -370,7 +503,9 @@ impl Writer {
         out.extend_from_slice(&u32_of(s.len())?.to_le_bytes());
         self.pool.extend_from_slice(s.as_bytes());
         if self.pool.len() > MAX_POLICY_SIZE {
-            return Err(EncodeError::TooLarge { size: self.pool.len() });
+            return Err(EncodeError::TooLarge {
+                size: self.pool.len(),
+            });
         }
         Ok(())
     }
@@ -402,7 +537,11 @@ fn write(p: &Policy) -> Result<Vec<u8>, EncodeError> {
     let mut types = Vec::with_capacity(p.types.len() * wire::TYPE_RECORD_SIZE);
     for t in &p.types {
         w.string(&mut types, &t.name)?;
-        let flags = if t.protected { wire::TYPE_FLAG_PROTECTED } else { 0 };
+        let flags = if t.protected {
+            wire::TYPE_FLAG_PROTECTED
+        } else {
+            0
+        };
         types.extend_from_slice(&flags.to_le_bytes());
     }
 
@@ -423,8 +562,20 @@ fn write(p: &Policy) -> Result<Vec<u8>, EncodeError> {
         let (response, threshold, window, max_ops, quarantine) = match d.behaviour {
             None => (wire::RESPONSE_NONE, 0, 0, 0, 0),
             Some(b) => match b.response {
-                Response::Audit => (wire::RESPONSE_AUDIT, b.anomaly_threshold, b.window_ms, b.max_ops, 0),
-                Response::Quarantine(q) => (wire::RESPONSE_QUARANTINE, b.anomaly_threshold, b.window_ms, b.max_ops, q),
+                Response::Audit => (
+                    wire::RESPONSE_AUDIT,
+                    b.anomaly_threshold,
+                    b.window_ms,
+                    b.max_ops,
+                    0,
+                ),
+                Response::Quarantine(q) => (
+                    wire::RESPONSE_QUARANTINE,
+                    b.anomaly_threshold,
+                    b.window_ms,
+                    b.max_ops,
+                    q,
+                ),
             },
         };
         domains.push(mode_byte(d.mode));
@@ -491,7 +642,9 @@ fn write(p: &Policy) -> Result<Vec<u8>, EncodeError> {
         (SectionKind::NetRules, &nets, net_count),
         (SectionKind::Transitions, &transitions, p.transitions.len()),
     ];
-    let total = sections.iter().fold(SECTIONS_START, |acc, (_, body, _)| acc.saturating_add(body.len()));
+    let total = sections.iter().fold(SECTIONS_START, |acc, (_, body, _)| {
+        acc.saturating_add(body.len())
+    });
     if total > MAX_POLICY_SIZE {
         return Err(EncodeError::TooLarge { size: total });
     }
@@ -535,11 +688,18 @@ fn write_file_rule(out: &mut Vec<u8>, f: &FileRule) {
 /// `net_allows` for every domain) agree with the naive [`reference`](mod@reference) semantics on the
 /// decoded policy.
 pub fn check_blob_invariants(bytes: &[u8]) -> Result<(), String> {
-    let Ok(view) = validate(bytes) else { return Ok(()) };
-    let policy = decode(bytes).map_err(|e| format!("validate accepted the blob but decode failed: {e}"))?;
+    let Ok(view) = validate(bytes) else {
+        return Ok(());
+    };
+    let policy =
+        decode(bytes).map_err(|e| format!("validate accepted the blob but decode failed: {e}"))?;
     let again = encode(&policy).map_err(|e| format!("a decoded policy does not encode: {e}"))?;
     if again != bytes {
-        let at = again.iter().zip(bytes).position(|(a, b)| a != b).unwrap_or(again.len().min(bytes.len()));
+        let at = again
+            .iter()
+            .zip(bytes)
+            .position(|(a, b)| a != b)
+            .unwrap_or(again.len().min(bytes.len()));
         return Err(format!(
             "re-encoding differs at byte {at} ({} bytes vs {} bytes)",
             again.len(),
@@ -554,18 +714,33 @@ pub fn check_blob_invariants(bytes: &[u8]) -> Result<(), String> {
 pub fn check_queries(view: &PolicyView<'_>, policy: &Policy) -> Result<(), String> {
     const MAX_ITEMS: usize = 64;
     // Paths: fixed ones, every pattern, below every pattern, and glob-ish variants.
-    let mut paths: Vec<Vec<u8>> = ["/", "/etc/passwd", "/usr/bin/x", "", "relative/x", "/a/b/c/d"]
-        .iter()
-        .map(|s| s.as_bytes().to_vec())
-        .collect();
+    let mut paths: Vec<Vec<u8>> = [
+        "/",
+        "/etc/passwd",
+        "/usr/bin/x",
+        "",
+        "relative/x",
+        "/a/b/c/d",
+    ]
+    .iter()
+    .map(|s| s.as_bytes().to_vec())
+    .collect();
     for r in policy.paths.iter().take(MAX_ITEMS) {
         let p = r.pattern.as_bytes();
         paths.push(p.to_vec());
         paths.push([p, b"/x"].concat());
         paths.push([p, b"x"].concat());
-        let replaced: Vec<u8> = p.iter().map(|c| if matches!(c, b'*' | b'?') { b'z' } else { *c }).collect();
+        let replaced: Vec<u8> = p
+            .iter()
+            .map(|c| if matches!(c, b'*' | b'?') { b'z' } else { *c })
+            .collect();
         paths.push(replaced.clone());
-        paths.push(replaced.iter().map(|c| if *c == b'z' { b'/' } else { *c }).collect());
+        paths.push(
+            replaced
+                .iter()
+                .map(|c| if *c == b'z' { b'/' } else { *c })
+                .collect(),
+        );
         if let Some(cut) = p.iter().rposition(|c| *c == b'/') {
             paths.push(p.get(..cut).unwrap_or_default().to_vec());
         }
@@ -574,7 +749,10 @@ pub fn check_queries(view: &PolicyView<'_>, policy: &Policy) -> Result<(), Strin
         let got = view.type_for_path(path);
         let want = reference::type_for_path(policy, path);
         if got != want {
-            return Err(format!("type_for_path({:?}) = {got}, reference says {want}", String::from_utf8_lossy(path)));
+            return Err(format!(
+                "type_for_path({:?}) = {got}, reference says {want}",
+                String::from_utf8_lossy(path)
+            ));
         }
     }
     // Transitions: every rule's key with its digest, another digest and none.
@@ -585,7 +763,10 @@ pub fn check_queries(view: &PolicyView<'_>, policy: &Policy) -> Result<(), Strin
                 let got = view.transition(from, t.exe.as_bytes(), digest);
                 let want = reference::transition(policy, from, t.exe.as_bytes(), digest);
                 if got != want {
-                    return Err(format!("transition({from}, {:?}, {digest:?}) = {got:?}, reference says {want:?}", t.exe));
+                    return Err(format!(
+                        "transition({from}, {:?}, {digest:?}) = {got:?}, reference says {want:?}",
+                        t.exe
+                    ));
                 }
             }
         }
@@ -595,20 +776,33 @@ pub fn check_queries(view: &PolicyView<'_>, policy: &Policy) -> Result<(), Strin
     let perm_sets = [0u32, 1, 2, 3, 1 << 5, perm::FILE_PERMS_MASK, u32::MAX];
     for (index, d) in policy.domains.iter().enumerate().take(1024) {
         let did = id(index + 1);
-        let dv = view.domain(did).ok_or_else(|| format!("domain {did} missing from the view"))?;
+        let dv = view
+            .domain(did)
+            .ok_or_else(|| format!("domain {did} missing from the view"))?;
         if dv.name() != d.name {
-            return Err(format!("domain {did} is called {:?} in the view, {:?} in the policy", dv.name(), d.name));
+            return Err(format!(
+                "domain {did} is called {:?} in the view, {:?} in the policy",
+                dv.name(),
+                d.name
+            ));
         }
         if view.domain_id_by_name(d.name.as_bytes()) != Some(did) {
             return Err(format!("domain_id_by_name({:?}) is not {did}", d.name));
         }
         let rule_types = d.files.iter().take(MAX_ITEMS).map(|f| f.type_id);
         for t in type_ids.clone().chain(rule_types) {
-            for perms in perm_sets.iter().copied().chain(d.files.iter().filter(|f| f.type_id == t).map(|f| f.perms)) {
+            for perms in perm_sets
+                .iter()
+                .copied()
+                .chain(d.files.iter().filter(|f| f.type_id == t).map(|f| f.perms))
+            {
                 let got = dv.file_allows(t, perms);
                 let want = reference::file_allows(d, t, perms);
                 if got != want {
-                    return Err(format!("domain {:?}: file_allows({t}, {perms:#x}) = {got}, reference says {want}", d.name));
+                    return Err(format!(
+                        "domain {:?}: file_allows({t}, {perms:#x}) = {got}, reference says {want}",
+                        d.name
+                    ));
                 }
             }
         }
@@ -624,9 +818,21 @@ pub fn check_queries(view: &PolicyView<'_>, policy: &Policy) -> Result<(), Strin
         }
         for q in &queries {
             for ops in [1u32, 2, 1 << 5, 3, perm::NET_OPS_MASK] {
-                for protocol in [crate::model::Protocol::Any, crate::model::Protocol::Tcp, crate::model::Protocol::Udp] {
+                for protocol in [
+                    crate::model::Protocol::Any,
+                    crate::model::Protocol::Tcp,
+                    crate::model::Protocol::Udp,
+                ] {
                     let got = dv.net_allows(ops, q.family, protocol, &q.addr, q.port, &q.unix_path);
-                    let want = reference::net_allows(d, ops, q.family, protocol, &q.addr, q.port, &q.unix_path);
+                    let want = reference::net_allows(
+                        d,
+                        ops,
+                        q.family,
+                        protocol,
+                        &q.addr,
+                        q.port,
+                        &q.unix_path,
+                    );
                     if got != want {
                         return Err(format!("domain {:?}: net_allows({ops:#x}, {q:?}, {protocol:?}) = {got}, reference says {want}", d.name));
                     }
@@ -700,13 +906,20 @@ pub mod reference {
 
     /// Exact, then longest prefix, then first glob; 0 when nothing matches.
     pub fn type_for_path(p: &Policy, path: &[u8]) -> u32 {
-        if let Some(r) = p.paths.iter().find(|r| r.kind == PathMatch::Exact && r.pattern.as_bytes() == path) {
+        if let Some(r) = p
+            .paths
+            .iter()
+            .find(|r| r.kind == PathMatch::Exact && r.pattern.as_bytes() == path)
+        {
             return r.type_id;
         }
         let best = p
             .paths
             .iter()
-            .filter(|r| r.kind == PathMatch::Prefix && crate::format::prefix_match(r.pattern.as_bytes(), path))
+            .filter(|r| {
+                r.kind == PathMatch::Prefix
+                    && crate::format::prefix_match(r.pattern.as_bytes(), path)
+            })
             .max_by_key(|r| r.pattern.len());
         if let Some(r) = best {
             return r.type_id;
@@ -721,11 +934,20 @@ pub mod reference {
     pub fn transition(p: &Policy, from: u32, exe: &[u8], digest: Option<&[u8; 32]>) -> Option<u32> {
         let same = |t: &&crate::model::Transition| t.from == from && t.exe.as_bytes() == exe;
         if let Some(d) = digest {
-            if let Some(t) = p.transitions.iter().filter(same).find(|t| t.digest.as_ref() == Some(d)) {
+            if let Some(t) = p
+                .transitions
+                .iter()
+                .filter(same)
+                .find(|t| t.digest.as_ref() == Some(d))
+            {
                 return Some(t.to);
             }
         }
-        p.transitions.iter().filter(same).find(|t| t.digest.is_none()).map(|t| t.to)
+        p.transitions
+            .iter()
+            .filter(same)
+            .find(|t| t.digest.is_none())
+            .map(|t| t.to)
     }
 
     /// Every requested bit in an allow rule for the type and in no deny rule.
@@ -759,12 +981,22 @@ pub mod reference {
         pub fn ip(family: NetFamily, prefix: [u8; 4], port: u16) -> NetQuery {
             let mut addr = [0; 16];
             addr[..4].copy_from_slice(&prefix);
-            NetQuery { family, addr, port, unix_path: Vec::new() }
+            NetQuery {
+                family,
+                addr,
+                port,
+                unix_path: Vec::new(),
+            }
         }
 
         /// A Unix query.
         pub fn unix(path: &[u8]) -> NetQuery {
-            NetQuery { family: NetFamily::Unix, addr: [0; 16], port: 0, unix_path: path.to_vec() }
+            NetQuery {
+                family: NetFamily::Unix,
+                addr: [0; 16],
+                port: 0,
+                unix_path: path.to_vec(),
+            }
         }
 
         /// A query at the edge of `rule`: its address and first port, or (with `flip`)
@@ -812,7 +1044,10 @@ pub mod reference {
         port: u16,
         unix_path: &[u8],
     ) -> bool {
-        let (family, addr) = if family == NetFamily::Inet6 && addr[..10] == [0; 10] && addr[10..12] == [0xff, 0xff] {
+        let (family, addr) = if family == NetFamily::Inet6
+            && addr[..10] == [0; 10]
+            && addr[10..12] == [0xff, 0xff]
+        {
             let mut v4 = [0u8; 16];
             v4[..4].copy_from_slice(&addr[12..]);
             (NetFamily::Inet, v4)

@@ -34,7 +34,10 @@ pub struct Text<const N: usize> {
 
 impl<const N: usize> Default for Text<N> {
     fn default() -> Self {
-        Text { bytes: [0; N], len: 0 }
+        Text {
+            bytes: [0; N],
+            len: 0,
+        }
     }
 }
 
@@ -172,7 +175,10 @@ impl Event {
             | (self.domain.len as u64) << 8
             | (self.object.len as u64) << 16
             | (self.comm.len as u64) << 32;
-        for (slot, v) in w.iter_mut().zip([self.seq, self.time_ns, small, self.perms, lens]) {
+        for (slot, v) in w
+            .iter_mut()
+            .zip([self.seq, self.time_ns, small, self.perms, lens])
+        {
             *slot = v;
         }
         let mut at = 5;
@@ -193,7 +199,11 @@ impl Event {
             pid: small as u32,
             errno: (small >> 32) as u16,
             class: Class::from_u8((small >> 48) as u8)?,
-            outcome: if (small >> 56) & 0xf == 1 { Outcome::Deny } else { Outcome::Allow },
+            outcome: if (small >> 56) & 0xf == 1 {
+                Outcome::Deny
+            } else {
+                Outcome::Allow
+            },
             mode: Mode::from_u8((small >> 60) as u8)?,
             perms,
             op: get_text(w, &mut at, (lens & 0xff) as usize),
@@ -209,7 +219,12 @@ impl Event {
         escape(out, self.op.as_bytes())?;
         write!(out, " class={} perms=", self.class.name())?;
         write_perms(out, self.class, self.perms)?;
-        write!(out, " decision={} mode={} domain=", self.outcome.name(), self.mode.name())?;
+        write!(
+            out,
+            " decision={} mode={} domain=",
+            self.outcome.name(),
+            self.mode.name()
+        )?;
         escape(out, self.domain.as_bytes())?;
         out.write_str(" object=")?;
         escape(out, self.object.as_bytes())?;
@@ -343,8 +358,14 @@ mod parse {
             if bytes.next() != Some(b'x') {
                 return Err(bad());
             }
-            let hi = bytes.next().and_then(|c| char::from(c).to_digit(16)).ok_or_else(bad)?;
-            let lo = bytes.next().and_then(|c| char::from(c).to_digit(16)).ok_or_else(bad)?;
+            let hi = bytes
+                .next()
+                .and_then(|c| char::from(c).to_digit(16))
+                .ok_or_else(bad)?;
+            let lo = bytes
+                .next()
+                .and_then(|c| char::from(c).to_digit(16))
+                .ok_or_else(bad)?;
             out.push((hi * 16 + lo) as u8);
         }
         Ok(String::from_utf8_lossy(&out).into_owned())
@@ -357,11 +378,16 @@ mod parse {
             return Err(ParseError::Empty);
         }
         if let Some(n) = line.strip_prefix("lost=") {
-            return n.parse().map(Line::Lost).map_err(|_| ParseError::BadLost(n.into()));
+            return n
+                .parse()
+                .map(Line::Lost)
+                .map_err(|_| ParseError::BadLost(n.into()));
         }
         line.split(' ')
             .map(|field| {
-                let (k, v) = field.split_once('=').ok_or_else(|| ParseError::NoEquals(field.into()))?;
+                let (k, v) = field
+                    .split_once('=')
+                    .ok_or_else(|| ParseError::NoEquals(field.into()))?;
                 Ok((String::from(k), unescape(v)?))
             })
             .collect::<Result<Vec<_>, _>>()
@@ -370,7 +396,11 @@ mod parse {
 }
 
 #[cfg(test)]
-#[allow(clippy::indexing_slicing, clippy::unwrap_used, reason = "test code; a panic fails the test")]
+#[allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    reason = "test code; a panic fails the test"
+)]
 mod tests {
     extern crate std;
     use std::string::String;
@@ -415,7 +445,9 @@ mod tests {
     fn lines_parse_back() {
         let mut s = String::new();
         sample().write_line(&mut s).unwrap();
-        let Ok(Line::Event(fields)) = parse_line(&s) else { panic!("{s}") };
+        let Ok(Line::Event(fields)) = parse_line(&s) else {
+            panic!("{s}")
+        };
         let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         assert_eq!(get("object"), Some("/tmp/a b\\c"));
         assert_eq!(get("errno"), Some("EACCES"));

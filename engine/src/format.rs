@@ -19,8 +19,8 @@ use super::mode::Mode;
 use super::perm;
 use super::sha256::{Sha256, DIGEST_LEN};
 use super::types::{
-    Behaviour, Decision, FileRule, Heartbeat, HeartbeatAction, NetFamily, PathMatch, Protocol,
-    Response, Settings, unmap_ipv4,
+    unmap_ipv4, Behaviour, Decision, FileRule, Heartbeat, HeartbeatAction, NetFamily, PathMatch,
+    Protocol, Response, Settings,
 };
 
 /// First 8 bytes of every blob.
@@ -497,7 +497,10 @@ impl fmt::Display for FormatError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             FormatError::TooLarge { size } => {
-                write!(f, "policy of {size} bytes exceeds the limit of {MAX_POLICY_SIZE} bytes")
+                write!(
+                    f,
+                    "policy of {size} bytes exceeds the limit of {MAX_POLICY_SIZE} bytes"
+                )
             }
             FormatError::Truncated { size, needed } => {
                 write!(f, "policy truncated: {size} bytes, {needed} needed")
@@ -520,7 +523,11 @@ impl fmt::Display for FormatError {
             FormatError::Reserved { offset } => {
                 write!(f, "byte {offset}: reserved field is not zero")
             }
-            FormatError::BadEnum { offset, value, what } => {
+            FormatError::BadEnum {
+                offset,
+                value,
+                what,
+            } => {
                 write!(f, "byte {offset}: undefined {what} value {value}")
             }
             FormatError::UndefinedBits { offset, what } => {
@@ -608,7 +615,9 @@ pub fn check_name(name: &[u8]) -> bool {
         Some((first, rest)) => {
             name.len() <= MAX_NAME_LEN
                 && (first.is_ascii_alphabetic() || *first == b'_')
-                && rest.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
+                && rest
+                    .iter()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
         }
         None => false,
     }
@@ -686,13 +695,17 @@ const PREFIX_MASKS: [u8; 9] = [0x00, 0x80, 0xC0, 0xE0, 0xF0, 0xF8, 0xFC, 0xFE, 0
 
 /// The part of a `prefix_len`-bit prefix that falls in byte `index`, as a mask.
 fn prefix_mask(prefix_len: u8, index: usize) -> u8 {
-    let covered = usize::from(prefix_len).saturating_sub(index.saturating_mul(8)).min(8);
+    let covered = usize::from(prefix_len)
+        .saturating_sub(index.saturating_mul(8))
+        .min(8);
     PREFIX_MASKS.get(covered).copied().unwrap_or(0xFF)
 }
 
 /// Whether every bit of `addr` past `prefix_len` is zero.
 fn host_bits_zero(addr: &[u8; 16], prefix_len: u8) -> bool {
-    addr.iter().enumerate().all(|(i, b)| b & !prefix_mask(prefix_len, i) == 0)
+    addr.iter()
+        .enumerate()
+        .all(|(i, b)| b & !prefix_mask(prefix_len, i) == 0)
 }
 
 /// Whether the first `prefix_len` bits of `a` and `b` (addresses as big-endian numbers)
@@ -719,7 +732,11 @@ pub fn check_net_rule(rule: &NetRuleRef<'_>) -> Result<(), &'static str> {
     }
     match rule.family {
         NetFamily::Inet | NetFamily::Inet6 => {
-            let max = if rule.family == NetFamily::Inet { 32 } else { 128 };
+            let max = if rule.family == NetFamily::Inet {
+                32
+            } else {
+                128
+            };
             if rule.prefix_len > max {
                 return Err("prefix length too long for the address family");
             }
@@ -852,8 +869,10 @@ fn glob_closure(pattern: &[u8], set: &mut [u64; GLOB_WORDS], words: usize) {
 /// than [`MAX_GLOB_LEN`] match nothing.
 pub fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
     let len = pattern.len();
-    glob_run(pattern, text.iter().copied())
-        .is_some_and(|set| set.get(len / 64).is_some_and(|w| w & (1u64 << (len % 64)) != 0))
+    glob_run(pattern, text.iter().copied()).is_some_and(|set| {
+        set.get(len / 64)
+            .is_some_and(|w| w & (1u64 << (len % 64)) != 0)
+    })
 }
 
 /// Whether the glob `pattern` may match a path strictly below the directory `dir`: the
@@ -1101,7 +1120,10 @@ impl<'a> PolicyView<'a> {
     fn string(&self, record: &[u8], field: usize) -> &'a [u8] {
         let offset = to_usize(u32_at(record, field));
         let len = to_usize(u32_at(record, field.saturating_add(4)));
-        offset.checked_add(len).and_then(|end| self.pool().get(offset..end)).unwrap_or(&[])
+        offset
+            .checked_add(len)
+            .and_then(|end| self.pool().get(offset..end))
+            .unwrap_or(&[])
     }
 
     /// The string pool.
@@ -1157,7 +1179,11 @@ impl<'a> PolicyView<'a> {
     pub fn domain(&self, id: u32) -> Option<DomainView<'_>> {
         let index = to_usize(id).checked_sub(1)?;
         let record = self.record(self.layout.domains, DOMAIN_RECORD_SIZE, index);
-        (!record.is_empty()).then_some(DomainView { policy: self, record, id })
+        (!record.is_empty()).then_some(DomainView {
+            policy: self,
+            record,
+            id,
+        })
     }
 
     /// The id of the domain called `name` (binary search).
@@ -1182,11 +1208,17 @@ impl<'a> PolicyView<'a> {
     }
 
     fn path_pattern(&self, index: usize) -> &'a [u8] {
-        self.string(self.record(self.layout.paths, PATH_RECORD_SIZE, index), field::path::PATTERN)
+        self.string(
+            self.record(self.layout.paths, PATH_RECORD_SIZE, index),
+            field::path::PATTERN,
+        )
     }
 
     fn path_type(&self, index: usize) -> u32 {
-        u32_at(self.record(self.layout.paths, PATH_RECORD_SIZE, index), field::path::TYPE_ID)
+        u32_at(
+            self.record(self.layout.paths, PATH_RECORD_SIZE, index),
+            field::path::TYPE_ID,
+        )
     }
 
     /// The type of the prefix rule whose pattern is exactly `candidate`, if any.
@@ -1212,7 +1244,11 @@ impl<'a> PolicyView<'a> {
     /// kernel keeps the lengths of the patterns) that knows no such rule exists answers
     /// false and saves the search. `may_exist` must never answer false for a pattern the
     /// policy has (it may answer true for one it lacks): then the type is the same.
-    pub fn type_for_path_where(&self, path: &[u8], may_exist: impl Fn(PathMatch, &[u8]) -> bool) -> u32 {
+    pub fn type_for_path_where(
+        &self,
+        path: &[u8],
+        may_exist: impl Fn(PathMatch, &[u8]) -> bool,
+    ) -> u32 {
         let layout = &self.layout;
         let exact_end = layout.exact_end;
         if exact_end > 0 && may_exist(PathMatch::Exact, path) {
@@ -1239,7 +1275,11 @@ impl<'a> PolicyView<'a> {
 
     /// [`PolicyView::prefix_type`] with `may_exist` as for
     /// [`PolicyView::type_for_path_where`].
-    pub fn prefix_type_where(&self, path: &[u8], may_exist: impl Fn(PathMatch, &[u8]) -> bool) -> Option<u32> {
+    pub fn prefix_type_where(
+        &self,
+        path: &[u8],
+        may_exist: impl Fn(PathMatch, &[u8]) -> bool,
+    ) -> Option<u32> {
         let layout = &self.layout;
         let exact_end = layout.exact_end;
         if layout.prefix_end <= exact_end {
@@ -1292,7 +1332,8 @@ impl<'a> PolicyView<'a> {
             && (self.layout.prefix_end..self.layout.paths.count).any(|i| {
                 // `A/**` types everything below a match of `A`, and below a match of itself.
                 let p = self.path_pattern(i);
-                p.strip_suffix(b"/**").is_some_and(|a| glob_match(a, dir) || glob_match(p, dir))
+                p.strip_suffix(b"/**")
+                    .is_some_and(|a| glob_match(a, dir) || glob_match(p, dir))
             });
         if !everything_globbed && !f(covering.unwrap_or(0)) {
             return false;
@@ -1314,7 +1355,10 @@ impl<'a> PolicyView<'a> {
             return Some(Reserved::Protected);
         }
         (0..self.transition_count())
-            .any(|i| self.transition_rule(i).is_some_and(|t| strictly_below(t.exe, dir)))
+            .any(|i| {
+                self.transition_rule(i)
+                    .is_some_and(|t| strictly_below(t.exe, dir))
+            })
             .then_some(Reserved::Transition)
     }
 
@@ -1452,7 +1496,13 @@ impl<'a> PolicyView<'a> {
         })
     }
 
-    fn transition_key_order(&self, index: usize, from: u32, exe: &[u8], digest: Option<&[u8; 32]>) -> Ordering {
+    fn transition_key_order(
+        &self,
+        index: usize,
+        from: u32,
+        exe: &[u8],
+        digest: Option<&[u8; 32]>,
+    ) -> Ordering {
         let r = self.record(self.layout.transitions, TRANSITION_RECORD_SIZE, index);
         let has = u32_at(r, field::transition::HAS_DIGEST) != 0;
         let d: [u8; 32] = array_at(r, field::transition::DIGEST);
@@ -1479,7 +1529,11 @@ impl<'a> PolicyView<'a> {
         let n = self.layout.transitions.count;
         let key = |i| {
             let r = self.record(self.layout.transitions, TRANSITION_RECORD_SIZE, i);
-            (u32_at(r, field::transition::FROM), self.string(r, field::transition::EXE), u32_at(r, field::transition::HAS_DIGEST) != 0)
+            (
+                u32_at(r, field::transition::FROM),
+                self.string(r, field::transition::EXE),
+                u32_at(r, field::transition::HAS_DIGEST) != 0,
+            )
         };
         // Canonical order: (from, exe), then the rule without a digest before those with.
         let i = partition_point(0, n, |i| {
@@ -1576,13 +1630,23 @@ impl<'a> DomainView<'a> {
     fn file_range(&self) -> (usize, usize) {
         let start = to_usize(u32_at(self.record, field::domain::FILE_START));
         let count = to_usize(u32_at(self.record, field::domain::FILE_COUNT));
-        (start, start.saturating_add(count).min(self.policy.layout.file_rules.count))
+        (
+            start,
+            start
+                .saturating_add(count)
+                .min(self.policy.layout.file_rules.count),
+        )
     }
 
     fn net_range(&self) -> (usize, usize) {
         let start = to_usize(u32_at(self.record, field::domain::NET_START));
         let count = to_usize(u32_at(self.record, field::domain::NET_COUNT));
-        (start, start.saturating_add(count).min(self.policy.layout.net_rules.count))
+        (
+            start,
+            start
+                .saturating_add(count)
+                .min(self.policy.layout.net_rules.count),
+        )
     }
 
     /// Number of file rules of the domain.
@@ -1598,7 +1662,11 @@ impl<'a> DomainView<'a> {
     }
 
     fn file_record(&self, absolute: usize) -> &'a [u8] {
-        self.policy.record(self.policy.layout.file_rules, FILE_RULE_RECORD_SIZE, absolute)
+        self.policy.record(
+            self.policy.layout.file_rules,
+            FILE_RULE_RECORD_SIZE,
+            absolute,
+        )
     }
 
     /// The domain's file rule `index` (0-based, canonical order).
@@ -1626,9 +1694,14 @@ impl<'a> DomainView<'a> {
         let (start, end) = self.file_range();
         let key = |i| {
             let r = self.file_record(i);
-            (u32_at(r, field::file_rule::TYPE_ID), u32_at(r, field::file_rule::DECISION))
+            (
+                u32_at(r, field::file_rule::TYPE_ID),
+                u32_at(r, field::file_rule::DECISION),
+            )
         };
-        let first = partition_point(start, end, |i| key(i) < (type_id, u32::from(Decision::Allow.to_u8())));
+        let first = partition_point(start, end, |i| {
+            key(i) < (type_id, u32::from(Decision::Allow.to_u8()))
+        });
         let mut grant = Grant::default();
         for i in first..end.min(first.saturating_add(2)) {
             let (t, decision) = key(i);
@@ -1646,7 +1719,8 @@ impl<'a> DomainView<'a> {
     }
 
     fn net_record(&self, absolute: usize) -> &'a [u8] {
-        self.policy.record(self.policy.layout.net_rules, NET_RULE_RECORD_SIZE, absolute)
+        self.policy
+            .record(self.policy.layout.net_rules, NET_RULE_RECORD_SIZE, absolute)
     }
 
     /// The domain's network rule `index` (0-based, canonical order).
@@ -1815,7 +1889,11 @@ pub fn compute_digest(bytes: &[u8]) -> [u8; DIGEST_LEN] {
     h.update(bytes.get(..start.min(bytes.len())).unwrap_or(&[]));
     if bytes.len() > start {
         let zeros = [0u8; DIGEST_LEN];
-        h.update(zeros.get(..end.min(bytes.len()).saturating_sub(start)).unwrap_or(&[]));
+        h.update(
+            zeros
+                .get(..end.min(bytes.len()).saturating_sub(start))
+                .unwrap_or(&[]),
+        );
     }
     h.update(bytes.get(end..).unwrap_or(&[]));
     h.finish()
@@ -1828,7 +1906,10 @@ fn check_header(bytes: &[u8]) -> Result<(), FormatError> {
         return Err(FormatError::TooLarge { size });
     }
     if size < HEADER_SIZE {
-        return Err(FormatError::Truncated { size, needed: HEADER_SIZE });
+        return Err(FormatError::Truncated {
+            size,
+            needed: HEADER_SIZE,
+        });
     }
     if array_at::<8>(bytes, h::MAGIC) != MAGIC {
         return Err(FormatError::BadMagic);
@@ -1838,29 +1919,46 @@ fn check_header(bytes: &[u8]) -> Result<(), FormatError> {
         return Err(FormatError::BadVersion { version });
     }
     if to_usize(u32_at(bytes, h::HEADER_SIZE)) != HEADER_SIZE {
-        return Err(FormatError::Layout { offset: h::HEADER_SIZE, what: "header size is not 64" });
+        return Err(FormatError::Layout {
+            offset: h::HEADER_SIZE,
+            what: "header size is not 64",
+        });
     }
     let total = to_usize(u32_at(bytes, h::TOTAL_SIZE));
     if total > MAX_POLICY_SIZE {
         return Err(FormatError::TooLarge { size: total });
     }
     if total > size {
-        return Err(FormatError::Truncated { size, needed: total });
+        return Err(FormatError::Truncated {
+            size,
+            needed: total,
+        });
     }
     if total < size {
-        return Err(FormatError::Layout { offset: total, what: "bytes past the declared size" });
+        return Err(FormatError::Layout {
+            offset: total,
+            what: "bytes past the declared size",
+        });
     }
     if to_usize(u32_at(bytes, h::SECTION_COUNT)) != SECTION_COUNT {
-        return Err(FormatError::Layout { offset: h::SECTION_COUNT, what: "section count is not 8" });
+        return Err(FormatError::Layout {
+            offset: h::SECTION_COUNT,
+            what: "section count is not 8",
+        });
     }
     if u32_at(bytes, h::FLAGS) != 0 {
         return Err(FormatError::Reserved { offset: h::FLAGS });
     }
     if u32_at(bytes, h::RESERVED) != 0 {
-        return Err(FormatError::Reserved { offset: h::RESERVED });
+        return Err(FormatError::Reserved {
+            offset: h::RESERVED,
+        });
     }
     if size < SECTIONS_START {
-        return Err(FormatError::Truncated { size, needed: SECTIONS_START });
+        return Err(FormatError::Truncated {
+            size,
+            needed: SECTIONS_START,
+        });
     }
     Ok(())
 }
@@ -1922,11 +2020,16 @@ fn check_sections(bytes: &[u8]) -> Result<PolicyLayout, FormatError> {
         expected = end;
     }
     if expected != total {
-        return Err(FormatError::Layout { offset: expected, what: "bytes after the last section" });
+        return Err(FormatError::Layout {
+            offset: expected,
+            what: "bytes after the last section",
+        });
     }
     if layout.settings.count != 1 {
         return Err(FormatError::Layout {
-            offset: SectionKind::Settings.entry_offset().saturating_add(e::COUNT),
+            offset: SectionKind::Settings
+                .entry_offset()
+                .saturating_add(e::COUNT),
             what: "settings section must hold exactly one record",
         });
     }
@@ -1944,7 +2047,10 @@ fn check_sections(bytes: &[u8]) -> Result<PolicyLayout, FormatError> {
     }
     let pool_end = layout.strings.offset.saturating_add(layout.strings.count);
     let padded_end = pool_end.saturating_add(3) & !3;
-    if let Some(bad) = bytes.get(pool_end..padded_end).and_then(|pad| pad.iter().position(|b| *b != 0)) {
+    if let Some(bad) = bytes
+        .get(pool_end..padded_end)
+        .and_then(|pad| pad.iter().position(|b| *b != 0))
+    {
         return Err(FormatError::Layout {
             offset: pool_end.saturating_add(bad),
             what: "string pool padding is not zero",
@@ -1970,7 +2076,10 @@ impl<'a> Validator<'a> {
         count: usize,
     ) -> impl Iterator<Item = (usize, &'a [u8])> + 'a {
         let start = first.saturating_mul(size).saturating_add(section.offset);
-        let end = first.saturating_add(count).saturating_mul(size).saturating_add(section.offset);
+        let end = first
+            .saturating_add(count)
+            .saturating_mul(size)
+            .saturating_add(section.offset);
         let base = start;
         self.view
             .bytes
@@ -1983,11 +2092,18 @@ impl<'a> Validator<'a> {
 
     /// Checks the string reference at `field` of the record at `offset` and returns the
     /// string: inside the pool, and exactly at the cursor.
-    fn string(&mut self, offset: usize, record: &[u8], field: usize) -> Result<&'a [u8], FormatError> {
+    fn string(
+        &mut self,
+        offset: usize,
+        record: &[u8],
+        field: usize,
+    ) -> Result<&'a [u8], FormatError> {
         let at = offset.saturating_add(field);
         let start = to_usize(u32_at(record, field));
         let len = to_usize(u32_at(record, field.saturating_add(4)));
-        let end = start.checked_add(len).ok_or(FormatError::BadStringRef { offset: at })?;
+        let end = start
+            .checked_add(len)
+            .ok_or(FormatError::BadStringRef { offset: at })?;
         let strings = self.view.layout.strings;
         if end > strings.count {
             return Err(FormatError::BadStringRef { offset: at });
@@ -1996,34 +2112,58 @@ impl<'a> Validator<'a> {
             return Err(FormatError::StringPlacement { offset: at });
         }
         self.cursor = end;
-        let (a, b) = (strings.offset.saturating_add(start), strings.offset.saturating_add(end));
-        self.view.bytes.get(a..b).ok_or(FormatError::BadStringRef { offset: at })
+        let (a, b) = (
+            strings.offset.saturating_add(start),
+            strings.offset.saturating_add(end),
+        );
+        self.view
+            .bytes
+            .get(a..b)
+            .ok_or(FormatError::BadStringRef { offset: at })
     }
 
     fn settings(&mut self) -> Result<(), FormatError> {
         use field::settings as s;
         let at = self.view.layout.settings.offset;
-        let r = self.view.record(self.view.layout.settings, SETTINGS_RECORD_SIZE, 0);
+        let r = self
+            .view
+            .record(self.view.layout.settings, SETTINGS_RECORD_SIZE, 0);
         let mode = u8_at(r, s::MODE);
         if mode != MODE_NONE && Mode::from_u8(mode).is_none() {
             return Err(bad_enum(at, s::MODE, u32::from(mode), "mode"));
         }
         let action = u8_at(r, s::HEARTBEAT_ACTION);
         if action != 0 && HeartbeatAction::from_u8(action).is_none() {
-            return Err(bad_enum(at, s::HEARTBEAT_ACTION, u32::from(action), "heartbeat action"));
+            return Err(bad_enum(
+                at,
+                s::HEARTBEAT_ACTION,
+                u32::from(action),
+                "heartbeat action",
+            ));
         }
         if u16_at(r, s::RESERVED0) != 0 {
-            return Err(FormatError::Reserved { offset: at.saturating_add(s::RESERVED0) });
+            return Err(FormatError::Reserved {
+                offset: at.saturating_add(s::RESERVED0),
+            });
         }
         let timeout = u32_at(r, s::HEARTBEAT_TIMEOUT);
         if let Some(action) = HeartbeatAction::from_u8(action) {
-            check_heartbeat(&Heartbeat { timeout_ms: timeout, action })
-                .map_err(|what| invalid(at, s::HEARTBEAT_TIMEOUT, what))?;
+            check_heartbeat(&Heartbeat {
+                timeout_ms: timeout,
+                action,
+            })
+            .map_err(|what| invalid(at, s::HEARTBEAT_TIMEOUT, what))?;
         } else if timeout != 0 {
-            return Err(invalid(at, s::HEARTBEAT_TIMEOUT, "heartbeat timeout without an action"));
+            return Err(invalid(
+                at,
+                s::HEARTBEAT_TIMEOUT,
+                "heartbeat timeout without an action",
+            ));
         }
         if u64_at(r, s::RESERVED1) != 0 {
-            return Err(FormatError::Reserved { offset: at.saturating_add(s::RESERVED1) });
+            return Err(FormatError::Reserved {
+                offset: at.saturating_add(s::RESERVED1),
+            });
         }
         Ok(())
     }
@@ -2035,10 +2175,17 @@ impl<'a> Validator<'a> {
         for (at, r) in self.records(section, TYPE_RECORD_SIZE, 0, section.count) {
             let name = self.string(at, r, t::NAME)?;
             if !check_name(name) {
-                return Err(invalid(at, t::NAME, "type name is not an identifier of at most 64 bytes"));
+                return Err(invalid(
+                    at,
+                    t::NAME,
+                    "type name is not an identifier of at most 64 bytes",
+                ));
             }
             if u32_at(r, t::FLAGS) & !TYPE_FLAG_PROTECTED != 0 {
-                return Err(FormatError::UndefinedBits { offset: at.saturating_add(t::FLAGS), what: "type flags" });
+                return Err(FormatError::UndefinedBits {
+                    offset: at.saturating_add(t::FLAGS),
+                    what: "type flags",
+                });
             }
             check_order(previous.map(|p| p.cmp(name)), at, "types")?;
             previous = Some(name);
@@ -2055,10 +2202,19 @@ impl<'a> Validator<'a> {
         for (at, r) in self.records(section, PATH_RECORD_SIZE, 0, section.count) {
             let pattern = self.string(at, r, p::PATTERN)?;
             let raw_kind = u32_at(r, p::KIND);
-            let kind = PathMatch::from_u32(raw_kind).ok_or(bad_enum(at, p::KIND, raw_kind, "path match kind"))?;
+            let kind = PathMatch::from_u32(raw_kind).ok_or(bad_enum(
+                at,
+                p::KIND,
+                raw_kind,
+                "path match kind",
+            ))?;
             check_type_id(u32_at(r, p::TYPE_ID), types, at, p::TYPE_ID)?;
             check_path(pattern, kind).map_err(|what| invalid(at, p::PATTERN, what))?;
-            check_order(previous.map(|(k, q)| path_key_order(k, q, kind, pattern)), at, "path rules")?;
+            check_order(
+                previous.map(|(k, q)| path_key_order(k, q, kind, pattern)),
+                at,
+                "path rules",
+            )?;
             previous = Some((kind, pattern));
             match kind {
                 PathMatch::Exact => exact = exact.saturating_add(1),
@@ -2080,7 +2236,11 @@ impl<'a> Validator<'a> {
         for (at, r) in self.records(section, DOMAIN_RECORD_SIZE, 0, section.count) {
             let name = self.string(at, r, d::NAME)?;
             if !check_name(name) {
-                return Err(invalid(at, d::NAME, "domain name is not an identifier of at most 64 bytes"));
+                return Err(invalid(
+                    at,
+                    d::NAME,
+                    "domain name is not an identifier of at most 64 bytes",
+                ));
             }
             let mode = u8_at(r, d::MODE);
             if mode != MODE_NONE && Mode::from_u8(mode).is_none() {
@@ -2088,49 +2248,122 @@ impl<'a> Validator<'a> {
             }
             let response = u8_at(r, d::RESPONSE);
             if response > RESPONSE_QUARANTINE {
-                return Err(bad_enum(at, d::RESPONSE, u32::from(response), "behaviour response"));
+                return Err(bad_enum(
+                    at,
+                    d::RESPONSE,
+                    u32::from(response),
+                    "behaviour response",
+                ));
             }
             if u16_at(r, d::RESERVED) != 0 {
-                return Err(FormatError::Reserved { offset: at.saturating_add(d::RESERVED) });
+                return Err(FormatError::Reserved {
+                    offset: at.saturating_add(d::RESERVED),
+                });
             }
             let sets: [(usize, u64, u64, &'static str); 6] = [
-                (d::SIGNAL, u64::from(u32_at(r, d::SIGNAL)), u64::from(perm::SCOPES_MASK), "signal scopes"),
-                (d::PTRACE, u64::from(u32_at(r, d::PTRACE)), u64::from(perm::SCOPES_MASK), "ptrace scopes"),
-                (d::IPC, u64::from(u32_at(r, d::IPC)), u64::from(perm::IPC_PERMS_MASK), "IPC permissions"),
-                (d::CAPABILITIES, u64_at(r, d::CAPABILITIES), perm::CAPABILITIES_MASK, "capabilities"),
-                (d::SYSTEM, u64::from(u32_at(r, d::SYSTEM)), u64::from(perm::SYSTEM_OPS_MASK), "system operations"),
-                (d::PROCESS, u64::from(u32_at(r, d::PROCESS)), u64::from(perm::PROCESS_OPS_MASK), "process operations"),
+                (
+                    d::SIGNAL,
+                    u64::from(u32_at(r, d::SIGNAL)),
+                    u64::from(perm::SCOPES_MASK),
+                    "signal scopes",
+                ),
+                (
+                    d::PTRACE,
+                    u64::from(u32_at(r, d::PTRACE)),
+                    u64::from(perm::SCOPES_MASK),
+                    "ptrace scopes",
+                ),
+                (
+                    d::IPC,
+                    u64::from(u32_at(r, d::IPC)),
+                    u64::from(perm::IPC_PERMS_MASK),
+                    "IPC permissions",
+                ),
+                (
+                    d::CAPABILITIES,
+                    u64_at(r, d::CAPABILITIES),
+                    perm::CAPABILITIES_MASK,
+                    "capabilities",
+                ),
+                (
+                    d::SYSTEM,
+                    u64::from(u32_at(r, d::SYSTEM)),
+                    u64::from(perm::SYSTEM_OPS_MASK),
+                    "system operations",
+                ),
+                (
+                    d::PROCESS,
+                    u64::from(u32_at(r, d::PROCESS)),
+                    u64::from(perm::PROCESS_OPS_MASK),
+                    "process operations",
+                ),
             ];
             for (field, value, mask, what) in sets {
                 if value & !mask != 0 {
-                    return Err(FormatError::UndefinedBits { offset: at.saturating_add(field), what });
+                    return Err(FormatError::UndefinedBits {
+                        offset: at.saturating_add(field),
+                        what,
+                    });
                 }
             }
-            next_file = check_range(r, at, d::FILE_START, next_file, layout.file_rules.count, "file")?;
-            next_net = check_range(r, at, d::NET_START, next_net, layout.net_rules.count, "network")?;
+            next_file = check_range(
+                r,
+                at,
+                d::FILE_START,
+                next_file,
+                layout.file_rules.count,
+                "file",
+            )?;
+            next_net = check_range(
+                r,
+                at,
+                d::NET_START,
+                next_net,
+                layout.net_rules.count,
+                "network",
+            )?;
             let (threshold, window) = (u32_at(r, d::THRESHOLD), u32_at(r, d::WINDOW));
             let (max_ops, quarantine) = (u32_at(r, d::MAX_OPS), u32_at(r, d::QUARANTINE));
             if response == RESPONSE_NONE {
                 if threshold != 0 || window != 0 || max_ops != 0 || quarantine != 0 {
-                    return Err(invalid(at, d::THRESHOLD, "behaviour limits without a response"));
+                    return Err(invalid(
+                        at,
+                        d::THRESHOLD,
+                        "behaviour limits without a response",
+                    ));
                 }
             } else {
                 if quarantine == 0 && response == RESPONSE_QUARANTINE
                     || to_usize(quarantine) > section.count
                 {
-                    return Err(FormatError::BadDomainId { offset: at.saturating_add(d::QUARANTINE), id: quarantine });
+                    return Err(FormatError::BadDomainId {
+                        offset: at.saturating_add(d::QUARANTINE),
+                        id: quarantine,
+                    });
                 }
                 if quarantine != 0 && response == RESPONSE_AUDIT {
-                    return Err(invalid(at, d::QUARANTINE, "quarantine domain without the quarantine response"));
+                    return Err(invalid(
+                        at,
+                        d::QUARANTINE,
+                        "quarantine domain without the quarantine response",
+                    ));
                 }
                 let behaviour = Behaviour {
                     anomaly_threshold: threshold,
                     window_ms: window,
                     max_ops,
-                    response: if response == RESPONSE_AUDIT { Response::Audit } else { Response::Quarantine(quarantine) },
+                    response: if response == RESPONSE_AUDIT {
+                        Response::Audit
+                    } else {
+                        Response::Quarantine(quarantine)
+                    },
                 };
                 check_behaviour(&behaviour, section.count).map_err(|what| {
-                    let field = if threshold == 0 || threshold > MAX_ANOMALY_THRESHOLD { d::THRESHOLD } else { d::WINDOW };
+                    let field = if threshold == 0 || threshold > MAX_ANOMALY_THRESHOLD {
+                        d::THRESHOLD
+                    } else {
+                        d::WINDOW
+                    };
                     invalid(at, field, what)
                 })?;
             }
@@ -2139,13 +2372,19 @@ impl<'a> Validator<'a> {
         }
         if next_file != layout.file_rules.count {
             return Err(FormatError::Layout {
-                offset: layout.file_rules.offset.saturating_add(next_file.saturating_mul(FILE_RULE_RECORD_SIZE)),
+                offset: layout
+                    .file_rules
+                    .offset
+                    .saturating_add(next_file.saturating_mul(FILE_RULE_RECORD_SIZE)),
                 what: "file rules that belong to no domain",
             });
         }
         if next_net != layout.net_rules.count {
             return Err(FormatError::Layout {
-                offset: layout.net_rules.offset.saturating_add(next_net.saturating_mul(NET_RULE_RECORD_SIZE)),
+                offset: layout
+                    .net_rules
+                    .offset
+                    .saturating_add(next_net.saturating_mul(NET_RULE_RECORD_SIZE)),
                 what: "network rules that belong to no domain",
             });
         }
@@ -2155,9 +2394,13 @@ impl<'a> Validator<'a> {
     /// Calls `f` with the (start, count) of every domain's rules at `start_field`.
     fn domain_ranges(&self, start_field: usize) -> impl Iterator<Item = (usize, usize)> + 'a {
         let domains = self.view.layout.domains;
-        self.records(domains, DOMAIN_RECORD_SIZE, 0, domains.count).map(move |(_, r)| {
-            (to_usize(u32_at(r, start_field)), to_usize(u32_at(r, start_field.saturating_add(4))))
-        })
+        self.records(domains, DOMAIN_RECORD_SIZE, 0, domains.count)
+            .map(move |(_, r)| {
+                (
+                    to_usize(u32_at(r, start_field)),
+                    to_usize(u32_at(r, start_field.saturating_add(4))),
+                )
+            })
     }
 
     fn file_rules(&mut self) -> Result<(), FormatError> {
@@ -2170,7 +2413,11 @@ impl<'a> Validator<'a> {
                 let type_id = u32_at(r, f::TYPE_ID);
                 check_type_id(type_id, types, at, f::TYPE_ID)?;
                 let decision = u32_at(r, f::DECISION);
-                if u8::try_from(decision).ok().and_then(Decision::from_u8).is_none() {
+                if u8::try_from(decision)
+                    .ok()
+                    .and_then(Decision::from_u8)
+                    .is_none()
+                {
                     return Err(bad_enum(at, f::DECISION, decision, "decision"));
                 }
                 let perms = u32_at(r, f::PERMS);
@@ -2178,7 +2425,10 @@ impl<'a> Validator<'a> {
                     return Err(invalid(at, f::PERMS, "empty file permission set"));
                 }
                 if perms & !perm::FILE_PERMS_MASK != 0 {
-                    return Err(FormatError::UndefinedBits { offset: at.saturating_add(f::PERMS), what: "file permissions" });
+                    return Err(FormatError::UndefinedBits {
+                        offset: at.saturating_add(f::PERMS),
+                        what: "file permissions",
+                    });
                 }
                 let key = (type_id, decision);
                 check_order(previous.map(|p| p.cmp(&key)), at, "file rules")?;
@@ -2195,24 +2445,46 @@ impl<'a> Validator<'a> {
             let mut previous: Option<NetRuleRef<'a>> = None;
             for (at, r) in self.records(section, NET_RULE_RECORD_SIZE, start, count) {
                 let raw = u8_at(r, n::DECISION);
-                let decision = Decision::from_u8(raw).ok_or(bad_enum(at, n::DECISION, u32::from(raw), "decision"))?;
+                let decision = Decision::from_u8(raw).ok_or(bad_enum(
+                    at,
+                    n::DECISION,
+                    u32::from(raw),
+                    "decision",
+                ))?;
                 let raw = u8_at(r, n::FAMILY);
-                let family = NetFamily::from_u8(raw).ok_or(bad_enum(at, n::FAMILY, u32::from(raw), "address family"))?;
+                let family = NetFamily::from_u8(raw).ok_or(bad_enum(
+                    at,
+                    n::FAMILY,
+                    u32::from(raw),
+                    "address family",
+                ))?;
                 let raw = u8_at(r, n::PROTOCOL);
-                let protocol = Protocol::from_u8(raw).ok_or(bad_enum(at, n::PROTOCOL, u32::from(raw), "protocol"))?;
+                let protocol = Protocol::from_u8(raw).ok_or(bad_enum(
+                    at,
+                    n::PROTOCOL,
+                    u32::from(raw),
+                    "protocol",
+                ))?;
                 let ops = u32_at(r, n::OPS);
                 if ops == 0 {
                     return Err(invalid(at, n::OPS, "empty network operation set"));
                 }
                 if ops & !perm::NET_OPS_MASK != 0 {
-                    return Err(FormatError::UndefinedBits { offset: at.saturating_add(n::OPS), what: "network operations" });
+                    return Err(FormatError::UndefinedBits {
+                        offset: at.saturating_add(n::OPS),
+                        what: "network operations",
+                    });
                 }
                 let unix_path = self.string(at, r, n::UNIX_PATH)?;
                 if u32_at(r, n::RESERVED0) != 0 {
-                    return Err(FormatError::Reserved { offset: at.saturating_add(n::RESERVED0) });
+                    return Err(FormatError::Reserved {
+                        offset: at.saturating_add(n::RESERVED0),
+                    });
                 }
                 if u64_at(r, n::RESERVED1) != 0 {
-                    return Err(FormatError::Reserved { offset: at.saturating_add(n::RESERVED1) });
+                    return Err(FormatError::Reserved {
+                        offset: at.saturating_add(n::RESERVED1),
+                    });
                 }
                 let rule = NetRuleRef {
                     decision,
@@ -2241,13 +2513,19 @@ impl<'a> Validator<'a> {
         for (at, r) in self.records(section, TRANSITION_RECORD_SIZE, 0, section.count) {
             let from = u32_at(r, t::FROM);
             if to_usize(from) > domains {
-                return Err(FormatError::BadDomainId { offset: at.saturating_add(t::FROM), id: from });
+                return Err(FormatError::BadDomainId {
+                    offset: at.saturating_add(t::FROM),
+                    id: from,
+                });
             }
             let exe = self.string(at, r, t::EXE)?;
             check_path(exe, PathMatch::Exact).map_err(|what| invalid(at, t::EXE, what))?;
             let to = u32_at(r, t::TO);
             if to == 0 || to_usize(to) > domains {
-                return Err(FormatError::BadDomainId { offset: at.saturating_add(t::TO), id: to });
+                return Err(FormatError::BadDomainId {
+                    offset: at.saturating_add(t::TO),
+                    id: to,
+                });
             }
             let digest: [u8; 32] = array_at(r, t::DIGEST);
             let digest = match u32_at(r, t::HAS_DIGEST) {
@@ -2268,16 +2546,26 @@ impl<'a> Validator<'a> {
 type TransitionKey<'a> = (u32, &'a [u8], Option<[u8; 32]>);
 
 fn invalid(record: usize, field: usize, what: &'static str) -> FormatError {
-    FormatError::Invalid { offset: record.saturating_add(field), what }
+    FormatError::Invalid {
+        offset: record.saturating_add(field),
+        what,
+    }
 }
 
 fn bad_enum(record: usize, field: usize, value: u32, what: &'static str) -> FormatError {
-    FormatError::BadEnum { offset: record.saturating_add(field), value, what }
+    FormatError::BadEnum {
+        offset: record.saturating_add(field),
+        value,
+        what,
+    }
 }
 
 fn check_type_id(id: u32, types: usize, record: usize, field: usize) -> Result<(), FormatError> {
     if id == 0 || to_usize(id) > types {
-        return Err(FormatError::BadTypeId { offset: record.saturating_add(field), id });
+        return Err(FormatError::BadTypeId {
+            offset: record.saturating_add(field),
+            id,
+        });
     }
     Ok(())
 }
@@ -2335,7 +2623,10 @@ pub fn validate(bytes: &[u8]) -> Result<PolicyView<'_>, FormatError> {
         return Err(FormatError::BadChecksum);
     }
     let layout = check_sections(bytes)?;
-    let mut v = Validator { view: PolicyView { bytes, layout }, cursor: 0 };
+    let mut v = Validator {
+        view: PolicyView { bytes, layout },
+        cursor: 0,
+    };
     v.settings()?;
     v.types()?;
     v.paths()?;

@@ -131,12 +131,18 @@ pub struct Transition {
 impl Policy {
     /// The id of the object type called `name`.
     pub fn type_id(&self, name: &str) -> Option<u32> {
-        self.types.iter().position(|t| t.name == name).and_then(|i| u32::try_from(i + 1).ok())
+        self.types
+            .iter()
+            .position(|t| t.name == name)
+            .and_then(|i| u32::try_from(i + 1).ok())
     }
 
     /// The id of the domain called `name`.
     pub fn domain_id(&self, name: &str) -> Option<u32> {
-        self.domains.iter().position(|d| d.name == name).and_then(|i| u32::try_from(i + 1).ok())
+        self.domains
+            .iter()
+            .position(|d| d.name == name)
+            .and_then(|i| u32::try_from(i + 1).ok())
     }
 
     /// Puts the policy in canonical form: types and domains sorted by name (ids remapped
@@ -182,7 +188,11 @@ impl Policy {
             d.net.retain(|n| n.ops != 0);
             d.net.sort();
             d.net.dedup();
-            if let Some(Behaviour { response: Response::Quarantine(id), .. }) = &mut d.behaviour {
+            if let Some(Behaviour {
+                response: Response::Quarantine(id),
+                ..
+            }) = &mut d.behaviour
+            {
                 *id = remap(&domain_map, *id);
             }
         }
@@ -191,11 +201,17 @@ impl Policy {
 
 /// Canonical order of path rules (see [`PathRule`]).
 pub fn path_order(a: &PathRule, b: &PathRule) -> core::cmp::Ordering {
-    a.kind.cmp(&b.kind).then_with(|| match a.kind {
-        PathMatch::Prefix => b.pattern.len().cmp(&a.pattern.len()).then_with(|| a.pattern.cmp(&b.pattern)),
-        PathMatch::Exact | PathMatch::Glob => a.pattern.cmp(&b.pattern),
-    })
-    .then_with(|| a.type_id.cmp(&b.type_id))
+    a.kind
+        .cmp(&b.kind)
+        .then_with(|| match a.kind {
+            PathMatch::Prefix => b
+                .pattern
+                .len()
+                .cmp(&a.pattern.len())
+                .then_with(|| a.pattern.cmp(&b.pattern)),
+            PathMatch::Exact | PathMatch::Glob => a.pattern.cmp(&b.pattern),
+        })
+        .then_with(|| a.type_id.cmp(&b.type_id))
 }
 
 /// Sorts `items` stably and returns `map` with `map[old_index] = new_index + 1`.

@@ -95,25 +95,77 @@ pub const IPC_PERMS: &[&str] = &["shm", "msg", "sem"];
 
 /// System operations, bit `i` named `SYSTEM_OPS[i]`.
 pub const SYSTEM_OPS: &[&str] = &[
-    "module-load", "module-request", "kernel-read-file", "bpf", "time", "kexec", "io-uring",
-    "mount", "perf", "reboot",
+    "module-load",
+    "module-request",
+    "kernel-read-file",
+    "bpf",
+    "time",
+    "kexec",
+    "io-uring",
+    "mount",
+    "perf",
+    "reboot",
 ];
 
 /// Process operations, bit `i` named `PROCESS_OPS[i]`.
 pub const PROCESS_OPS: &[&str] = &[
-    "setuid", "setgid", "prctl", "rlimit", "nice", "scheduler", "setpgid", "setsid", "ioprio",
-    "execmem", "execmem-rwx",
+    "setuid",
+    "setgid",
+    "prctl",
+    "rlimit",
+    "nice",
+    "scheduler",
+    "setpgid",
+    "setsid",
+    "ioprio",
+    "execmem",
+    "execmem-rwx",
 ];
 
 /// Capability names in kernel numbering (`CAP_CHOWN` = 0 ... `CAP_CHECKPOINT_RESTORE` = 40),
 /// lowercase without the `cap_` prefix.
 pub const CAPABILITIES: &[&str] = &[
-    "chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid",
-    "setpcap", "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw",
-    "ipc_lock", "ipc_owner", "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct",
-    "sys_admin", "sys_boot", "sys_nice", "sys_resource", "sys_time", "sys_tty_config", "mknod",
-    "lease", "audit_write", "audit_control", "setfcap", "mac_override", "mac_admin", "syslog",
-    "wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
+    "chown",
+    "dac_override",
+    "dac_read_search",
+    "fowner",
+    "fsetid",
+    "kill",
+    "setgid",
+    "setuid",
+    "setpcap",
+    "linux_immutable",
+    "net_bind_service",
+    "net_broadcast",
+    "net_admin",
+    "net_raw",
+    "ipc_lock",
+    "ipc_owner",
+    "sys_module",
+    "sys_rawio",
+    "sys_chroot",
+    "sys_ptrace",
+    "sys_pacct",
+    "sys_admin",
+    "sys_boot",
+    "sys_nice",
+    "sys_resource",
+    "sys_time",
+    "sys_tty_config",
+    "mknod",
+    "lease",
+    "audit_write",
+    "audit_control",
+    "setfcap",
+    "mac_override",
+    "mac_admin",
+    "syslog",
+    "wake_alarm",
+    "block_suspend",
+    "audit_read",
+    "perfmon",
+    "bpf",
+    "checkpoint_restore",
 ];
 
 /// The kinds of objects of the kernel's internal mounts that file rules can name, each by
@@ -216,7 +268,10 @@ pub const INTERNAL_PREFIX: &str = "internal.";
 
 /// The bit of permission `name` in `names`, if any.
 pub fn bit_of(names: &[&str], name: &str) -> Option<u32> {
-    names.iter().position(|n| *n == name).and_then(|i| u32::try_from(i).ok())
+    names
+        .iter()
+        .position(|n| *n == name)
+        .and_then(|i| u32::try_from(i).ok())
 }
 
 /// Mask of every defined bit of a set with `count` names.
@@ -289,7 +344,8 @@ pub mod bits {
         /// What every domain holds on an object of the kernel's internal mounts (see
         /// [`super::super::Internal`]) of a kind its policy's rules do not mention: use
         /// it as a task uses what it made, but never run it.
-        pub const INTERNAL_DEFAULT: u32 = READ | WRITE | APPEND | SETATTR | GETATTR | XATTR | IOCTL | LOCK | MMAP;
+        pub const INTERNAL_DEFAULT: u32 =
+            READ | WRITE | APPEND | SETATTR | GETATTR | XATTR | IOCTL | LOCK | MMAP;
     }
     /// Network operation bits (`NET_OPS`).
     pub mod net {
@@ -364,48 +420,111 @@ pub mod bits {
 }
 
 #[cfg(test)]
-#[allow(clippy::indexing_slicing, clippy::unwrap_used, reason = "test code; a panic fails the test")]
+#[allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    reason = "test code; a panic fails the test"
+)]
 mod tests {
     use super::*;
 
     fn check(names: &[&str], pairs: &[(&str, u32)]) {
         for (name, mask) in pairs {
-            assert_eq!(bit_of(names, name).map(|b| 1u32 << b), Some(*mask), "{name}");
+            assert_eq!(
+                bit_of(names, name).map(|b| 1u32 << b),
+                Some(*mask),
+                "{name}"
+            );
         }
     }
 
     #[test]
     fn masks_match_names() {
         use bits::*;
-        check(FILE_PERMS, &[
-            ("read", file::READ), ("write", file::WRITE), ("append", file::APPEND),
-            ("execute", file::EXECUTE), ("create", file::CREATE), ("unlink", file::UNLINK),
-            ("rename", file::RENAME), ("link", file::LINK), ("setattr", file::SETATTR),
-            ("getattr", file::GETATTR), ("xattr", file::XATTR), ("ioctl", file::IOCTL),
-            ("lock", file::LOCK), ("mmap", file::MMAP), ("chdir", file::CHDIR),
-            ("mkdir", file::MKDIR), ("rmdir", file::RMDIR), ("mknod", file::MKNOD),
-            ("symlink", file::SYMLINK), ("readdir", file::READDIR),
-        ]);
-        check(NET_OPS, &[
-            ("create", net::CREATE), ("connect", net::CONNECT), ("bind", net::BIND),
-            ("listen", net::LISTEN), ("accept", net::ACCEPT), ("send", net::SEND),
-        ]);
-        check(SCOPES, &[("same-domain", scope::SAME_DOMAIN), ("any", scope::ANY)]);
-        check(IPC_PERMS, &[("shm", ipc::SHM), ("msg", ipc::MSG), ("sem", ipc::SEM)]);
-        check(SYSTEM_OPS, &[
-            ("module-load", system::MODULE_LOAD), ("module-request", system::MODULE_REQUEST),
-            ("kernel-read-file", system::KERNEL_READ_FILE), ("bpf", system::BPF),
-            ("time", system::TIME), ("kexec", system::KEXEC), ("io-uring", system::IO_URING),
-            ("mount", system::MOUNT), ("perf", system::PERF), ("reboot", system::REBOOT),
-        ]);
-        check(PROCESS_OPS, &[
-            ("setuid", process::SETUID), ("setgid", process::SETGID), ("prctl", process::PRCTL),
-            ("rlimit", process::RLIMIT), ("nice", process::NICE), ("scheduler", process::SCHEDULER),
-            ("setpgid", process::SETPGID), ("setsid", process::SETSID), ("ioprio", process::IOPRIO),
-            ("execmem", process::EXECMEM), ("execmem-rwx", process::EXECMEM_RWX),
-        ]);
-        for (cap, name) in [(16, "sys_module"), (17, "sys_rawio"), (22, "sys_boot"), (19, "sys_ptrace"),
-            (33, "mac_admin"), (32, "mac_override"), (39, "bpf")] {
+        check(
+            FILE_PERMS,
+            &[
+                ("read", file::READ),
+                ("write", file::WRITE),
+                ("append", file::APPEND),
+                ("execute", file::EXECUTE),
+                ("create", file::CREATE),
+                ("unlink", file::UNLINK),
+                ("rename", file::RENAME),
+                ("link", file::LINK),
+                ("setattr", file::SETATTR),
+                ("getattr", file::GETATTR),
+                ("xattr", file::XATTR),
+                ("ioctl", file::IOCTL),
+                ("lock", file::LOCK),
+                ("mmap", file::MMAP),
+                ("chdir", file::CHDIR),
+                ("mkdir", file::MKDIR),
+                ("rmdir", file::RMDIR),
+                ("mknod", file::MKNOD),
+                ("symlink", file::SYMLINK),
+                ("readdir", file::READDIR),
+            ],
+        );
+        check(
+            NET_OPS,
+            &[
+                ("create", net::CREATE),
+                ("connect", net::CONNECT),
+                ("bind", net::BIND),
+                ("listen", net::LISTEN),
+                ("accept", net::ACCEPT),
+                ("send", net::SEND),
+            ],
+        );
+        check(
+            SCOPES,
+            &[("same-domain", scope::SAME_DOMAIN), ("any", scope::ANY)],
+        );
+        check(
+            IPC_PERMS,
+            &[("shm", ipc::SHM), ("msg", ipc::MSG), ("sem", ipc::SEM)],
+        );
+        check(
+            SYSTEM_OPS,
+            &[
+                ("module-load", system::MODULE_LOAD),
+                ("module-request", system::MODULE_REQUEST),
+                ("kernel-read-file", system::KERNEL_READ_FILE),
+                ("bpf", system::BPF),
+                ("time", system::TIME),
+                ("kexec", system::KEXEC),
+                ("io-uring", system::IO_URING),
+                ("mount", system::MOUNT),
+                ("perf", system::PERF),
+                ("reboot", system::REBOOT),
+            ],
+        );
+        check(
+            PROCESS_OPS,
+            &[
+                ("setuid", process::SETUID),
+                ("setgid", process::SETGID),
+                ("prctl", process::PRCTL),
+                ("rlimit", process::RLIMIT),
+                ("nice", process::NICE),
+                ("scheduler", process::SCHEDULER),
+                ("setpgid", process::SETPGID),
+                ("setsid", process::SETSID),
+                ("ioprio", process::IOPRIO),
+                ("execmem", process::EXECMEM),
+                ("execmem-rwx", process::EXECMEM_RWX),
+            ],
+        );
+        for (cap, name) in [
+            (16, "sys_module"),
+            (17, "sys_rawio"),
+            (22, "sys_boot"),
+            (19, "sys_ptrace"),
+            (33, "mac_admin"),
+            (32, "mac_override"),
+            (39, "bpf"),
+        ] {
             assert_eq!(CAPABILITIES[cap], name);
             assert!(bits::NEVER_GRANTED_CAPS & (1 << cap) != 0);
         }

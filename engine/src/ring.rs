@@ -34,7 +34,12 @@ impl<const SLOTS: usize, const WORDS: usize> Ring<SLOTS, WORDS> {
     /// An empty queue (a `const fn`, so that it can be a `static`).
     pub const fn new() -> Self {
         Ring {
-            slots: [const { Slot { seq: AtomicU64::new(0), words: [const { AtomicU64::new(0) }; WORDS] } }; SLOTS],
+            slots: [const {
+                Slot {
+                    seq: AtomicU64::new(0),
+                    words: [const { AtomicU64::new(0) }; WORDS],
+                }
+            }; SLOTS],
             head: AtomicU64::new(0),
             tail: AtomicU64::new(0),
         }
@@ -49,15 +54,23 @@ impl<const SLOTS: usize, const WORDS: usize> Ring<SLOTS, WORDS> {
     pub fn push(&self, record: &[u64; WORDS]) -> bool {
         let mut pos = self.head.load(Ordering::Relaxed);
         loop {
-            let Some((slot, index)) = self.slot(pos) else { return false };
+            let Some((slot, index)) = self.slot(pos) else {
+                return false;
+            };
             let seq = slot.seq.load(Ordering::Acquire).wrapping_add(index);
             if seq == pos {
-                match self.head.compare_exchange_weak(pos, pos + 1, Ordering::Relaxed, Ordering::Relaxed) {
+                match self.head.compare_exchange_weak(
+                    pos,
+                    pos + 1,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
                     Ok(_) => {
                         for (w, v) in slot.words.iter().zip(record) {
                             w.store(*v, Ordering::Relaxed);
                         }
-                        slot.seq.store((pos + 1).wrapping_sub(index), Ordering::Release);
+                        slot.seq
+                            .store((pos + 1).wrapping_sub(index), Ordering::Release);
                         return true;
                     }
                     Err(now) => pos = now,
@@ -78,13 +91,19 @@ impl<const SLOTS: usize, const WORDS: usize> Ring<SLOTS, WORDS> {
             let (slot, index) = self.slot(pos)?;
             let seq = slot.seq.load(Ordering::Acquire).wrapping_add(index);
             if seq == pos + 1 {
-                match self.tail.compare_exchange_weak(pos, pos + 1, Ordering::Relaxed, Ordering::Relaxed) {
+                match self.tail.compare_exchange_weak(
+                    pos,
+                    pos + 1,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                ) {
                     Ok(_) => {
                         let mut record = [0u64; WORDS];
                         for (v, w) in record.iter_mut().zip(&slot.words) {
                             *v = w.load(Ordering::Relaxed);
                         }
-                        slot.seq.store((pos + SLOTS as u64).wrapping_sub(index), Ordering::Release);
+                        slot.seq
+                            .store((pos + SLOTS as u64).wrapping_sub(index), Ordering::Release);
                         return Some(record);
                     }
                     Err(now) => pos = now,
@@ -100,13 +119,18 @@ impl<const SLOTS: usize, const WORDS: usize> Ring<SLOTS, WORDS> {
     /// Whether a record is waiting (a hint: another consumer may take it first).
     pub fn has_records(&self) -> bool {
         let pos = self.tail.load(Ordering::Acquire);
-        self.slot(pos)
-            .is_some_and(|(slot, index)| slot.seq.load(Ordering::Acquire).wrapping_add(index) == pos + 1)
+        self.slot(pos).is_some_and(|(slot, index)| {
+            slot.seq.load(Ordering::Acquire).wrapping_add(index) == pos + 1
+        })
     }
 }
 
 #[cfg(test)]
-#[allow(clippy::indexing_slicing, clippy::unwrap_used, reason = "test code; a panic fails the test")]
+#[allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    reason = "test code; a panic fails the test"
+)]
 mod tests {
     extern crate std;
     use std::sync::Arc;
@@ -174,13 +198,20 @@ mod tests {
             })
             .collect();
         let dropped: u64 = producers.into_iter().map(|h| h.join().unwrap()).sum();
-        let mut seen: Vec<u64> = consumers.into_iter().flat_map(|h| h.join().unwrap()).collect();
+        let mut seen: Vec<u64> = consumers
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
         while let Some([a, _, _]) = r.pop() {
             seen.push(a);
         }
         assert_eq!(seen.len() as u64 + dropped, 80_000);
         seen.sort_unstable();
         seen.dedup();
-        assert_eq!(seen.len() as u64 + dropped, 80_000, "a record was delivered twice");
+        assert_eq!(
+            seen.len() as u64 + dropped,
+            80_000,
+            "a record was delivered twice"
+        );
     }
 }

@@ -52,7 +52,11 @@ impl SockAddr {
     pub fn write(&self, out: &mut impl core::fmt::Write) -> core::fmt::Result {
         match self {
             SockAddr::Unspec => out.write_str("unspec"),
-            SockAddr::Ip { family: NetFamily::Inet, addr, port } => {
+            SockAddr::Ip {
+                family: NetFamily::Inet,
+                addr,
+                port,
+            } => {
                 let [a, b, c, d, ..] = *addr;
                 write!(out, "{a}.{b}.{c}.{d}:{port}")
             }
@@ -115,8 +119,14 @@ pub fn parse(bytes: &[u8]) -> Result<SockAddr, SockAddrError> {
             let port = u16::from_be_bytes(array(bytes, 2).ok_or(SockAddrError::TooShort)?);
             let v4: [u8; 4] = array(bytes, 4).ok_or(SockAddrError::TooShort)?;
             let mut addr = [0u8; 16];
-            addr.get_mut(..4).ok_or(SockAddrError::TooShort)?.copy_from_slice(&v4);
-            Ok(SockAddr::Ip { family: NetFamily::Inet, addr, port })
+            addr.get_mut(..4)
+                .ok_or(SockAddrError::TooShort)?
+                .copy_from_slice(&v4);
+            Ok(SockAddr::Ip {
+                family: NetFamily::Inet,
+                addr,
+                port,
+            })
         }
         AF_INET6 => {
             if bytes.len() < 24 {
@@ -125,9 +135,17 @@ pub fn parse(bytes: &[u8]) -> Result<SockAddr, SockAddrError> {
             let port = u16::from_be_bytes(array(bytes, 2).ok_or(SockAddrError::TooShort)?);
             let v6: [u8; 16] = array(bytes, 8).ok_or(SockAddrError::TooShort)?;
             if let Some(addr) = unmap_ipv4(&v6) {
-                return Ok(SockAddr::Ip { family: NetFamily::Inet, addr, port });
+                return Ok(SockAddr::Ip {
+                    family: NetFamily::Inet,
+                    addr,
+                    port,
+                });
             }
-            Ok(SockAddr::Ip { family: NetFamily::Inet6, addr: v6, port })
+            Ok(SockAddr::Ip {
+                family: NetFamily::Inet6,
+                addr: v6,
+                port,
+            })
         }
         AF_UNIX => {
             let path = bytes.get(2..).unwrap_or(&[]);
@@ -195,7 +213,9 @@ pub fn kernel_verdict(bytes: &[u8], sock_family: u16, bind: bool, send: bool) ->
         AF_UNIX if len > 2 + UNIX_NAME_MAX || (len == 2 && !bind) => KernelVerdict::Refuses(EINVAL),
         AF_UNSPEC if bind || send => match sock_family {
             AF_INET if len < 16 => KernelVerdict::Refuses(EINVAL),
-            AF_INET if bind && bytes.get(4..8) != Some(&[0u8; 4][..]) => KernelVerdict::Refuses(EAFNOSUPPORT),
+            AF_INET if bind && bytes.get(4..8) != Some(&[0u8; 4][..]) => {
+                KernelVerdict::Refuses(EAFNOSUPPORT)
+            }
             AF_INET => KernelVerdict::Decide,
             AF_INET6 if bind && len < 24 => KernelVerdict::Refuses(EINVAL),
             AF_INET6 if bind => KernelVerdict::Refuses(EAFNOSUPPORT),
@@ -215,14 +235,24 @@ pub fn parse_for(bytes: &[u8], sock_family: u16) -> Result<SockAddr, SockAddrErr
         let port = u16::from_be_bytes(array(bytes, 2).ok_or(SockAddrError::TooShort)?);
         let v4: [u8; 4] = array(bytes, 4).ok_or(SockAddrError::TooShort)?;
         let mut addr = [0u8; 16];
-        addr.get_mut(..4).ok_or(SockAddrError::TooShort)?.copy_from_slice(&v4);
-        return Ok(SockAddr::Ip { family: NetFamily::Inet, addr, port });
+        addr.get_mut(..4)
+            .ok_or(SockAddrError::TooShort)?
+            .copy_from_slice(&v4);
+        return Ok(SockAddr::Ip {
+            family: NetFamily::Inet,
+            addr,
+            port,
+        });
     }
     parse(bytes)
 }
 
 #[cfg(test)]
-#[allow(clippy::indexing_slicing, clippy::unwrap_used, reason = "test code; a panic fails the test")]
+#[allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    reason = "test code; a panic fails the test"
+)]
 mod tests {
     extern crate std;
     use super::*;
@@ -235,13 +265,20 @@ mod tests {
 
     #[test]
     fn addresses_are_written_for_events() {
-        assert_eq!(shown(&parse(&sin(8080, [127, 0, 0, 1])).unwrap()), "127.0.0.1:8080");
+        assert_eq!(
+            shown(&parse(&sin(8080, [127, 0, 0, 1])).unwrap()),
+            "127.0.0.1:8080"
+        );
         let mut v6 = [0u8; 16];
         v6[0] = 0x20;
         v6[1] = 0x01;
         v6[15] = 1;
         assert_eq!(
-            shown(&SockAddr::Ip { family: NetFamily::Inet6, addr: v6, port: 443 }),
+            shown(&SockAddr::Ip {
+                family: NetFamily::Inet6,
+                addr: v6,
+                port: 443
+            }),
             "[2001:0:0:0:0:0:0:1]:443"
         );
         assert_eq!(shown(&SockAddr::Other(16)), "family:16");
@@ -266,12 +303,16 @@ mod tests {
 
     #[test]
     fn ipv4() {
-        let SockAddr::Ip { family, addr, port } = parse(&sin(443, [203, 0, 113, 10])).unwrap() else {
+        let SockAddr::Ip { family, addr, port } = parse(&sin(443, [203, 0, 113, 10])).unwrap()
+        else {
             panic!()
         };
         assert_eq!((family, port), (NetFamily::Inet, 443));
         assert_eq!(addr[..4], [203, 0, 113, 10]);
-        assert_eq!(parse(&sin(1, [1, 2, 3, 4])[..7]), Err(SockAddrError::TooShort));
+        assert_eq!(
+            parse(&sin(1, [1, 2, 3, 4])[..7]),
+            Err(SockAddrError::TooShort)
+        );
     }
 
     #[test]
@@ -283,13 +324,27 @@ mod tests {
         let parsed = parse(&sin6(8080, a)).unwrap();
         let mut want = [0u8; 16];
         want[..4].copy_from_slice(&[127, 0, 0, 1]);
-        assert_eq!(parsed, SockAddr::Ip { family: NetFamily::Inet, addr: want, port: 8080 });
+        assert_eq!(
+            parsed,
+            SockAddr::Ip {
+                family: NetFamily::Inet,
+                addr: want,
+                port: 8080
+            }
+        );
     }
 
     #[test]
     fn ipv6() {
         let a = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-        assert_eq!(parse(&sin6(53, a)).unwrap(), SockAddr::Ip { family: NetFamily::Inet6, addr: a, port: 53 });
+        assert_eq!(
+            parse(&sin6(53, a)).unwrap(),
+            SockAddr::Ip {
+                family: NetFamily::Inet6,
+                addr: a,
+                port: 53
+            }
+        );
         assert_eq!(parse(&sin6(53, a)[..23]), Err(SockAddrError::TooShort));
     }
 
@@ -324,30 +379,64 @@ mod tests {
         use KernelVerdict::{Decide, NoName, Refuses};
         let v4 = sin(8080, [127, 0, 0, 1]);
         assert_eq!(kernel_verdict(&v4, AF_INET, false, false), Decide);
-        assert_eq!(kernel_verdict(&v4[..8], AF_INET, false, false), Refuses(EINVAL));
-        assert_eq!(kernel_verdict(&v4[..1], AF_INET, true, false), Refuses(EINVAL));
+        assert_eq!(
+            kernel_verdict(&v4[..8], AF_INET, false, false),
+            Refuses(EINVAL)
+        );
+        assert_eq!(
+            kernel_verdict(&v4[..1], AF_INET, true, false),
+            Refuses(EINVAL)
+        );
         let mut unspec = sin(9003, [0, 0, 0, 0]);
         unspec[..2].copy_from_slice(&AF_UNSPEC.to_ne_bytes());
         assert_eq!(kernel_verdict(&unspec, AF_INET, true, false), Decide);
         assert_eq!(
             parse_for(&unspec, AF_INET).unwrap(),
-            SockAddr::Ip { family: NetFamily::Inet, addr: [0; 16], port: 9003 }
+            SockAddr::Ip {
+                family: NetFamily::Inet,
+                addr: [0; 16],
+                port: 9003
+            }
         );
         assert_eq!(parse_for(&unspec, AF_INET6).unwrap(), SockAddr::Unspec);
         let mut unspec_addr = unspec;
         unspec_addr[4] = 1;
-        assert_eq!(kernel_verdict(&unspec_addr, AF_INET, true, false), Refuses(EAFNOSUPPORT));
+        assert_eq!(
+            kernel_verdict(&unspec_addr, AF_INET, true, false),
+            Refuses(EAFNOSUPPORT)
+        );
         assert_eq!(kernel_verdict(&unspec_addr, AF_INET, false, true), Decide);
-        assert_eq!(kernel_verdict(&unspec[..8], AF_INET, true, false), Refuses(EINVAL));
+        assert_eq!(
+            kernel_verdict(&unspec[..8], AF_INET, true, false),
+            Refuses(EINVAL)
+        );
         assert_eq!(kernel_verdict(&unspec, AF_INET, false, false), Decide);
-        assert_eq!(kernel_verdict(&unspec, AF_INET6, true, false), Refuses(EINVAL));
+        assert_eq!(
+            kernel_verdict(&unspec, AF_INET6, true, false),
+            Refuses(EINVAL)
+        );
         assert_eq!(kernel_verdict(&unspec, AF_INET6, false, true), NoName);
-        assert_eq!(kernel_verdict(&unspec, AF_UNIX, false, true), Refuses(EINVAL));
-        assert_eq!(kernel_verdict(&AF_UNIX.to_ne_bytes(), AF_UNIX, true, false), Decide);
-        assert_eq!(kernel_verdict(&AF_UNIX.to_ne_bytes(), AF_UNIX, false, false), Refuses(EINVAL));
-        assert_eq!(kernel_verdict(&[0u8; 24][..23], AF_INET6, false, false), Decide);
+        assert_eq!(
+            kernel_verdict(&unspec, AF_UNIX, false, true),
+            Refuses(EINVAL)
+        );
+        assert_eq!(
+            kernel_verdict(&AF_UNIX.to_ne_bytes(), AF_UNIX, true, false),
+            Decide
+        );
+        assert_eq!(
+            kernel_verdict(&AF_UNIX.to_ne_bytes(), AF_UNIX, false, false),
+            Refuses(EINVAL)
+        );
+        assert_eq!(
+            kernel_verdict(&[0u8; 24][..23], AF_INET6, false, false),
+            Decide
+        );
         let mut v6 = [0u8; 24];
         v6[..2].copy_from_slice(&AF_INET6.to_ne_bytes());
-        assert_eq!(kernel_verdict(&v6[..20], AF_INET6, false, false), Refuses(EINVAL));
+        assert_eq!(
+            kernel_verdict(&v6[..20], AF_INET6, false, false),
+            Refuses(EINVAL)
+        );
     }
 }

@@ -110,11 +110,21 @@ impl<const STRIPES: usize> Default for Stats<STRIPES> {
 impl<const STRIPES: usize> Stats<STRIPES> {
     /// All zero (a `const fn`, so that it can be a `static`).
     pub const fn new() -> Self {
-        Stats { stripes: [const { Stripe { counts: [const { AtomicU64::new(0) }; COUNT] } }; STRIPES] }
+        Stats {
+            stripes: [const {
+                Stripe {
+                    counts: [const { AtomicU64::new(0) }; COUNT],
+                }
+            }; STRIPES],
+        }
     }
 
     fn add_at(&self, cpu: usize, index: usize, n: u64) {
-        if let Some(c) = self.stripes.get(cpu % STRIPES.max(1)).and_then(|s| s.counts.get(index)) {
+        if let Some(c) = self
+            .stripes
+            .get(cpu % STRIPES.max(1))
+            .and_then(|s| s.counts.get(index))
+        {
             c.fetch_add(n, Ordering::Relaxed);
         }
     }
@@ -151,7 +161,13 @@ impl<const STRIPES: usize> Stats<STRIPES> {
     pub fn write(&self, out: &mut impl Write) -> fmt::Result {
         for class in Class::ALL {
             for verdict in Verdict::ALL {
-                writeln!(out, "decision.{}.{} {}", class.name(), verdict.name(), self.decisions(class, verdict))?;
+                writeln!(
+                    out,
+                    "decision.{}.{} {}",
+                    class.name(),
+                    verdict.name(),
+                    self.decisions(class, verdict)
+                )?;
             }
         }
         for counter in Counter::ALL {
@@ -162,7 +178,11 @@ impl<const STRIPES: usize> Stats<STRIPES> {
 }
 
 #[cfg(test)]
-#[allow(clippy::indexing_slicing, clippy::unwrap_used, reason = "test code; a panic fails the test")]
+#[allow(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    reason = "test code; a panic fails the test"
+)]
 mod tests {
     extern crate std;
     use std::string::String;

@@ -1,13 +1,19 @@
 //! Every validation rule of the binary format: a valid blob from the encoder, one field
 //! corrupted, the digest re-sealed so that the specific check (not the digest) rejects it.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::field_reassign_with_default, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::field_reassign_with_default,
+    missing_docs
+)]
 
 mod common;
 
 use common::*;
 use tcp_lsm_engine::encode::{check_blob_invariants, decode, encode};
 use tcp_lsm_engine::format::{
-    declared_size, field, validate, ErrorClass, FormatError, SectionKind, HEADER_SIZE, MAX_POLICY_SIZE,
+    declared_size, field, validate, ErrorClass, FormatError, SectionKind, HEADER_SIZE,
+    MAX_POLICY_SIZE,
 };
 use tcp_lsm_engine::model::*;
 
@@ -65,24 +71,59 @@ fn sample_string_pool_needs_padding() {
 #[test]
 fn header_size_limits() {
     let big = vec![0u8; MAX_POLICY_SIZE + 1];
-    assert_eq!(validate(&big).unwrap_err(), FormatError::TooLarge { size: MAX_POLICY_SIZE + 1 });
+    assert_eq!(
+        validate(&big).unwrap_err(),
+        FormatError::TooLarge {
+            size: MAX_POLICY_SIZE + 1
+        }
+    );
     assert_eq!(validate(&[]).unwrap_err().class(), ErrorClass::Truncated);
-    assert_eq!(validate(&sample()[..63]).unwrap_err().class(), ErrorClass::Truncated);
-    assert_eq!(class_after(|b| put_u32(b, field::header::TOTAL_SIZE, (MAX_POLICY_SIZE + 1) as u32)), ErrorClass::TooLarge);
+    assert_eq!(
+        validate(&sample()[..63]).unwrap_err().class(),
+        ErrorClass::Truncated
+    );
+    assert_eq!(
+        class_after(|b| put_u32(b, field::header::TOTAL_SIZE, (MAX_POLICY_SIZE + 1) as u32)),
+        ErrorClass::TooLarge
+    );
     let len = sample().len() as u32;
-    assert_eq!(class_after(|b| put_u32(b, field::header::TOTAL_SIZE, len + 4)), ErrorClass::Truncated);
-    assert_eq!(class_after(|b| b.extend_from_slice(&[0; 4])), ErrorClass::BadLayout);
-    assert_eq!(class_after(|b| put_u32(b, field::header::TOTAL_SIZE, 100)), ErrorClass::BadLayout);
+    assert_eq!(
+        class_after(|b| put_u32(b, field::header::TOTAL_SIZE, len + 4)),
+        ErrorClass::Truncated
+    );
+    assert_eq!(
+        class_after(|b| b.extend_from_slice(&[0; 4])),
+        ErrorClass::BadLayout
+    );
+    assert_eq!(
+        class_after(|b| put_u32(b, field::header::TOTAL_SIZE, 100)),
+        ErrorClass::BadLayout
+    );
 }
 
 #[test]
 fn header_fields() {
     assert_eq!(class_after(|b| b[0] = b'X'), ErrorClass::BadMagic);
-    assert_eq!(class_after(|b| put_u32(b, field::header::VERSION, 2)), ErrorClass::BadVersion);
-    assert_eq!(class_after(|b| put_u32(b, field::header::HEADER_SIZE, 68)), ErrorClass::BadLayout);
-    assert_eq!(class_after(|b| put_u32(b, field::header::SECTION_COUNT, 7)), ErrorClass::BadLayout);
-    assert_eq!(class_after(|b| put_u32(b, field::header::FLAGS, 1)), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| put_u32(b, field::header::RESERVED, 1)), ErrorClass::BadValue);
+    assert_eq!(
+        class_after(|b| put_u32(b, field::header::VERSION, 2)),
+        ErrorClass::BadVersion
+    );
+    assert_eq!(
+        class_after(|b| put_u32(b, field::header::HEADER_SIZE, 68)),
+        ErrorClass::BadLayout
+    );
+    assert_eq!(
+        class_after(|b| put_u32(b, field::header::SECTION_COUNT, 7)),
+        ErrorClass::BadLayout
+    );
+    assert_eq!(
+        class_after(|b| put_u32(b, field::header::FLAGS, 1)),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| put_u32(b, field::header::RESERVED, 1)),
+        ErrorClass::BadValue
+    );
     let mut b = sample();
     b[field::header::DIGEST] ^= 1;
     assert_eq!(validate(&b).unwrap_err(), FormatError::BadChecksum);
@@ -102,7 +143,10 @@ fn declared_size_reads_prefixes() {
     assert_eq!(declared_size(b"TCPX"), Err(FormatError::BadMagic));
     let mut v = b[..20].to_vec();
     put_u32(&mut v, field::header::VERSION, 9);
-    assert_eq!(declared_size(&v), Err(FormatError::BadVersion { version: 9 }));
+    assert_eq!(
+        declared_size(&v),
+        Err(FormatError::BadVersion { version: 9 })
+    );
     let mut v = b[..20].to_vec();
     put_u32(&mut v, field::header::TOTAL_SIZE, u32::MAX);
     assert_eq!(declared_size(&v).unwrap_err().class(), ErrorClass::TooLarge);
@@ -113,7 +157,10 @@ fn declared_size_reads_prefixes() {
 #[test]
 fn section_table() {
     let e = |k: SectionKind, f: usize| k.entry_offset() + f;
-    assert_eq!(class_after(|b| put_u32(b, e(SectionKind::Types, field::entry::KIND), 4)), ErrorClass::BadLayout);
+    assert_eq!(
+        class_after(|b| put_u32(b, e(SectionKind::Types, field::entry::KIND), 4)),
+        ErrorClass::BadLayout
+    );
     assert_eq!(
         class_after(|b| {
             let o = get_u32(b, e(SectionKind::Paths, field::entry::OFFSET));
@@ -162,12 +209,18 @@ fn sections_with_edited_bodies() {
     let extra = s[1].1.clone();
     s[1].1.extend_from_slice(&extra);
     s[1].2 = 2;
-    assert_eq!(validate(&join_sections(&b, &s)).unwrap_err().class(), ErrorClass::BadLayout);
+    assert_eq!(
+        validate(&join_sections(&b, &s)).unwrap_err().class(),
+        ErrorClass::BadLayout
+    );
     // No settings record.
     let mut s = split_sections(&b);
     s[1].1.clear();
     s[1].2 = 0;
-    assert_eq!(validate(&join_sections(&b, &s)).unwrap_err().class(), ErrorClass::BadLayout);
+    assert_eq!(
+        validate(&join_sections(&b, &s)).unwrap_err().class(),
+        ErrorClass::BadLayout
+    );
     // Unreferenced bytes at the end of the string pool.
     let mut s = split_sections(&b);
     let count = s[0].2 as usize;
@@ -184,13 +237,19 @@ fn sections_with_edited_bodies() {
     let first = s[5].1[..12].to_vec();
     s[5].1.extend_from_slice(&first);
     s[5].2 += 1;
-    assert_eq!(validate(&join_sections(&b, &s)).unwrap_err().class(), ErrorClass::BadLayout);
+    assert_eq!(
+        validate(&join_sections(&b, &s)).unwrap_err().class(),
+        ErrorClass::BadLayout
+    );
     // A network rule that belongs to no domain.
     let mut s = split_sections(&b);
     let first = s[6].1[..48].to_vec();
     s[6].1.extend_from_slice(&first);
     s[6].2 += 1;
-    assert_eq!(validate(&join_sections(&b, &s)).unwrap_err().class(), ErrorClass::BadLayout);
+    assert_eq!(
+        validate(&join_sections(&b, &s)).unwrap_err().class(),
+        ErrorClass::BadLayout
+    );
     // The unchanged sections reassemble to the same blob.
     assert_eq!(join_sections(&b, &split_sections(&b)), b);
 }
@@ -199,7 +258,8 @@ fn sections_with_edited_bodies() {
 fn string_pool_padding_must_be_zero() {
     assert_eq!(
         class_after(|b| {
-            let end = section_offset(b, SectionKind::Strings) + section_count(b, SectionKind::Strings);
+            let end =
+                section_offset(b, SectionKind::Strings) + section_count(b, SectionKind::Strings);
             b[end] = 1;
         }),
         ErrorClass::BadLayout
@@ -211,9 +271,28 @@ fn string_pool_padding_must_be_zero() {
 #[test]
 fn string_references() {
     let name = |b: &[u8]| rec(b, SectionKind::Types, 0) + field::object_type::NAME;
-    assert_eq!(class_after(|b| { let at = name(b); put_u32(b, at, 1 << 20) }), ErrorClass::BadReference);
-    assert_eq!(class_after(|b| { let at = name(b); put_u32(b, at + 4, 1 << 20) }), ErrorClass::BadReference);
-    assert_eq!(class_after(|b| { let at = name(b); put_u32(b, at, u32::MAX); put_u32(b, at + 4, 2) }), ErrorClass::BadReference);
+    assert_eq!(
+        class_after(|b| {
+            let at = name(b);
+            put_u32(b, at, 1 << 20)
+        }),
+        ErrorClass::BadReference
+    );
+    assert_eq!(
+        class_after(|b| {
+            let at = name(b);
+            put_u32(b, at + 4, 1 << 20)
+        }),
+        ErrorClass::BadReference
+    );
+    assert_eq!(
+        class_after(|b| {
+            let at = name(b);
+            put_u32(b, at, u32::MAX);
+            put_u32(b, at + 4, 2)
+        }),
+        ErrorClass::BadReference
+    );
     // The second type's name pointing at the first one's: not the canonical pool.
     assert_eq!(
         class_after(|b| {
@@ -238,13 +317,55 @@ fn string_references() {
 fn settings_record() {
     use field::settings as s;
     let at = |b: &[u8]| section_offset(b, SectionKind::Settings);
-    assert_eq!(class_after(|b| { let o = at(b); b[o + s::MODE] = 3 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b); b[o + s::HEARTBEAT_ACTION] = 3 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b); put_u16(b, o + s::RESERVED0, 1) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b); put_u32(b, o + s::HEARTBEAT_TIMEOUT, 0) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b); put_u32(b, o + s::HEARTBEAT_TIMEOUT, 86_400_001) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b); b[o + s::HEARTBEAT_ACTION] = 0 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b); put_u64(b, o + s::RESERVED1, 1 << 63) }), ErrorClass::BadValue);
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b);
+            b[o + s::MODE] = 3
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b);
+            b[o + s::HEARTBEAT_ACTION] = 3
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b);
+            put_u16(b, o + s::RESERVED0, 1)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b);
+            put_u32(b, o + s::HEARTBEAT_TIMEOUT, 0)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b);
+            put_u32(b, o + s::HEARTBEAT_TIMEOUT, 86_400_001)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b);
+            b[o + s::HEARTBEAT_ACTION] = 0
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b);
+            put_u64(b, o + s::RESERVED1, 1 << 63)
+        }),
+        ErrorClass::BadValue
+    );
     // Mode none and every mode are fine.
     for mode in [0xFF, 0, 1, 2] {
         let mut b = sample();
@@ -258,39 +379,100 @@ fn settings_record() {
 // --- types ----------------------------------------------------------------------------
 
 fn type_name_byte(b: &[u8], index: usize) -> usize {
-    string_at(b, rec(b, SectionKind::Types, index) + field::object_type::NAME).0
+    string_at(
+        b,
+        rec(b, SectionKind::Types, index) + field::object_type::NAME,
+    )
+    .0
 }
 
 #[test]
 fn type_records() {
-    assert_eq!(class_after(|b| { let o = type_name_byte(b, 0); b[o + 1] = b'!' }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = type_name_byte(b, 0); b[o] = b'1' }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = type_name_byte(b, 0); b[o] = 0xff }), ErrorClass::BadValue);
     assert_eq!(
-        class_after(|b| { let o = rec(b, SectionKind::Types, 0) + field::object_type::NAME; put_u32(b, o + 4, 0) }),
+        class_after(|b| {
+            let o = type_name_byte(b, 0);
+            b[o + 1] = b'!'
+        }),
         ErrorClass::BadValue
     );
-    assert_eq!(class_after(|b| { let o = rec(b, SectionKind::Types, 0) + field::object_type::FLAGS; put_u32(b, o, 2) }), ErrorClass::BadValue);
+    assert_eq!(
+        class_after(|b| {
+            let o = type_name_byte(b, 0);
+            b[o] = b'1'
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = type_name_byte(b, 0);
+            b[o] = 0xff
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = rec(b, SectionKind::Types, 0) + field::object_type::NAME;
+            put_u32(b, o + 4, 0)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = rec(b, SectionKind::Types, 0) + field::object_type::FLAGS;
+            put_u32(b, o, 2)
+        }),
+        ErrorClass::BadValue
+    );
     // bin, etc, ... : "bin" -> "fin" sorts after "etc".
-    assert_eq!(class_after(|b| { let o = type_name_byte(b, 0); b[o] = b'f' }), ErrorClass::NotCanonical);
+    assert_eq!(
+        class_after(|b| {
+            let o = type_name_byte(b, 0);
+            b[o] = b'f'
+        }),
+        ErrorClass::NotCanonical
+    );
 }
 
 #[test]
 fn duplicate_names() {
     let mut p = Policy::default();
-    p.types = vec![ObjectType { name: "aa".into(), protected: false }, ObjectType { name: "ab".into(), protected: false }];
-    p.domains = vec![Domain { name: "da".into(), ..Domain::default() }, Domain { name: "db".into(), ..Domain::default() }];
+    p.types = vec![
+        ObjectType {
+            name: "aa".into(),
+            protected: false,
+        },
+        ObjectType {
+            name: "ab".into(),
+            protected: false,
+        },
+    ];
+    p.domains = vec![
+        Domain {
+            name: "da".into(),
+            ..Domain::default()
+        },
+        Domain {
+            name: "db".into(),
+            ..Domain::default()
+        },
+    ];
     let b = encode(&p).unwrap();
     let mut t = b.clone();
     let o = type_name_byte(&t, 1);
     t[o + 1] = b'a';
     reseal(&mut t);
-    assert!(matches!(validate(&t).unwrap_err(), FormatError::Duplicate { .. }));
+    assert!(matches!(
+        validate(&t).unwrap_err(),
+        FormatError::Duplicate { .. }
+    ));
     let mut d = b.clone();
     let o = string_at(&d, rec(&d, SectionKind::Domains, 1)).0;
     d[o + 1] = b'a';
     reseal(&mut d);
-    assert!(matches!(validate(&d).unwrap_err(), FormatError::Duplicate { .. }));
+    assert!(matches!(
+        validate(&d).unwrap_err(),
+        FormatError::Duplicate { .. }
+    ));
 }
 
 // --- paths ----------------------------------------------------------------------------
@@ -298,26 +480,96 @@ fn duplicate_names() {
 #[test]
 fn path_records() {
     use field::path as p;
-    assert_eq!(class_after(|b| { let o = rec(b, SectionKind::Paths, 0); put_u32(b, o + p::KIND, 4) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = rec(b, SectionKind::Paths, 0); put_u32(b, o + p::KIND, 0) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = rec(b, SectionKind::Paths, 0); put_u32(b, o + p::TYPE_ID, 0) }), ErrorClass::BadReference);
-    assert_eq!(class_after(|b| { let o = rec(b, SectionKind::Paths, 0); put_u32(b, o + p::TYPE_ID, 6) }), ErrorClass::BadReference);
+    assert_eq!(
+        class_after(|b| {
+            let o = rec(b, SectionKind::Paths, 0);
+            put_u32(b, o + p::KIND, 4)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = rec(b, SectionKind::Paths, 0);
+            put_u32(b, o + p::KIND, 0)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = rec(b, SectionKind::Paths, 0);
+            put_u32(b, o + p::TYPE_ID, 0)
+        }),
+        ErrorClass::BadReference
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = rec(b, SectionKind::Paths, 0);
+            put_u32(b, o + p::TYPE_ID, 6)
+        }),
+        ErrorClass::BadReference
+    );
     // Exact rule first; made a glob it sorts after the prefix rules.
-    assert_eq!(class_after(|b| { let o = rec(b, SectionKind::Paths, 0); put_u32(b, o + p::KIND, 3) }), ErrorClass::NotCanonical);
+    assert_eq!(
+        class_after(|b| {
+            let o = rec(b, SectionKind::Paths, 0);
+            put_u32(b, o + p::KIND, 3)
+        }),
+        ErrorClass::NotCanonical
+    );
     let pattern = |b: &[u8], i: usize| string_at(b, rec(b, SectionKind::Paths, i) + p::PATTERN);
     // Relative, NUL, trailing slash, empty component, dot component, bad UTF-8.
-    assert_eq!(class_after(|b| { let (o, _) = pattern(b, 0); b[o] = b'x' }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let (o, _) = pattern(b, 0); b[o + 2] = 0 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let (o, l) = pattern(b, 0); b[o + l - 1] = b'/' }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let (o, _) = pattern(b, 0); b[o + 1] = b'/' }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let (o, _) = pattern(b, 0); b[o + 5] = b'.'; b[o + 6] = b'/' }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let (o, _) = pattern(b, 0); b[o + 2] = 0xc3 }), ErrorClass::BadValue);
+    assert_eq!(
+        class_after(|b| {
+            let (o, _) = pattern(b, 0);
+            b[o] = b'x'
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let (o, _) = pattern(b, 0);
+            b[o + 2] = 0
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let (o, l) = pattern(b, 0);
+            b[o + l - 1] = b'/'
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let (o, _) = pattern(b, 0);
+            b[o + 1] = b'/'
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let (o, _) = pattern(b, 0);
+            b[o + 5] = b'.';
+            b[o + 6] = b'/'
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let (o, _) = pattern(b, 0);
+            b[o + 2] = 0xc3
+        }),
+        ErrorClass::BadValue
+    );
 }
 
 #[test]
 fn path_order_and_duplicates() {
     let mut p = Policy::default();
-    p.types = vec![ObjectType { name: "t".into(), protected: false }];
+    p.types = vec![ObjectType {
+        name: "t".into(),
+        protected: false,
+    }];
     p.paths = vec![
         path("/a/x", PathMatch::Exact, 1),
         path("/a/y", PathMatch::Exact, 1),
@@ -327,19 +579,26 @@ fn path_order_and_duplicates() {
         path("/g/**", PathMatch::Glob, 1),
     ];
     let b = encode(&p).unwrap();
-    let pattern = |b: &[u8], i: usize| string_at(b, rec(b, SectionKind::Paths, i) + field::path::PATTERN);
+    let pattern =
+        |b: &[u8], i: usize| string_at(b, rec(b, SectionKind::Paths, i) + field::path::PATTERN);
     // Duplicate exact pattern.
     let mut d = b.clone();
     let (o, l) = pattern(&d, 1);
     d[o + l - 1] = b'x';
     reseal(&mut d);
-    assert!(matches!(validate(&d).unwrap_err(), FormatError::Duplicate { .. }));
+    assert!(matches!(
+        validate(&d).unwrap_err(),
+        FormatError::Duplicate { .. }
+    ));
     // Exact out of byte order.
     let mut d = b.clone();
     let (o, l) = pattern(&d, 0);
     d[o + l - 1] = b'z';
     reseal(&mut d);
-    assert!(matches!(validate(&d).unwrap_err(), FormatError::Unsorted { .. }));
+    assert!(matches!(
+        validate(&d).unwrap_err(),
+        FormatError::Unsorted { .. }
+    ));
     // Prefix rules: longest first, whatever the bytes.
     let mut d = b.clone();
     let o = rec(&d, SectionKind::Paths, 2);
@@ -366,40 +625,202 @@ fn path_order_and_duplicates() {
 fn domain_records() {
     use field::domain as d;
     let at = |b: &[u8], f: usize| rec(b, SectionKind::Domains, 0) + f;
-    assert_eq!(class_after(|b| { let o = at(b, d::MODE); b[o] = 3 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, d::RESPONSE); b[o] = 3 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, d::RESERVED); put_u16(b, o, 1) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, d::SIGNAL); put_u32(b, o, 4) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, d::PTRACE); put_u32(b, o, 1 << 31) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, d::IPC); put_u32(b, o, 8) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, d::CAPABILITIES); put_u64(b, o, 1 << 41) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, d::SYSTEM); put_u32(b, o, 1 << 10) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, d::PROCESS); put_u32(b, o, 1 << 11) }), ErrorClass::BadValue);
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::MODE);
+            b[o] = 3
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::RESPONSE);
+            b[o] = 3
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::RESERVED);
+            put_u16(b, o, 1)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::SIGNAL);
+            put_u32(b, o, 4)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::PTRACE);
+            put_u32(b, o, 1 << 31)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::IPC);
+            put_u32(b, o, 8)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::CAPABILITIES);
+            put_u64(b, o, 1 << 41)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::SYSTEM);
+            put_u32(b, o, 1 << 10)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::PROCESS);
+            put_u32(b, o, 1 << 11)
+        }),
+        ErrorClass::BadValue
+    );
     // Ranges: domain 0 (agent) has 5 file rules and 6 net rules.
-    assert_eq!(class_after(|b| { let o = at(b, d::FILE_START); put_u32(b, o, 1) }), ErrorClass::BadLayout);
-    assert_eq!(class_after(|b| { let o = at(b, d::FILE_COUNT); put_u32(b, o, 100) }), ErrorClass::BadLayout);
-    assert_eq!(class_after(|b| { let o = at(b, d::FILE_COUNT); put_u32(b, o, 4) }), ErrorClass::BadLayout);
-    assert_eq!(class_after(|b| { let o = at(b, d::FILE_COUNT); put_u32(b, o, u32::MAX) }), ErrorClass::BadLayout);
-    assert_eq!(class_after(|b| { let o = at(b, d::NET_START); put_u32(b, o, 1) }), ErrorClass::BadLayout);
-    assert_eq!(class_after(|b| { let o = at(b, d::NET_COUNT); put_u32(b, o, 7) }), ErrorClass::BadLayout);
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::FILE_START);
+            put_u32(b, o, 1)
+        }),
+        ErrorClass::BadLayout
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::FILE_COUNT);
+            put_u32(b, o, 100)
+        }),
+        ErrorClass::BadLayout
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::FILE_COUNT);
+            put_u32(b, o, 4)
+        }),
+        ErrorClass::BadLayout
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::FILE_COUNT);
+            put_u32(b, o, u32::MAX)
+        }),
+        ErrorClass::BadLayout
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::NET_START);
+            put_u32(b, o, 1)
+        }),
+        ErrorClass::BadLayout
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::NET_COUNT);
+            put_u32(b, o, 7)
+        }),
+        ErrorClass::BadLayout
+    );
     // Behaviour (agent: audit, threshold 100, window 60000).
-    assert_eq!(class_after(|b| { let o = at(b, d::THRESHOLD); put_u32(b, o, 0) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, d::THRESHOLD); put_u32(b, o, 1_000_001) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, d::WINDOW); put_u32(b, o, 0) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, d::WINDOW); put_u32(b, o, 3_600_001) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, d::QUARANTINE); put_u32(b, o, 2) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, d::RESPONSE); b[o] = 0 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, d::RESPONSE); b[o] = 2 }), ErrorClass::BadReference);
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::THRESHOLD);
+            put_u32(b, o, 0)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::THRESHOLD);
+            put_u32(b, o, 1_000_001)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::WINDOW);
+            put_u32(b, o, 0)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::WINDOW);
+            put_u32(b, o, 3_600_001)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::QUARANTINE);
+            put_u32(b, o, 2)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::RESPONSE);
+            b[o] = 0
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, d::RESPONSE);
+            b[o] = 2
+        }),
+        ErrorClass::BadReference
+    );
     // Domain 2 (tool) quarantines into 2 (jail).
     let q = |b: &[u8]| rec(b, SectionKind::Domains, 2) + d::QUARANTINE;
-    assert_eq!(class_after(|b| { let o = q(b); put_u32(b, o, 4) }), ErrorClass::BadReference);
-    assert_eq!(class_after(|b| { let o = q(b); put_u32(b, o, 0) }), ErrorClass::BadReference);
+    assert_eq!(
+        class_after(|b| {
+            let o = q(b);
+            put_u32(b, o, 4)
+        }),
+        ErrorClass::BadReference
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = q(b);
+            put_u32(b, o, 0)
+        }),
+        ErrorClass::BadReference
+    );
     // Domain 1 (jail) has no behaviour: limits must be zero.
     let j = |b: &[u8], f: usize| rec(b, SectionKind::Domains, 1) + f;
-    assert_eq!(class_after(|b| { let o = j(b, d::MAX_OPS); put_u32(b, o, 1) }), ErrorClass::BadValue);
+    assert_eq!(
+        class_after(|b| {
+            let o = j(b, d::MAX_OPS);
+            put_u32(b, o, 1)
+        }),
+        ErrorClass::BadValue
+    );
     // Names: "agent" -> "zgent" sorts last.
-    assert_eq!(class_after(|b| { let o = string_at(b, at(b, d::NAME)).0; b[o] = b'z' }), ErrorClass::NotCanonical);
-    assert_eq!(class_after(|b| { let o = string_at(b, at(b, d::NAME)).0; b[o] = b' ' }), ErrorClass::BadValue);
+    assert_eq!(
+        class_after(|b| {
+            let o = string_at(b, at(b, d::NAME)).0;
+            b[o] = b'z'
+        }),
+        ErrorClass::NotCanonical
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = string_at(b, at(b, d::NAME)).0;
+            b[o] = b' '
+        }),
+        ErrorClass::BadValue
+    );
 }
 
 // --- file rules -----------------------------------------------------------------------
@@ -409,17 +830,68 @@ fn file_rule_records() {
     use field::file_rule as f;
     // agent's rules: (bin 1 allow) (etc 2 allow) (home 3 allow) (home 3 deny) (secret 4 deny)
     let at = |b: &[u8], i: usize, fld: usize| rec(b, SectionKind::FileRules, i) + fld;
-    assert_eq!(class_after(|b| { let o = at(b, 0, f::TYPE_ID); put_u32(b, o, 0) }), ErrorClass::BadReference);
-    assert_eq!(class_after(|b| { let o = at(b, 0, f::TYPE_ID); put_u32(b, o, 6) }), ErrorClass::BadReference);
-    assert_eq!(class_after(|b| { let o = at(b, 0, f::DECISION); put_u32(b, o, 3) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, 0, f::DECISION); put_u32(b, o, 0x101) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, 0, f::PERMS); put_u32(b, o, 0) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, 0, f::PERMS); put_u32(b, o, 1 << 20) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, 0, f::TYPE_ID); put_u32(b, o, 3) }), ErrorClass::NotCanonical);
-    assert_eq!(class_after(|b| { let o = at(b, 3, f::DECISION); put_u32(b, o, 1) }), ErrorClass::NotCanonical);
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, 0, f::TYPE_ID);
+            put_u32(b, o, 0)
+        }),
+        ErrorClass::BadReference
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, 0, f::TYPE_ID);
+            put_u32(b, o, 6)
+        }),
+        ErrorClass::BadReference
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, 0, f::DECISION);
+            put_u32(b, o, 3)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, 0, f::DECISION);
+            put_u32(b, o, 0x101)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, 0, f::PERMS);
+            put_u32(b, o, 0)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, 0, f::PERMS);
+            put_u32(b, o, 1 << 20)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, 0, f::TYPE_ID);
+            put_u32(b, o, 3)
+        }),
+        ErrorClass::NotCanonical
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, 3, f::DECISION);
+            put_u32(b, o, 1)
+        }),
+        ErrorClass::NotCanonical
+    );
     // The same type in the next domain's first rule is fine (order restarts per domain).
     let b = sample();
-    let tool_first = get_u32(&b, rec(&b, SectionKind::Domains, 2) + field::domain::FILE_START) as usize;
+    let tool_first = get_u32(
+        &b,
+        rec(&b, SectionKind::Domains, 2) + field::domain::FILE_START,
+    ) as usize;
     assert_eq!(tool_first, 5);
 }
 
@@ -436,44 +908,185 @@ fn net_rule_records() {
     let v6 = find(&|r| r.family == NetFamily::Inet6);
     let ux = find(&|r| r.family == NetFamily::Unix && r.unix_path.starts_with('/'));
     let at = |b: &[u8], i: usize, f: usize| rec(b, SectionKind::NetRules, i) + f;
-    assert_eq!(class_after(|b| { let o = at(b, v4, n::DECISION); b[o] = 0 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, v4, n::FAMILY); b[o] = 4 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, v4, n::PROTOCOL); b[o] = 3 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, v4, n::OPS); put_u32(b, o, 0) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, v4, n::OPS); put_u32(b, o, 1 << 6 | 2) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, v4, n::PREFIX_LEN); b[o] = 33 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, v4, n::ADDR); b[o + 3] = 1 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, v4, n::ADDR); b[o + 4] = 1 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, v4, n::PORT_LO); put_u16(b, o, 444) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, v4, n::RESERVED0); put_u32(b, o, 1) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, v4, n::RESERVED1); put_u64(b, o, 1) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, v6, n::PREFIX_LEN); b[o] = 129 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, v6, n::ADDR); b[o + 15] = 1 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, ux, n::PORT_HI); put_u16(b, o, 1) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, ux, n::PROTOCOL); b[o] = 1 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, ux, n::PREFIX_LEN); b[o] = 1 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, ux, n::ADDR); b[o] = 1 }), ErrorClass::BadValue);
     assert_eq!(
-        class_after(|b| { let o = at(b, ux, n::UNIX_PATH); let (s, _) = string_at(b, o); b[s] = b'r' }),
+        class_after(|b| {
+            let o = at(b, v4, n::DECISION);
+            b[o] = 0
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, v4, n::FAMILY);
+            b[o] = 4
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, v4, n::PROTOCOL);
+            b[o] = 3
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, v4, n::OPS);
+            put_u32(b, o, 0)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, v4, n::OPS);
+            put_u32(b, o, 1 << 6 | 2)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, v4, n::PREFIX_LEN);
+            b[o] = 33
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, v4, n::ADDR);
+            b[o + 3] = 1
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, v4, n::ADDR);
+            b[o + 4] = 1
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, v4, n::PORT_LO);
+            put_u16(b, o, 444)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, v4, n::RESERVED0);
+            put_u32(b, o, 1)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, v4, n::RESERVED1);
+            put_u64(b, o, 1)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, v6, n::PREFIX_LEN);
+            b[o] = 129
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, v6, n::ADDR);
+            b[o + 15] = 1
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, ux, n::PORT_HI);
+            put_u16(b, o, 1)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, ux, n::PROTOCOL);
+            b[o] = 1
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, ux, n::PREFIX_LEN);
+            b[o] = 1
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, ux, n::ADDR);
+            b[o] = 1
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, ux, n::UNIX_PATH);
+            let (s, _) = string_at(b, o);
+            b[s] = b'r'
+        }),
         ErrorClass::BadValue
     );
     // An IP rule with a Unix path: the v4 rule takes the Unix rule's family.
-    assert_eq!(class_after(|b| { let o = at(b, ux, n::FAMILY); b[o] = 1 }), ErrorClass::BadValue);
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, ux, n::FAMILY);
+            b[o] = 1
+        }),
+        ErrorClass::BadValue
+    );
     // Order: the first rule given the largest decision/ops sorts after the second.
-    assert_eq!(class_after(|b| { let o = at(b, 0, n::OPS); put_u32(b, o, 0x3f) }), ErrorClass::NotCanonical);
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, 0, n::OPS);
+            put_u32(b, o, 0x3f)
+        }),
+        ErrorClass::NotCanonical
+    );
 }
 
 #[test]
 fn duplicate_net_rules() {
     let mut p = Policy::default();
-    let r1 = ip_rule(Decision::Allow, 2, NetFamily::Inet, Protocol::Tcp, v4([10, 0, 0, 0]), 8, (1, 2));
-    let r2 = ip_rule(Decision::Allow, 2, NetFamily::Inet, Protocol::Tcp, v4([10, 0, 0, 0]), 8, (1, 3));
-    p.domains = vec![Domain { name: "d".into(), net: vec![r1, r2], ..Domain::default() }];
+    let r1 = ip_rule(
+        Decision::Allow,
+        2,
+        NetFamily::Inet,
+        Protocol::Tcp,
+        v4([10, 0, 0, 0]),
+        8,
+        (1, 2),
+    );
+    let r2 = ip_rule(
+        Decision::Allow,
+        2,
+        NetFamily::Inet,
+        Protocol::Tcp,
+        v4([10, 0, 0, 0]),
+        8,
+        (1, 3),
+    );
+    p.domains = vec![Domain {
+        name: "d".into(),
+        net: vec![r1, r2],
+        ..Domain::default()
+    }];
     let mut b = encode(&p).unwrap();
     let o = rec(&b, SectionKind::NetRules, 1) + field::net_rule::PORT_HI;
     put_u16(&mut b, o, 2);
     reseal(&mut b);
-    assert!(matches!(validate(&b).unwrap_err(), FormatError::Duplicate { .. }));
+    assert!(matches!(
+        validate(&b).unwrap_err(),
+        FormatError::Duplicate { .. }
+    ));
 }
 
 // --- transitions ----------------------------------------------------------------------
@@ -483,12 +1096,48 @@ fn transition_records() {
     use field::transition as t;
     // Canonical: (0 agent-exe none ->tool? ) ... see sample_policy.
     let at = |b: &[u8], i: usize, f: usize| rec(b, SectionKind::Transitions, i) + f;
-    assert_eq!(class_after(|b| { let o = at(b, 3, t::FROM); put_u32(b, o, 4) }), ErrorClass::BadReference);
-    assert_eq!(class_after(|b| { let o = at(b, 0, t::TO); put_u32(b, o, 0) }), ErrorClass::BadReference);
-    assert_eq!(class_after(|b| { let o = at(b, 0, t::TO); put_u32(b, o, 4) }), ErrorClass::BadReference);
-    assert_eq!(class_after(|b| { let o = at(b, 0, t::HAS_DIGEST); put_u32(b, o, 2) }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = at(b, 0, t::DIGEST); b[o + 31] = 1 }), ErrorClass::BadValue);
-    assert_eq!(class_after(|b| { let o = string_at(b, at(b, 0, t::EXE)).0; b[o] = b'u' }), ErrorClass::BadValue);
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, 3, t::FROM);
+            put_u32(b, o, 4)
+        }),
+        ErrorClass::BadReference
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, 0, t::TO);
+            put_u32(b, o, 0)
+        }),
+        ErrorClass::BadReference
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, 0, t::TO);
+            put_u32(b, o, 4)
+        }),
+        ErrorClass::BadReference
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, 0, t::HAS_DIGEST);
+            put_u32(b, o, 2)
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, 0, t::DIGEST);
+            b[o + 31] = 1
+        }),
+        ErrorClass::BadValue
+    );
+    assert_eq!(
+        class_after(|b| {
+            let o = string_at(b, at(b, 0, t::EXE)).0;
+            b[o] = b'u'
+        }),
+        ErrorClass::BadValue
+    );
     // Rule 0 (from 0, no digest) and rule 1 (from 0, digest A): dropping the digest of
     // rule 1 repeats rule 0's key.
     assert_eq!(
@@ -500,7 +1149,13 @@ fn transition_records() {
         }),
         ErrorClass::NotCanonical
     );
-    assert_eq!(class_after(|b| { let o = at(b, 0, t::FROM); put_u32(b, o, 3) }), ErrorClass::NotCanonical);
+    assert_eq!(
+        class_after(|b| {
+            let o = at(b, 0, t::FROM);
+            put_u32(b, o, 3)
+        }),
+        ErrorClass::NotCanonical
+    );
 }
 
 // --- whole-blob properties ------------------------------------------------------------
@@ -558,37 +1213,161 @@ fn encoder_refuses_what_the_format_cannot_hold() {
         f(&mut p);
         encode(&p).unwrap_err()
     };
-    assert!(matches!(with(&|p| p.types[0].name = "x".repeat(65)), E::BadName { .. }));
-    assert!(matches!(with(&|p| p.types[0].name = "9x".into()), E::BadName { .. }));
-    assert!(matches!(with(&|p| p.types[1].name = "tmp".into()), E::DuplicateName { .. }));
-    assert!(matches!(with(&|p| p.domains[1].name = "tool".into()), E::DuplicateName { .. }));
-    assert!(matches!(with(&|p| p.paths[0].type_id = 6), E::BadId { id: 6, .. }));
-    assert!(matches!(with(&|p| p.paths[0].type_id = 0), E::BadId { id: 0, .. }));
-    assert!(matches!(with(&|p| p.domains[0].files[0].type_id = 9), E::BadId { id: 9, .. }));
-    assert!(matches!(with(&|p| p.transitions[0].to = 0), E::BadId { .. }));
-    assert!(matches!(with(&|p| p.transitions[0].from = 4), E::BadId { .. }));
-    assert!(matches!(with(&|p| p.domains[0].behaviour = Some(Behaviour { anomaly_threshold: 1, window_ms: 1, max_ops: 0, response: Response::Quarantine(7) })), E::BadId { .. }));
-    assert!(matches!(with(&|p| p.paths[0].pattern = "tmp/**".into()), E::BadPath { .. }));
-    assert!(matches!(with(&|p| p.paths[1].pattern = "/etc/".into()), E::BadPath { .. }));
-    assert!(matches!(with(&|p| p.paths[1].pattern = format!("/{}", "a".repeat(4096))), E::BadPath { .. }));
-    assert!(matches!(with(&|p| p.paths[0].pattern = format!("/{}", "a".repeat(1024))), E::BadPath { .. }));
-    assert!(matches!(with(&|p| p.paths.push(path("/etc", PathMatch::Prefix, 1))), E::Conflict { .. }));
-    assert!(matches!(with(&|p| p.transitions.push(Transition { from: 0, exe: "/usr/bin/agent".into(), digest: None, to: 3 })), E::Conflict { .. }));
-    assert!(matches!(with(&|p| p.transitions[0].exe = "/usr/bin/../agent".into()), E::BadPath { .. }));
-    assert!(matches!(with(&|p| p.domains[0].capabilities = 1 << 41), E::BadValue { .. }));
-    assert!(matches!(with(&|p| p.domains[0].signal = 4), E::BadValue { .. }));
-    assert!(matches!(with(&|p| p.domains[0].files[0].perms = 1 << 25), E::BadValue { .. }));
-    assert!(matches!(with(&|p| p.domains[1].net[0].prefix_len = 33), E::BadValue { .. }));
-    assert!(matches!(with(&|p| p.domains[1].net[0].port_lo = 1000), E::BadValue { .. }));
-    assert!(matches!(with(&|p| p.domains[1].net[0].addr[3] = 1), E::BadValue { .. }));
-    assert!(matches!(with(&|p| p.domains[1].net[3].unix_path = "relative.sock".into()), E::BadPath { .. }));
-    assert!(matches!(with(&|p| p.domains[1].net[3].unix_path = format!("/{}", "s".repeat(108))), E::BadPath { .. }));
-    assert!(matches!(with(&|p| p.domains[1].behaviour = Some(Behaviour { anomaly_threshold: 0, window_ms: 1, max_ops: 0, response: Response::Audit })), E::BadValue { .. }));
-    assert!(matches!(with(&|p| p.settings.heartbeat = Some(Heartbeat { timeout_ms: 0, action: HeartbeatAction::DenyAll })), E::BadValue { .. }));
-    let many = Policy { types: (0..65536).map(|i| ObjectType { name: format!("t{i}"), protected: false }).collect(), ..Policy::default() };
-    assert!(matches!(encode(&many).unwrap_err(), E::TooMany { what: "types", .. }));
-    let many = Policy { domains: (0..65536).map(|i| Domain { name: format!("d{i}"), ..Domain::default() }).collect(), ..Policy::default() };
-    assert!(matches!(encode(&many).unwrap_err(), E::TooMany { what: "domains", .. }));
+    assert!(matches!(
+        with(&|p| p.types[0].name = "x".repeat(65)),
+        E::BadName { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.types[0].name = "9x".into()),
+        E::BadName { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.types[1].name = "tmp".into()),
+        E::DuplicateName { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.domains[1].name = "tool".into()),
+        E::DuplicateName { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.paths[0].type_id = 6),
+        E::BadId { id: 6, .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.paths[0].type_id = 0),
+        E::BadId { id: 0, .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.domains[0].files[0].type_id = 9),
+        E::BadId { id: 9, .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.transitions[0].to = 0),
+        E::BadId { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.transitions[0].from = 4),
+        E::BadId { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.domains[0].behaviour = Some(Behaviour {
+            anomaly_threshold: 1,
+            window_ms: 1,
+            max_ops: 0,
+            response: Response::Quarantine(7)
+        })),
+        E::BadId { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.paths[0].pattern = "tmp/**".into()),
+        E::BadPath { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.paths[1].pattern = "/etc/".into()),
+        E::BadPath { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.paths[1].pattern = format!("/{}", "a".repeat(4096))),
+        E::BadPath { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.paths[0].pattern = format!("/{}", "a".repeat(1024))),
+        E::BadPath { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.paths.push(path("/etc", PathMatch::Prefix, 1))),
+        E::Conflict { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.transitions.push(Transition {
+            from: 0,
+            exe: "/usr/bin/agent".into(),
+            digest: None,
+            to: 3
+        })),
+        E::Conflict { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.transitions[0].exe = "/usr/bin/../agent".into()),
+        E::BadPath { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.domains[0].capabilities = 1 << 41),
+        E::BadValue { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.domains[0].signal = 4),
+        E::BadValue { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.domains[0].files[0].perms = 1 << 25),
+        E::BadValue { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.domains[1].net[0].prefix_len = 33),
+        E::BadValue { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.domains[1].net[0].port_lo = 1000),
+        E::BadValue { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.domains[1].net[0].addr[3] = 1),
+        E::BadValue { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.domains[1].net[3].unix_path = "relative.sock".into()),
+        E::BadPath { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.domains[1].net[3].unix_path = format!("/{}", "s".repeat(108))),
+        E::BadPath { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.domains[1].behaviour = Some(Behaviour {
+            anomaly_threshold: 0,
+            window_ms: 1,
+            max_ops: 0,
+            response: Response::Audit
+        })),
+        E::BadValue { .. }
+    ));
+    assert!(matches!(
+        with(&|p| p.settings.heartbeat = Some(Heartbeat {
+            timeout_ms: 0,
+            action: HeartbeatAction::DenyAll
+        })),
+        E::BadValue { .. }
+    ));
+    let many = Policy {
+        types: (0..65536)
+            .map(|i| ObjectType {
+                name: format!("t{i}"),
+                protected: false,
+            })
+            .collect(),
+        ..Policy::default()
+    };
+    assert!(matches!(
+        encode(&many).unwrap_err(),
+        E::TooMany { what: "types", .. }
+    ));
+    let many = Policy {
+        domains: (0..65536)
+            .map(|i| Domain {
+                name: format!("d{i}"),
+                ..Domain::default()
+            })
+            .collect(),
+        ..Policy::default()
+    };
+    assert!(matches!(
+        encode(&many).unwrap_err(),
+        E::TooMany {
+            what: "domains",
+            ..
+        }
+    ));
     // Every error message is one line.
     let e = with(&|p| p.paths.push(path("/etc", PathMatch::Prefix, 1)));
     assert!(!e.to_string().contains('\n'));
@@ -597,8 +1376,18 @@ fn encoder_refuses_what_the_format_cannot_hold() {
 #[test]
 fn most_types_and_domains_fit() {
     let p = Policy {
-        types: (0..65535).map(|i| ObjectType { name: format!("t{i}"), protected: false }).collect(),
-        domains: (0..65535).map(|i| Domain { name: format!("d{i}"), ..Domain::default() }).collect(),
+        types: (0..65535)
+            .map(|i| ObjectType {
+                name: format!("t{i}"),
+                protected: false,
+            })
+            .collect(),
+        domains: (0..65535)
+            .map(|i| Domain {
+                name: format!("d{i}"),
+                ..Domain::default()
+            })
+            .collect(),
         ..Policy::default()
     };
     let b = encode(&p).unwrap();

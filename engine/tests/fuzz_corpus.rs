@@ -4,7 +4,12 @@
 //! ```sh
 //! cargo test -p tcp-lsm-engine --test fuzz_corpus -- --ignored regenerate_seed_corpus
 //! ```
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::field_reassign_with_default, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::field_reassign_with_default,
+    missing_docs
+)]
 
 mod common;
 
@@ -25,7 +30,12 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.is_file())
-        .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), fs::read(&p).unwrap()))
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                fs::read(&p).unwrap(),
+            )
+        })
         .collect();
     files.sort();
     files
@@ -34,7 +44,10 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
 #[test]
 fn replay_corpus() {
     let files = corpus();
-    assert!(files.len() >= 8, "seed corpus missing: run the ignored regenerate_seed_corpus test");
+    assert!(
+        files.len() >= 8,
+        "seed corpus missing: run the ignored regenerate_seed_corpus test"
+    );
     for (name, bytes) in &files {
         check_blob_invariants(bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
         // As the fuzz target does: also with the digest re-sealed.
@@ -51,7 +64,9 @@ fn seeds_are_what_their_names_say() {
     let mut valid = 0;
     for (name, bytes) in corpus() {
         if name.starts_with("valid-") {
-            validate(&bytes).unwrap_or_else(|e| panic!("{name} no longer validates ({e}): regenerate the seeds"));
+            validate(&bytes).unwrap_or_else(|e| {
+                panic!("{name} no longer validates ({e}): regenerate the seeds")
+            });
             valid += 1;
         } else if name.starts_with("invalid-") {
             assert!(validate(&bytes).is_err(), "{name} validates");
@@ -65,20 +80,39 @@ fn seeds_are_what_their_names_say() {
 fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     let sample = encode(&sample_policy()).unwrap();
     let mut minimal = Policy::default();
-    minimal.types.push(ObjectType { name: "t".into(), protected: false });
+    minimal.types.push(ObjectType {
+        name: "t".into(),
+        protected: false,
+    });
     minimal.paths.push(path("/g/**/*.c", PathMatch::Glob, 1));
     minimal.domains.push(Domain {
         name: "d".into(),
-        files: vec![FileRule { type_id: 1, decision: Decision::Allow, perms: 3 }],
+        files: vec![FileRule {
+            type_id: 1,
+            decision: Decision::Allow,
+            perms: 3,
+        }],
         net: vec![unix_rule(Decision::Allow, 2, "@s")],
         ..Domain::default()
     });
-    minimal.transitions.push(Transition { from: 0, exe: "/x".into(), digest: Some([7; 32]), to: 1 });
+    minimal.transitions.push(Transition {
+        from: 0,
+        exe: "/x".into(),
+        digest: Some([7; 32]),
+        to: 1,
+    });
     let mut seeds = vec![
         ("valid-sample.bin", sample.clone()),
         ("valid-empty.bin", encode(&Policy::default()).unwrap()),
         ("valid-minimal.bin", encode(&minimal).unwrap()),
-        ("valid-defaults.bin", encode(&Policy { settings: Settings::default(), ..sample_policy() }).unwrap()),
+        (
+            "valid-defaults.bin",
+            encode(&Policy {
+                settings: Settings::default(),
+                ..sample_policy()
+            })
+            .unwrap(),
+        ),
     ];
     let corrupt = |f: &dyn Fn(&mut Vec<u8>)| {
         let mut b = sample.clone();
@@ -92,22 +126,34 @@ fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         b[40] ^= 1;
         b
     }));
-    seeds.push(("invalid-type-order.bin", corrupt(&|b| {
-        let at = string_at(b, record(b, SectionKind::Types, 0)).0;
-        b[at] = b'z';
-    })));
-    seeds.push(("invalid-file-range.bin", corrupt(&|b| {
-        let at = record(b, SectionKind::Domains, 0) + field::domain::FILE_COUNT;
-        put_u32(b, at, 4);
-    })));
-    seeds.push(("invalid-net-prefix.bin", corrupt(&|b| {
-        let at = record(b, SectionKind::NetRules, 0) + field::net_rule::PREFIX_LEN;
-        b[at] = 200;
-    })));
-    seeds.push(("invalid-string-ref.bin", corrupt(&|b| {
-        let at = record(b, SectionKind::Paths, 0) + field::path::PATTERN;
-        put_u32(b, at, 3);
-    })));
+    seeds.push((
+        "invalid-type-order.bin",
+        corrupt(&|b| {
+            let at = string_at(b, record(b, SectionKind::Types, 0)).0;
+            b[at] = b'z';
+        }),
+    ));
+    seeds.push((
+        "invalid-file-range.bin",
+        corrupt(&|b| {
+            let at = record(b, SectionKind::Domains, 0) + field::domain::FILE_COUNT;
+            put_u32(b, at, 4);
+        }),
+    ));
+    seeds.push((
+        "invalid-net-prefix.bin",
+        corrupt(&|b| {
+            let at = record(b, SectionKind::NetRules, 0) + field::net_rule::PREFIX_LEN;
+            b[at] = 200;
+        }),
+    ));
+    seeds.push((
+        "invalid-string-ref.bin",
+        corrupt(&|b| {
+            let at = record(b, SectionKind::Paths, 0) + field::path::PATTERN;
+            put_u32(b, at, 3);
+        }),
+    ));
     seeds
 }
 
@@ -126,6 +172,9 @@ fn checked_in_seeds_are_current() {
     // The generator and the checked-in seeds agree (a format change must regenerate them).
     for (name, bytes) in seeds() {
         let on_disk = fs::read(corpus_dir().join(name)).unwrap_or_default();
-        assert!(on_disk == bytes, "{name} differs from its generator: run the ignored regenerate_seed_corpus test");
+        assert!(
+            on_disk == bytes,
+            "{name} differs from its generator: run the ignored regenerate_seed_corpus test"
+        );
     }
 }

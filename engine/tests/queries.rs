@@ -1,5 +1,10 @@
 //! Semantics of the zero-copy queries on a validated blob.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::field_reassign_with_default, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::field_reassign_with_default,
+    missing_docs
+)]
 
 mod common;
 
@@ -41,15 +46,46 @@ fn names_counts_and_settings() {
         assert_eq!(v.domain_id_by_name(b"zzz"), None);
         assert_eq!(v.domain_id_by_name(b""), None);
         assert!(v.domain(0).is_none() && v.domain(4).is_none());
-        assert_eq!((v.path_rule_count(), v.file_rule_count(), v.net_rule_count(), v.transition_count()), (10, 6, 7, 4));
+        assert_eq!(
+            (
+                v.path_rule_count(),
+                v.file_rule_count(),
+                v.net_rule_count(),
+                v.transition_count()
+            ),
+            (10, 6, 7, 4)
+        );
         let s = v.settings();
         assert_eq!(s.mode, Some(Mode::Enforce));
-        assert_eq!(s.heartbeat, Some(Heartbeat { timeout_ms: 30_000, action: HeartbeatAction::DenyNetwork }));
+        assert_eq!(
+            s.heartbeat,
+            Some(Heartbeat {
+                timeout_ms: 30_000,
+                action: HeartbeatAction::DenyNetwork
+            })
+        );
         assert_eq!(v.digest(), v.as_bytes()[32..64]);
         let agent = v.domain(1).unwrap();
-        assert_eq!((agent.id(), agent.name(), agent.mode()), (1, "agent", Some(Mode::Enforce)));
-        assert!(agent.capable(10) && !agent.capable(0) && !agent.capable(64) && !agent.capable(u32::MAX));
-        assert_eq!((agent.signal(), agent.ptrace(), agent.ipc(), agent.system(), agent.process()), (1, 0, 1, 0, 1 << 4));
+        assert_eq!(
+            (agent.id(), agent.name(), agent.mode()),
+            (1, "agent", Some(Mode::Enforce))
+        );
+        assert!(
+            agent.capable(10)
+                && !agent.capable(0)
+                && !agent.capable(64)
+                && !agent.capable(u32::MAX)
+        );
+        assert_eq!(
+            (
+                agent.signal(),
+                agent.ptrace(),
+                agent.ipc(),
+                agent.system(),
+                agent.process()
+            ),
+            (1, 0, 1, 0, 1 << 4)
+        );
         assert_eq!(agent.behaviour().unwrap().response, Response::Audit);
         let tool = v.domain(3).unwrap();
         assert_eq!(tool.mode(), None);
@@ -119,7 +155,13 @@ fn path_precedence() {
 #[test]
 fn first_glob_in_canonical_order_wins_and_root_prefix() {
     let mut p = Policy::default();
-    p.types = ["a", "b", "c"].iter().map(|n| ObjectType { name: (*n).into(), protected: false }).collect();
+    p.types = ["a", "b", "c"]
+        .iter()
+        .map(|n| ObjectType {
+            name: (*n).into(),
+            protected: false,
+        })
+        .collect();
     p.paths = vec![
         path("/x/*.txt", PathMatch::Glob, 2),
         path("/x/**", PathMatch::Glob, 1),
@@ -134,7 +176,10 @@ fn first_glob_in_canonical_order_wins_and_root_prefix() {
         assert_eq!(v.type_for_path(b"/x/a.txt"), 1);
         assert_eq!(v.type_for_path(b"/y"), 0);
     });
-    p.paths = vec![path("/", PathMatch::Prefix, 3), path("/", PathMatch::Exact, 1)];
+    p.paths = vec![
+        path("/", PathMatch::Prefix, 3),
+        path("/", PathMatch::Exact, 1),
+    ];
     with_view(&p, |v| {
         assert_eq!(v.type_for_path(b"/"), 1);
         assert_eq!(v.type_for_path(b"/anything/at/all"), 3);
@@ -175,12 +220,24 @@ fn glob_semantics() {
         ("/a", "/A"),
     ];
     for (p, t) in yes {
-        assert!(glob_match(p.as_bytes(), t.as_bytes()), "{p} should match {t}");
-        assert!(tcp_lsm_engine::encode::reference::glob_match(p.as_bytes(), t.as_bytes()), "reference: {p} {t}");
+        assert!(
+            glob_match(p.as_bytes(), t.as_bytes()),
+            "{p} should match {t}"
+        );
+        assert!(
+            tcp_lsm_engine::encode::reference::glob_match(p.as_bytes(), t.as_bytes()),
+            "reference: {p} {t}"
+        );
     }
     for (p, t) in no {
-        assert!(!glob_match(p.as_bytes(), t.as_bytes()), "{p} should not match {t}");
-        assert!(!tcp_lsm_engine::encode::reference::glob_match(p.as_bytes(), t.as_bytes()), "reference: {p} {t}");
+        assert!(
+            !glob_match(p.as_bytes(), t.as_bytes()),
+            "{p} should not match {t}"
+        );
+        assert!(
+            !tcp_lsm_engine::encode::reference::glob_match(p.as_bytes(), t.as_bytes()),
+            "reference: {p} {t}"
+        );
     }
 }
 
@@ -197,9 +254,15 @@ fn glob_worst_cases_are_bounded() {
     assert!(glob_match(pattern.as_bytes(), text.as_bytes()));
     // The longest glob is accepted, a longer one matches nothing.
     let long = format!("/{}", "?".repeat(1023));
-    assert!(glob_match(long.as_bytes(), format!("/{}", "x".repeat(1023)).as_bytes()));
+    assert!(glob_match(
+        long.as_bytes(),
+        format!("/{}", "x".repeat(1023)).as_bytes()
+    ));
     let longer = format!("/{}", "?".repeat(1024));
-    assert!(!glob_match(longer.as_bytes(), format!("/{}", "x".repeat(1024)).as_bytes()));
+    assert!(!glob_match(
+        longer.as_bytes(),
+        format!("/{}", "x".repeat(1024)).as_bytes()
+    ));
 }
 
 #[test]
@@ -243,7 +306,14 @@ fn file_rules_allow_and_deny() {
         let jail = v.domain(2).unwrap();
         assert!(!jail.file_allows(TMP, 1));
         assert_eq!(jail.file_rule_count(), 0);
-        assert_eq!(agent.file_rule(0), Some(FileRule { type_id: BIN, decision: Decision::Allow, perms: p(&["read", "execute", "mmap"]) }));
+        assert_eq!(
+            agent.file_rule(0),
+            Some(FileRule {
+                type_id: BIN,
+                decision: Decision::Allow,
+                perms: p(&["read", "execute", "mmap"])
+            })
+        );
         assert_eq!(agent.file_rule(5), None);
     });
 }
@@ -254,7 +324,9 @@ fn net_rules_cidr_ports_deny() {
     let send = net_ops(&["send"]);
     with_view(&sample_policy(), |v| {
         let a = v.domain(1).unwrap();
-        let ip4 = |addr: [u8; 4], port: u16, proto: Protocol| a.net_allows(connect, NetFamily::Inet, proto, &v4(addr), port, b"");
+        let ip4 = |addr: [u8; 4], port: u16, proto: Protocol| {
+            a.net_allows(connect, NetFamily::Inet, proto, &v4(addr), port, b"")
+        };
         // 10.0.0.0/8 tcp 80..=443, minus 10.1.0.0/16.
         assert!(ip4([10, 2, 3, 4], 80, Protocol::Tcp));
         assert!(ip4([10, 255, 255, 255], 443, Protocol::Tcp));
@@ -263,7 +335,10 @@ fn net_rules_cidr_ports_deny() {
         assert!(!ip4([10, 2, 3, 4], 80, Protocol::Udp));
         assert!(!ip4([10, 2, 3, 4], 80, Protocol::Any));
         assert!(!ip4([11, 0, 0, 1], 80, Protocol::Tcp));
-        assert!(!ip4([10, 1, 0, 1], 80, Protocol::Tcp), "deny overrides allow");
+        assert!(
+            !ip4([10, 1, 0, 1], 80, Protocol::Tcp),
+            "deny overrides allow"
+        );
         assert!(!ip4([10, 1, 255, 255], 443, Protocol::Tcp));
         assert!(ip4([10, 0, 255, 255], 443, Protocol::Tcp));
         // IPv4-mapped IPv6 counts as IPv4.
@@ -275,32 +350,109 @@ fn net_rules_cidr_ports_deny() {
         mapped[12..].copy_from_slice(&[10, 1, 3, 4]);
         assert!(!a.net_allows(connect, NetFamily::Inet6, Protocol::Tcp, &mapped, 80, b""));
         // Another op of the same rule is not allowed.
-        assert!(!a.net_allows(send, NetFamily::Inet, Protocol::Tcp, &v4([10, 2, 3, 4]), 80, b""));
+        assert!(!a.net_allows(
+            send,
+            NetFamily::Inet,
+            Protocol::Tcp,
+            &v4([10, 2, 3, 4]),
+            80,
+            b""
+        ));
         // Prefix 0 (any address), udp 5353 bind|listen.
         let bind = net_ops(&["bind"]);
-        assert!(a.net_allows(bind, NetFamily::Inet, Protocol::Udp, &v4([192, 168, 1, 1]), 5353, b""));
-        assert!(a.net_allows(bind | net_ops(&["listen"]), NetFamily::Inet, Protocol::Udp, &v4([0; 4]), 5353, b""));
-        assert!(!a.net_allows(bind | connect, NetFamily::Inet, Protocol::Udp, &v4([0; 4]), 5353, b""));
+        assert!(a.net_allows(
+            bind,
+            NetFamily::Inet,
+            Protocol::Udp,
+            &v4([192, 168, 1, 1]),
+            5353,
+            b""
+        ));
+        assert!(a.net_allows(
+            bind | net_ops(&["listen"]),
+            NetFamily::Inet,
+            Protocol::Udp,
+            &v4([0; 4]),
+            5353,
+            b""
+        ));
+        assert!(!a.net_allows(
+            bind | connect,
+            NetFamily::Inet,
+            Protocol::Udp,
+            &v4([0; 4]),
+            5353,
+            b""
+        ));
         assert!(!a.net_allows(bind, NetFamily::Inet6, Protocol::Udp, &[0; 16], 5353, b""));
         // IPv6 2001:db8::/32 port 443, connect and send.
         let in6 = v6([0x2001, 0xdb8, 0xffff, 0, 0, 0, 0, 1]);
-        assert!(a.net_allows(connect | send, NetFamily::Inet6, Protocol::Udp, &in6, 443, b""));
+        assert!(a.net_allows(
+            connect | send,
+            NetFamily::Inet6,
+            Protocol::Udp,
+            &in6,
+            443,
+            b""
+        ));
         assert!(!a.net_allows(connect, NetFamily::Inet6, Protocol::Tcp, &in6, 442, b""));
         let out6 = v6([0x2001, 0xdb9, 0, 0, 0, 0, 0, 1]);
         assert!(!a.net_allows(connect, NetFamily::Inet6, Protocol::Tcp, &out6, 443, b""));
         // Unix by path and abstract name.
-        assert!(a.net_allows(connect, NetFamily::Unix, Protocol::Any, &[0; 16], 0, b"/run/agent.sock"));
-        assert!(a.net_allows(connect, NetFamily::Unix, Protocol::Tcp, &[0; 16], 0, b"@agent.bus1"));
-        assert!(!a.net_allows(connect, NetFamily::Unix, Protocol::Any, &[0; 16], 0, b"/run/other.sock"));
+        assert!(a.net_allows(
+            connect,
+            NetFamily::Unix,
+            Protocol::Any,
+            &[0; 16],
+            0,
+            b"/run/agent.sock"
+        ));
+        assert!(a.net_allows(
+            connect,
+            NetFamily::Unix,
+            Protocol::Tcp,
+            &[0; 16],
+            0,
+            b"@agent.bus1"
+        ));
+        assert!(!a.net_allows(
+            connect,
+            NetFamily::Unix,
+            Protocol::Any,
+            &[0; 16],
+            0,
+            b"/run/other.sock"
+        ));
         assert!(!a.net_allows(connect, NetFamily::Unix, Protocol::Any, &[0; 16], 0, b""));
         // Empty request: allowed.
         assert!(a.net_allows(0, NetFamily::Unix, Protocol::Any, &[0; 16], 0, b"/x"));
         // tool: any Unix socket.
         let t = v.domain(3).unwrap();
-        assert!(t.net_allows(connect | send, NetFamily::Unix, Protocol::Any, &[0; 16], 0, b"/whatever"));
+        assert!(t.net_allows(
+            connect | send,
+            NetFamily::Unix,
+            Protocol::Any,
+            &[0; 16],
+            0,
+            b"/whatever"
+        ));
         assert!(t.net_allows(connect, NetFamily::Unix, Protocol::Any, &[0; 16], 0, b"@x"));
-        assert!(!t.net_allows(connect, NetFamily::Inet, Protocol::Tcp, &v4([127, 0, 0, 1]), 80, b""));
-        assert!(!v.domain(2).unwrap().net_allows(connect, NetFamily::Unix, Protocol::Any, &[0; 16], 0, b"/x"));
+        assert!(!t.net_allows(
+            connect,
+            NetFamily::Inet,
+            Protocol::Tcp,
+            &v4([127, 0, 0, 1]),
+            80,
+            b""
+        ));
+        assert!(!v.domain(2).unwrap().net_allows(
+            connect,
+            NetFamily::Unix,
+            Protocol::Any,
+            &[0; 16],
+            0,
+            b"/x"
+        ));
     });
 }
 
@@ -308,13 +460,41 @@ fn net_rules_cidr_ports_deny() {
 fn cidr_boundaries() {
     let connect = net_ops(&["connect"]);
     for prefix in [0u8, 1, 7, 8, 9, 23, 31, 32] {
-        let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+        let mask = if prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - prefix)
+        };
         let base = 0xC0A8_1234u32 & mask;
-        let rule = ip_rule(Decision::Allow, connect, NetFamily::Inet, Protocol::Any, v4(base.to_be_bytes()), prefix, (0, 65535));
-        let p = Policy { domains: vec![Domain { name: "d".into(), net: vec![rule], ..Domain::default() }], ..Policy::default() };
+        let rule = ip_rule(
+            Decision::Allow,
+            connect,
+            NetFamily::Inet,
+            Protocol::Any,
+            v4(base.to_be_bytes()),
+            prefix,
+            (0, 65535),
+        );
+        let p = Policy {
+            domains: vec![Domain {
+                name: "d".into(),
+                net: vec![rule],
+                ..Domain::default()
+            }],
+            ..Policy::default()
+        };
         with_view(&p, |v| {
             let d = v.domain(1).unwrap();
-            let ask = |a: u32| d.net_allows(connect, NetFamily::Inet, Protocol::Tcp, &v4(a.to_be_bytes()), 1, b"");
+            let ask = |a: u32| {
+                d.net_allows(
+                    connect,
+                    NetFamily::Inet,
+                    Protocol::Tcp,
+                    &v4(a.to_be_bytes()),
+                    1,
+                    b"",
+                )
+            };
             assert!(ask(base));
             assert!(ask(base | !mask));
             if prefix > 0 {
@@ -323,17 +503,50 @@ fn cidr_boundaries() {
         });
     }
     for prefix in [0u8, 1, 63, 64, 65, 127, 128] {
-        let base = u128::from_be_bytes(v6([0x2001, 0xdb8, 0x1234, 0x5678, 0x9abc, 0xdef0, 0x1111, 0x2222]));
-        let mask = if prefix == 0 { 0 } else { u128::MAX << (128 - prefix) };
-        let rule = ip_rule(Decision::Allow, connect, NetFamily::Inet6, Protocol::Tcp, (base & mask).to_be_bytes(), prefix, (10, 20));
-        let p = Policy { domains: vec![Domain { name: "d".into(), net: vec![rule], ..Domain::default() }], ..Policy::default() };
+        let base = u128::from_be_bytes(v6([
+            0x2001, 0xdb8, 0x1234, 0x5678, 0x9abc, 0xdef0, 0x1111, 0x2222,
+        ]));
+        let mask = if prefix == 0 {
+            0
+        } else {
+            u128::MAX << (128 - prefix)
+        };
+        let rule = ip_rule(
+            Decision::Allow,
+            connect,
+            NetFamily::Inet6,
+            Protocol::Tcp,
+            (base & mask).to_be_bytes(),
+            prefix,
+            (10, 20),
+        );
+        let p = Policy {
+            domains: vec![Domain {
+                name: "d".into(),
+                net: vec![rule],
+                ..Domain::default()
+            }],
+            ..Policy::default()
+        };
         with_view(&p, |v| {
             let d = v.domain(1).unwrap();
-            let ask = |a: u128, port| d.net_allows(connect, NetFamily::Inet6, Protocol::Tcp, &a.to_be_bytes(), port, b"");
+            let ask = |a: u128, port| {
+                d.net_allows(
+                    connect,
+                    NetFamily::Inet6,
+                    Protocol::Tcp,
+                    &a.to_be_bytes(),
+                    port,
+                    b"",
+                )
+            };
             assert!(ask(base & mask, 10) && ask(base | !mask, 20));
             assert!(!ask(base, 9) && !ask(base, 21));
             if prefix > 0 {
-                assert!(!ask((base & mask) ^ (1 << (128 - prefix)), 15), "prefix {prefix}");
+                assert!(
+                    !ask((base & mask) ^ (1 << (128 - prefix)), 15),
+                    "prefix {prefix}"
+                );
             }
         });
     }
@@ -357,24 +570,44 @@ fn transitions_with_and_without_digest() {
         assert_eq!(v.transition(0, b"/usr/bin/agen", None), None);
         assert_eq!(v.transition(0, b"/usr/bin/agent2", None), None);
         let t = v.transition_rule(1).unwrap();
-        assert_eq!((t.from, t.exe, t.digest, t.to), (0, &b"/usr/bin/agent"[..], Some(DIGEST_A), 3));
+        assert_eq!(
+            (t.from, t.exe, t.digest, t.to),
+            (0, &b"/usr/bin/agent"[..], Some(DIGEST_A), 3)
+        );
         assert!(v.transition_rule(4).is_none());
         // Pinned: some rule for (from, exe) has a digest; the same as a scan of the rules.
         for from in 0..4 {
-            for exe in [&b"/usr/bin/agent"[..], b"/usr/bin/tool", b"/usr/bin/agen", b"/usr/bin/agent2", b"/", b"/zzz"] {
+            for exe in [
+                &b"/usr/bin/agent"[..],
+                b"/usr/bin/tool",
+                b"/usr/bin/agen",
+                b"/usr/bin/agent2",
+                b"/",
+                b"/zzz",
+            ] {
                 let scanned = (0..v.transition_count())
                     .filter_map(|i| v.transition_rule(i))
                     .any(|t| t.from == from && t.exe == exe && t.digest.is_some());
                 assert_eq!(v.transition_pinned(from, exe), scanned, "{from} {exe:?}");
             }
         }
-        assert!(v.transition_pinned(0, b"/usr/bin/agent") && v.transition_pinned(1, b"/usr/bin/tool"));
+        assert!(
+            v.transition_pinned(0, b"/usr/bin/agent") && v.transition_pinned(1, b"/usr/bin/tool")
+        );
     });
     // A digest-only rule matches nothing without the digest.
     let exe_digest = sha256(b"#!/bin/sh\n");
     let p = Policy {
-        domains: vec![Domain { name: "d".into(), ..Domain::default() }],
-        transitions: vec![Transition { from: 0, exe: "/bin/x".into(), digest: Some(exe_digest), to: 1 }],
+        domains: vec![Domain {
+            name: "d".into(),
+            ..Domain::default()
+        }],
+        transitions: vec![Transition {
+            from: 0,
+            exe: "/bin/x".into(),
+            digest: Some(exe_digest),
+            to: 1,
+        }],
         ..Policy::default()
     };
     with_view(&p, |v| {
@@ -394,20 +627,34 @@ fn binary_search_over_many_rules() {
     canonical.canonicalize();
     tcp_lsm_engine::encode::check_queries(&v, &canonical).unwrap();
     for i in (0..1000).step_by(37) {
-        let t = v.type_id_by_name(format!("type_{i:04}").as_bytes()).unwrap();
-        assert_eq!(v.type_for_path(format!("/srv/data/t{i}/file").as_bytes()), t);
-        assert_eq!(v.type_for_path(format!("/srv/data/t{i}/other/x").as_bytes()), t);
+        let t = v
+            .type_id_by_name(format!("type_{i:04}").as_bytes())
+            .unwrap();
+        assert_eq!(
+            v.type_for_path(format!("/srv/data/t{i}/file").as_bytes()),
+            t
+        );
+        assert_eq!(
+            v.type_for_path(format!("/srv/data/t{i}/other/x").as_bytes()),
+            t
+        );
         assert_eq!(v.type_for_path(format!("/srv/data/t{i}").as_bytes()), t);
     }
     for d in 0..50 {
-        let id = v.domain_id_by_name(format!("domain_{d:05}").as_bytes()).unwrap();
+        let id = v
+            .domain_id_by_name(format!("domain_{d:05}").as_bytes())
+            .unwrap();
         let dv = v.domain(id).unwrap();
         let domain = &canonical.domains[(id - 1) as usize];
         for f in &domain.files {
-            let allowed = tcp_lsm_engine::encode::reference::file_allows(domain, f.type_id, f.perms);
+            let allowed =
+                tcp_lsm_engine::encode::reference::file_allows(domain, f.type_id, f.perms);
             assert_eq!(dv.file_allows(f.type_id, f.perms), allowed);
         }
-        assert_eq!(v.transition(0, format!("/usr/bin/prog{d}").as_bytes(), None), Some(id));
+        assert_eq!(
+            v.transition(0, format!("/usr/bin/prog{d}").as_bytes(), None),
+            Some(id)
+        );
     }
 }
 
@@ -445,7 +692,17 @@ fn reserved_names_below_a_directory() {
         assert!(globs);
         named.sort();
         named.dedup();
-        assert_eq!(named, ["/etc", "/etc/passwd", "/etc/shadow", "/etc/ssl/private", "/usr/bin/agent", "/usr/bin/tool"]);
+        assert_eq!(
+            named,
+            [
+                "/etc",
+                "/etc/passwd",
+                "/etc/shadow",
+                "/etc/ssl/private",
+                "/usr/bin/agent",
+                "/usr/bin/tool"
+            ]
+        );
     });
 }
 
@@ -455,7 +712,12 @@ fn protected_objects_and_what_inherits_their_protection() {
         let mut objects = Vec::new();
         v.protected_objects(|t, p| objects.push((t, String::from_utf8(p.to_vec()).unwrap())));
         objects.sort();
-        let want = [(ETC, "/etc"), (ETC, "/etc/passwd"), (SECRET, "/etc/shadow"), (SECRET, "/etc/ssl/private")];
+        let want = [
+            (ETC, "/etc"),
+            (ETC, "/etc/passwd"),
+            (SECRET, "/etc/shadow"),
+            (SECRET, "/etc/ssl/private"),
+        ];
         assert_eq!(objects, want.map(|(t, p)| (t, p.to_owned())));
         // Everything below /etc/ssl/private is secret; below /etc some names are secret,
         // below /etc/shadow (an exact rule) things would be etc, below /usr unnamed.
@@ -474,7 +736,9 @@ fn protected_objects_below_a_directory() {
     with_view(&sample_policy(), |v| {
         let below = |dir: &str| {
             let mut found = Vec::new();
-            v.protected_objects_below(dir.as_bytes(), |t, p| found.push((t, String::from_utf8_lossy(p).into_owned())));
+            v.protected_objects_below(dir.as_bytes(), |t, p| {
+                found.push((t, String::from_utf8_lossy(p).into_owned()))
+            });
             found
         };
         let mut all = Vec::new();
@@ -484,9 +748,17 @@ fn protected_objects_below_a_directory() {
         // another rule names something deeper; never what is merely a sibling.
         assert_eq!(below("/"), all);
         for (t, p) in &all {
-            let parent = p.rsplit_once('/').map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
-            assert!(below(parent).contains(&(*t, p.clone())), "{p} below {parent}");
-            assert!(!below(p).contains(&(*t, p.clone())), "{p} is not below itself");
+            let parent = p
+                .rsplit_once('/')
+                .map_or("/", |(d, _)| if d.is_empty() { "/" } else { d });
+            assert!(
+                below(parent).contains(&(*t, p.clone())),
+                "{p} below {parent}"
+            );
+            assert!(
+                !below(p).contains(&(*t, p.clone())),
+                "{p} is not below itself"
+            );
             assert!(!below(&format!("{p}x")).contains(&(*t, p.clone())));
         }
     });
@@ -598,7 +870,10 @@ fn socket_creation_by_allow_and_deny_rules() {
     with_view(&p, |v| {
         let d = v.domain(1).unwrap();
         assert!(d.net_create_allows(NetFamily::Inet, Protocol::Tcp));
-        assert!(!d.net_create_allows(NetFamily::Inet, Protocol::Udp), "a deny rule wins");
+        assert!(
+            !d.net_create_allows(NetFamily::Inet, Protocol::Udp),
+            "a deny rule wins"
+        );
         assert!(d.net_create_allows(NetFamily::Unix, Protocol::Tcp));
         assert!(!d.net_create_allows(NetFamily::Inet6, Protocol::Tcp));
     });
@@ -626,7 +901,10 @@ fn internal_object_kinds_have_one_reserved_builtin_type_each() {
     assert_eq!(Internal::of_anon_name(b"[signalfd]"), Internal::Signalfd);
     assert_eq!(Internal::of_anon_name(b"inotify"), Internal::Inotify);
     assert_eq!(Internal::of_anon_name(b"[io_uring]"), Internal::IoUring);
-    assert_eq!(Internal::of_anon_name(b"[userfaultfd]"), Internal::Userfaultfd);
+    assert_eq!(
+        Internal::of_anon_name(b"[userfaultfd]"),
+        Internal::Userfaultfd
+    );
     assert_eq!(Internal::of_anon_name(b"[perf_event]"), Internal::Other);
     assert_eq!(Internal::of_anon_name(b"bpf-map"), Internal::Other);
     // What every domain holds on them: never execution, never a structural change.
@@ -648,7 +926,11 @@ fn permissions_on_objects_that_no_name_reached() {
         types.dedup();
         assert_eq!(types, [0, BIN, ETC, HOME, SECRET, TMP]);
         for id in 1..=3 {
-            assert_eq!(v.file_perms_anywhere(&v.domain(id).unwrap()), 0, "domain {id}");
+            assert_eq!(
+                v.file_perms_anywhere(&v.domain(id).unwrap()),
+                0,
+                "domain {id}"
+            );
         }
     });
     // Everything named: a domain granted everything on every type may do anything but
@@ -656,19 +938,47 @@ fn permissions_on_objects_that_no_name_reached() {
     // what that type lacks; a deny rule anywhere takes its permissions away.
     let all = FILE_PERMS_MASK;
     let read = file_perms(&["read", "getattr"]);
-    let domain = |name: &str, files: Vec<FileRule>| Domain { name: name.into(), files, ..Domain::default() };
-    let allow = |type_id, perms| FileRule { type_id, decision: Decision::Allow, perms };
-    let deny = |type_id, perms| FileRule { type_id, decision: Decision::Deny, perms };
+    let domain = |name: &str, files: Vec<FileRule>| Domain {
+        name: name.into(),
+        files,
+        ..Domain::default()
+    };
+    let allow = |type_id, perms| FileRule {
+        type_id,
+        decision: Decision::Allow,
+        perms,
+    };
+    let deny = |type_id, perms| FileRule {
+        type_id,
+        decision: Decision::Deny,
+        perms,
+    };
     let policy = Policy {
         types: vec![
-            ObjectType { name: "everything".into(), protected: false },
-            ObjectType { name: "keys".into(), protected: true },
+            ObjectType {
+                name: "everything".into(),
+                protected: false,
+            },
+            ObjectType {
+                name: "keys".into(),
+                protected: true,
+            },
         ],
-        paths: vec![path("/", PathMatch::Prefix, 1), path("/root/.ssh", PathMatch::Prefix, 2)],
+        paths: vec![
+            path("/", PathMatch::Prefix, 1),
+            path("/root/.ssh", PathMatch::Prefix, 2),
+        ],
         domains: vec![
             domain("a", vec![allow(1, all), allow(2, all)]),
             domain("b", vec![allow(1, all), allow(2, read)]),
-            domain("c", vec![allow(1, all), allow(2, all), deny(2, file_perms(&["xattr"]))]),
+            domain(
+                "c",
+                vec![
+                    allow(1, all),
+                    allow(2, all),
+                    deny(2, file_perms(&["xattr"])),
+                ],
+            ),
             domain("d", vec![allow(1, all)]),
         ],
         ..Policy::default()
@@ -677,7 +987,10 @@ fn permissions_on_objects_that_no_name_reached() {
         let anywhere = |id| v.file_perms_anywhere(&v.domain(id).unwrap());
         assert_eq!(anywhere(1), all & !PROTECTED_NEVER);
         assert_eq!(anywhere(2), read);
-        assert_eq!(anywhere(3), all & !PROTECTED_NEVER & !file_perms(&["xattr"]));
+        assert_eq!(
+            anywhere(3),
+            all & !PROTECTED_NEVER & !file_perms(&["xattr"])
+        );
         assert_eq!(anywhere(4), 0);
     });
 }

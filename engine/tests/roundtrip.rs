@@ -1,7 +1,12 @@
 //! Property tests: random policies encode, decode to their canonical form, re-encode to
 //! the same bytes, and answer queries as the naive reference does; the glob matcher
 //! agrees with a dynamic-programming matcher.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::field_reassign_with_default, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::field_reassign_with_default,
+    missing_docs
+)]
 
 mod common;
 
@@ -19,7 +24,9 @@ fn name() -> impl Strategy<Value = String> {
 }
 
 fn names(max: usize) -> impl Strategy<Value = Vec<String>> {
-    prop::collection::btree_set(name(), 0..max).prop_map(|s| s.into_iter().collect::<Vec<_>>()).prop_shuffle()
+    prop::collection::btree_set(name(), 0..max)
+        .prop_map(|s| s.into_iter().collect::<Vec<_>>())
+        .prop_shuffle()
 }
 
 fn component() -> impl Strategy<Value = String> {
@@ -46,38 +53,77 @@ fn decision() -> impl Strategy<Value = Decision> {
 fn net_rule() -> impl Strategy<Value = NetRule> {
     let ops = 0..=perm::NET_OPS_MASK;
     let proto = prop::sample::select(vec![Protocol::Any, Protocol::Tcp, Protocol::Udp]);
-    let ip = (decision(), ops.clone(), any::<bool>(), proto, any::<[u8; 16]>(), 0u8..=128, any::<u16>(), any::<u16>()).prop_map(
-        |(decision, ops, inet, protocol, mut addr, prefix, a, b)| {
-            let (family, prefix_len) = if inet { (NetFamily::Inet, prefix % 33) } else { (NetFamily::Inet6, prefix) };
+    let ip = (
+        decision(),
+        ops.clone(),
+        any::<bool>(),
+        proto,
+        any::<[u8; 16]>(),
+        0u8..=128,
+        any::<u16>(),
+        any::<u16>(),
+    )
+        .prop_map(|(decision, ops, inet, protocol, mut addr, prefix, a, b)| {
+            let (family, prefix_len) = if inet {
+                (NetFamily::Inet, prefix % 33)
+            } else {
+                (NetFamily::Inet6, prefix)
+            };
             if inet {
                 addr[4..].fill(0);
             }
             let host = u128::MAX.checked_shr(u32::from(prefix_len)).unwrap_or(0);
             addr = (u128::from_be_bytes(addr) & !host).to_be_bytes();
-            NetRule { decision, ops, family, protocol, addr, prefix_len, port_lo: a.min(b), port_hi: a.max(b), unix_path: String::new() }
-        },
-    );
-    let unix = (decision(), ops, prop::sample::select(vec!["", "/run/a.sock", "@bus", "/tmp/x"])).prop_map(|(decision, ops, path)| NetRule {
-        decision,
+            NetRule {
+                decision,
+                ops,
+                family,
+                protocol,
+                addr,
+                prefix_len,
+                port_lo: a.min(b),
+                port_hi: a.max(b),
+                unix_path: String::new(),
+            }
+        });
+    let unix = (
+        decision(),
         ops,
-        family: NetFamily::Unix,
-        protocol: Protocol::Any,
-        addr: [0; 16],
-        prefix_len: 0,
-        port_lo: 0,
-        port_hi: 0,
-        unix_path: path.into(),
-    });
+        prop::sample::select(vec!["", "/run/a.sock", "@bus", "/tmp/x"]),
+    )
+        .prop_map(|(decision, ops, path)| NetRule {
+            decision,
+            ops,
+            family: NetFamily::Unix,
+            protocol: Protocol::Any,
+            addr: [0; 16],
+            prefix_len: 0,
+            port_lo: 0,
+            port_hi: 0,
+            unix_path: path.into(),
+        });
     prop_oneof![3 => ip, 1 => unix]
 }
 
 fn behaviour(domains: u32) -> impl Strategy<Value = Option<Behaviour>> {
-    prop::option::of((1u32..=1_000_000, 1u32..=3_600_000, any::<u32>(), 0..=domains).prop_map(move |(t, w, m, q)| Behaviour {
-        anomaly_threshold: t,
-        window_ms: w,
-        max_ops: m,
-        response: if q == 0 { Response::Audit } else { Response::Quarantine(q) },
-    }))
+    prop::option::of(
+        (
+            1u32..=1_000_000,
+            1u32..=3_600_000,
+            any::<u32>(),
+            0..=domains,
+        )
+            .prop_map(move |(t, w, m, q)| Behaviour {
+                anomaly_threshold: t,
+                window_ms: w,
+                max_ops: m,
+                response: if q == 0 {
+                    Response::Audit
+                } else {
+                    Response::Quarantine(q)
+                },
+            }),
+    )
 }
 
 fn domain(name: String, types: u32, domains: u32) -> impl Strategy<Value = Domain> {
@@ -85,37 +131,67 @@ fn domain(name: String, types: u32, domains: u32) -> impl Strategy<Value = Domai
         Just(Vec::new()).boxed()
     } else {
         prop::collection::vec((1..=types, decision(), 0..=perm::FILE_PERMS_MASK), 0..6)
-            .prop_map(|v| v.into_iter().map(|(type_id, decision, perms)| FileRule { type_id, decision, perms }).collect())
+            .prop_map(|v| {
+                v.into_iter()
+                    .map(|(type_id, decision, perms)| FileRule {
+                        type_id,
+                        decision,
+                        perms,
+                    })
+                    .collect()
+            })
             .boxed()
     };
     (
         mode(),
         0..=perm::CAPABILITIES_MASK,
-        (0..=perm::SCOPES_MASK, 0..=perm::SCOPES_MASK, 0..=perm::IPC_PERMS_MASK, 0..=perm::SYSTEM_OPS_MASK, 0..=perm::PROCESS_OPS_MASK),
+        (
+            0..=perm::SCOPES_MASK,
+            0..=perm::SCOPES_MASK,
+            0..=perm::IPC_PERMS_MASK,
+            0..=perm::SYSTEM_OPS_MASK,
+            0..=perm::PROCESS_OPS_MASK,
+        ),
         files,
         prop::collection::vec(net_rule(), 0..5),
         behaviour(domains),
     )
-        .prop_map(move |(mode, capabilities, (signal, ptrace, ipc, system, process), files, net, behaviour)| Domain {
-            name: name.clone(),
-            mode,
-            capabilities,
-            signal,
-            ptrace,
-            ipc,
-            system,
-            process,
-            files,
-            net,
-            behaviour,
-        })
+        .prop_map(
+            move |(
+                mode,
+                capabilities,
+                (signal, ptrace, ipc, system, process),
+                files,
+                net,
+                behaviour,
+            )| Domain {
+                name: name.clone(),
+                mode,
+                capabilities,
+                signal,
+                ptrace,
+                ipc,
+                system,
+                process,
+                files,
+                net,
+                behaviour,
+            },
+        )
 }
 
 fn policy() -> impl Strategy<Value = Policy> {
     (names(6), names(5)).prop_flat_map(|(type_names, domain_names)| {
         let nt = type_names.len() as u32;
         let nd = domain_names.len() as u32;
-        let types: Vec<ObjectType> = type_names.iter().enumerate().map(|(i, n)| ObjectType { name: n.clone(), protected: i % 3 == 0 }).collect();
+        let types: Vec<ObjectType> = type_names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| ObjectType {
+                name: n.clone(),
+                protected: i % 3 == 0,
+            })
+            .collect();
         let paths = if nt == 0 {
             Just(Vec::new()).boxed()
         } else {
@@ -128,12 +204,21 @@ fn policy() -> impl Strategy<Value = Policy> {
                 .prop_map(|v| {
                     // One type per (kind, pattern): the format refuses conflicting rules.
                     let map: BTreeMap<(PathMatch, String), u32> = v.into_iter().collect();
-                    map.into_iter().map(|((kind, pattern), type_id)| PathRule { pattern, kind, type_id }).collect::<Vec<_>>()
+                    map.into_iter()
+                        .map(|((kind, pattern), type_id)| PathRule {
+                            pattern,
+                            kind,
+                            type_id,
+                        })
+                        .collect::<Vec<_>>()
                 })
                 .prop_shuffle()
                 .boxed()
         };
-        let domains: Vec<_> = domain_names.iter().map(|n| domain(n.clone(), nt, nd)).collect();
+        let domains: Vec<_> = domain_names
+            .iter()
+            .map(|n| domain(n.clone(), nt, nd))
+            .collect();
         let transitions = if nd == 0 {
             Just(Vec::new()).boxed()
         } else {
@@ -141,21 +226,42 @@ fn policy() -> impl Strategy<Value = Policy> {
             let digest = prop::option::of(prop::sample::select(vec![[1u8; 32], [2u8; 32]]));
             prop::collection::vec((0..=nd, exe, digest, 1..=nd), 0..8)
                 .prop_map(|v| {
-                    let map: BTreeMap<(u32, &str, Option<[u8; 32]>), u32> = v.into_iter().map(|(f, e, d, t)| ((f, e, d), t)).collect();
-                    map.into_iter().map(|((from, exe, digest), to)| Transition { from, exe: exe.into(), digest, to }).collect::<Vec<_>>()
+                    let map: BTreeMap<(u32, &str, Option<[u8; 32]>), u32> =
+                        v.into_iter().map(|(f, e, d, t)| ((f, e, d), t)).collect();
+                    map.into_iter()
+                        .map(|((from, exe, digest), to)| Transition {
+                            from,
+                            exe: exe.into(),
+                            digest,
+                            to,
+                        })
+                        .collect::<Vec<_>>()
                 })
                 .prop_shuffle()
                 .boxed()
         };
-        let settings = (mode(), prop::option::of((1u32..=86_400_000, any::<bool>()))).prop_map(|(mode, hb)| Settings {
-            mode,
-            heartbeat: hb.map(|(timeout_ms, all)| Heartbeat {
-                timeout_ms,
-                action: if all { HeartbeatAction::DenyAll } else { HeartbeatAction::DenyNetwork },
-            }),
-        });
-        (settings, Just(types), paths, domains, transitions)
-            .prop_map(|(settings, types, paths, domains, transitions)| Policy { settings, types, paths, domains, transitions })
+        let settings = (mode(), prop::option::of((1u32..=86_400_000, any::<bool>()))).prop_map(
+            |(mode, hb)| Settings {
+                mode,
+                heartbeat: hb.map(|(timeout_ms, all)| Heartbeat {
+                    timeout_ms,
+                    action: if all {
+                        HeartbeatAction::DenyAll
+                    } else {
+                        HeartbeatAction::DenyNetwork
+                    },
+                }),
+            },
+        );
+        (settings, Just(types), paths, domains, transitions).prop_map(
+            |(settings, types, paths, domains, transitions)| Policy {
+                settings,
+                types,
+                paths,
+                domains,
+                transitions,
+            },
+        )
     })
 }
 

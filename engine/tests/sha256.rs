@@ -1,5 +1,10 @@
 //! SHA-256 against the `sha2` crate on random inputs, whole and in pieces.
-#![allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::field_reassign_with_default, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::field_reassign_with_default,
+    missing_docs
+)]
 
 use proptest::prelude::*;
 use sha2::Digest;

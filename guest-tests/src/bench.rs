@@ -16,7 +16,10 @@ pub fn synthetic_policy(rules: usize) -> Policy {
     let types = rules.clamp(1, 5000);
     let mut p = Policy::default();
     for t in 0..types {
-        p.types.push(ObjectType { name: format!("type_{t:05}"), protected: t % 97 == 0 });
+        p.types.push(ObjectType {
+            name: format!("type_{t:05}"),
+            protected: t % 97 == 0,
+        });
         p.paths.push(PathRule {
             pattern: format!("/data/set_{t:05}"),
             kind: PathMatch::Prefix,
@@ -31,11 +34,19 @@ pub fn synthetic_policy(rules: usize) -> Policy {
         let files = (0..n)
             .map(|i| FileRule {
                 type_id: u32::try_from((d * 7 + i) % types + 1).unwrap_or(1),
-                decision: if i % 10 == 9 { Decision::Deny } else { Decision::Allow },
+                decision: if i % 10 == 9 {
+                    Decision::Deny
+                } else {
+                    Decision::Allow
+                },
                 perms: 0b1011,
             })
             .collect();
-        p.domains.push(Domain { name: format!("domain_{d:05}"), files, ..Domain::default() });
+        p.domains.push(Domain {
+            name: format!("domain_{d:05}"),
+            files,
+            ..Domain::default()
+        });
         left -= n;
         d += 1;
     }
@@ -57,7 +68,8 @@ fn time_writes(path: &str, blob: &[u8], runs: usize) -> Result<Duration, String>
             .truncate(true)
             .open(path)
             .map_err(|e| format!("open {path}: {e}"))?;
-        f.write_all(blob).map_err(|e| format!("write {path}: {e}"))?;
+        f.write_all(blob)
+            .map_err(|e| format!("write {path}: {e}"))?;
         drop(f);
         samples.push(start.elapsed());
     }
@@ -67,7 +79,10 @@ fn time_writes(path: &str, blob: &[u8], runs: usize) -> Result<Duration, String>
 /// Runs the benchmark and prints the table.
 pub fn run() -> Result<(), String> {
     println!("policy load benchmark (median of runs; baseline: same bytes written to tmpfs)");
-    println!("{:>8} {:>10} {:>12} {:>12} {:>8} {:>10}", "rules", "bytes", "load", "baseline", "ratio", "MB/s");
+    println!(
+        "{:>8} {:>10} {:>12} {:>12} {:>8} {:>10}",
+        "rules", "bytes", "load", "baseline", "ratio", "MB/s"
+    );
     for rules in [1_000usize, 10_000, 100_000] {
         let blob = encode(&synthetic_policy(rules)).map_err(|e| format!("encode: {e:?}"))?;
         let runs = if rules >= 100_000 { 5 } else { 11 };

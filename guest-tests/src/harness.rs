@@ -64,7 +64,11 @@ pub fn errno_of<T>(result: &io::Result<T>) -> Option<Errno> {
 }
 
 /// Fails unless `result` is an error with exactly `expected` as errno.
-pub fn ensure_errno<T: std::fmt::Debug>(result: io::Result<T>, expected: Errno, what: &str) -> Outcome {
+pub fn ensure_errno<T: std::fmt::Debug>(
+    result: io::Result<T>,
+    expected: Errno,
+    what: &str,
+) -> Outcome {
     match result {
         Ok(v) => Err(format!("{what}: succeeded ({v:?}), expected {expected}")),
         Err(e) => {

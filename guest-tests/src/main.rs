@@ -72,7 +72,10 @@ fn main() -> ExitCode {
             },
             "--inject-failure" => inject = true,
             "--suite" => match it.next().map(String::as_str) {
-                Some(name @ ("securityfs" | "policy" | "mediation" | "reporting" | "runtimes" | "stress")) => suite = Some(name.to_owned()),
+                Some(
+                    name @ ("securityfs" | "policy" | "mediation" | "reporting" | "runtimes"
+                    | "stress"),
+                ) => suite = Some(name.to_owned()),
                 _ => return usage(),
             },
             // The stress suite's time bound (the whole suite, in seconds).
@@ -92,10 +95,19 @@ fn main() -> ExitCode {
         (true, Some("runtimes")) => &[runtimes::ACTIVE],
         (true, Some("stress")) => &[stress::ACTIVE],
         // The runtimes suite loads its own policy last, and only when node was added.
-        (true, _) if runtimes::bundle_present() => {
-            &[securityfs::ACTIVE, policy::ACTIVE, mediation::ACTIVE, reporting::ACTIVE, runtimes::ACTIVE]
-        }
-        (true, _) => &[securityfs::ACTIVE, policy::ACTIVE, mediation::ACTIVE, reporting::ACTIVE],
+        (true, _) if runtimes::bundle_present() => &[
+            securityfs::ACTIVE,
+            policy::ACTIVE,
+            mediation::ACTIVE,
+            reporting::ACTIVE,
+            runtimes::ACTIVE,
+        ],
+        (true, _) => &[
+            securityfs::ACTIVE,
+            policy::ACTIVE,
+            mediation::ACTIVE,
+            reporting::ACTIVE,
+        ],
     };
     let mut tests: Vec<&Test> = suites
         .iter()
@@ -103,7 +115,10 @@ fn main() -> ExitCode {
         .filter(|t| filter.as_deref().is_none_or(|f| t.name.contains(f)))
         .collect();
     // The injected failure ignores --filter: it exists to prove that failures are reported.
-    let injected = Test { name: "injected_failure", run: injected_failure };
+    let injected = Test {
+        name: "injected_failure",
+        run: injected_failure,
+    };
     if inject {
         tests.push(&injected);
     }

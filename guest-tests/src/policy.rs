@@ -24,34 +24,100 @@ const HASH: &str = "/sys/kernel/security/tcp/policy_hash";
 
 /// Tests for a kernel booted with `tcp` in `lsm=`. The first one must run before any load.
 pub const ACTIVE: &[Test] = &[
-    Test { name: "policy_none_loaded_at_boot", run: none_at_boot },
-    Test { name: "policy_load_increments_generation", run: load_increments_generation },
-    Test { name: "policy_load_in_small_chunks", run: load_in_chunks },
-    Test { name: "policy_read_back_is_loaded_blob", run: read_back },
-    Test { name: "policy_rejects_bad_magic_version_checksum", run: rejects_header_faults },
-    Test { name: "policy_rejects_oversized_blobs", run: rejects_huge },
-    Test { name: "policy_rejects_bytes_past_declared_end", run: rejects_trailing_bytes },
-    Test { name: "policy_truncated_blob_loads_nothing", run: truncated_loads_nothing },
-    Test { name: "policy_rejects_writes_at_wrong_offset", run: rejects_offset_writes },
-    Test { name: "policy_refuses_after_rejection_until_reopen", run: refuses_after_rejection },
-    Test { name: "policy_mutated_blobs_match_userspace_validator", run: mutated_blobs },
-    Test { name: "policy_write_needs_mac_admin", run: needs_mac_admin },
-    Test { name: "policy_concurrent_loads_leave_one_policy", run: concurrent_loads },
-    Test { name: "policy_mode_setting_switches_global_mode", run: mode_setting },
-    Test { name: "cli_compile_load_add_delete_show", run: cli_policy_commands },
-    Test { name: "cli_policy_errors_are_clear", run: cli_policy_errors },
+    Test {
+        name: "policy_none_loaded_at_boot",
+        run: none_at_boot,
+    },
+    Test {
+        name: "policy_load_increments_generation",
+        run: load_increments_generation,
+    },
+    Test {
+        name: "policy_load_in_small_chunks",
+        run: load_in_chunks,
+    },
+    Test {
+        name: "policy_read_back_is_loaded_blob",
+        run: read_back,
+    },
+    Test {
+        name: "policy_rejects_bad_magic_version_checksum",
+        run: rejects_header_faults,
+    },
+    Test {
+        name: "policy_rejects_oversized_blobs",
+        run: rejects_huge,
+    },
+    Test {
+        name: "policy_rejects_bytes_past_declared_end",
+        run: rejects_trailing_bytes,
+    },
+    Test {
+        name: "policy_truncated_blob_loads_nothing",
+        run: truncated_loads_nothing,
+    },
+    Test {
+        name: "policy_rejects_writes_at_wrong_offset",
+        run: rejects_offset_writes,
+    },
+    Test {
+        name: "policy_refuses_after_rejection_until_reopen",
+        run: refuses_after_rejection,
+    },
+    Test {
+        name: "policy_mutated_blobs_match_userspace_validator",
+        run: mutated_blobs,
+    },
+    Test {
+        name: "policy_write_needs_mac_admin",
+        run: needs_mac_admin,
+    },
+    Test {
+        name: "policy_concurrent_loads_leave_one_policy",
+        run: concurrent_loads,
+    },
+    Test {
+        name: "policy_mode_setting_switches_global_mode",
+        run: mode_setting,
+    },
+    Test {
+        name: "cli_compile_load_add_delete_show",
+        run: cli_policy_commands,
+    },
+    Test {
+        name: "cli_policy_errors_are_clear",
+        run: cli_policy_errors,
+    },
 ];
 
 /// A small valid policy whose content varies with `n`.
 pub fn sample_policy(n: u32) -> Policy {
     let mut p = Policy::default();
-    p.types.push(ObjectType { name: "workspace".into(), protected: false });
-    p.types.push(ObjectType { name: "secrets".into(), protected: true });
-    p.paths.push(PathRule { pattern: "/work".into(), kind: PathMatch::Prefix, type_id: 1 });
-    p.paths.push(PathRule { pattern: format!("/secret/{n}"), kind: PathMatch::Exact, type_id: 2 });
+    p.types.push(ObjectType {
+        name: "workspace".into(),
+        protected: false,
+    });
+    p.types.push(ObjectType {
+        name: "secrets".into(),
+        protected: true,
+    });
+    p.paths.push(PathRule {
+        pattern: "/work".into(),
+        kind: PathMatch::Prefix,
+        type_id: 1,
+    });
+    p.paths.push(PathRule {
+        pattern: format!("/secret/{n}"),
+        kind: PathMatch::Exact,
+        type_id: 2,
+    });
     p.domains.push(Domain {
         name: "agent".into(),
-        files: vec![FileRule { type_id: 1, decision: Decision::Allow, perms: 0b11 }],
+        files: vec![FileRule {
+            type_id: 1,
+            decision: Decision::Allow,
+            perms: 0b11,
+        }],
         ..Domain::default()
     });
     p
@@ -68,11 +134,15 @@ fn hex(bytes: &[u8]) -> String {
 
 fn generation() -> Result<u64, String> {
     let text = fs::read_to_string(GENERATION).map_err(|e| format!("read {GENERATION}: {e}"))?;
-    text.trim().parse().map_err(|_| format!("generation {text:?} is not a number"))
+    text.trim()
+        .parse()
+        .map_err(|_| format!("generation {text:?} is not a number"))
 }
 
 fn hash() -> Result<String, String> {
-    fs::read_to_string(HASH).map(|s| s.trim().to_owned()).map_err(|e| format!("read {HASH}: {e}"))
+    fs::read_to_string(HASH)
+        .map(|s| s.trim().to_owned())
+        .map_err(|e| format!("read {HASH}: {e}"))
 }
 
 /// Writes `blob` to the policy file in one write on a fresh descriptor.
@@ -86,7 +156,11 @@ fn snapshot() -> Result<(u64, String), String> {
 }
 
 fn ensure_unchanged(before: &(u64, String), what: &str) -> Outcome {
-    ensure_eq(&snapshot()?, before, &format!("generation and hash after {what}"))
+    ensure_eq(
+        &snapshot()?,
+        before,
+        &format!("generation and hash after {what}"),
+    )
 }
 
 /// Recomputes the digest of a blob after a mutation, so that a check other than the
@@ -118,14 +192,22 @@ fn errno_for(class: ErrorClass) -> Errno {
 fn none_at_boot() -> Outcome {
     ensure_eq(generation()?, 0, "generation at boot")?;
     ensure_eq(hash()?, "none".to_owned(), "hash at boot")?;
-    ensure_eq(fs::read(POLICY).map_err(|e| e.to_string())?, Vec::new(), "policy at boot")
+    ensure_eq(
+        fs::read(POLICY).map_err(|e| e.to_string())?,
+        Vec::new(),
+        "policy at boot",
+    )
 }
 
 fn load_increments_generation() -> Outcome {
     for n in 0..3 {
         let before = generation()?;
         let blob = sample_blob(n)?;
-        ensure_eq(load(&blob).map_err(|e| format!("load: {e}"))?, blob.len(), "bytes written")?;
+        ensure_eq(
+            load(&blob).map_err(|e| format!("load: {e}"))?,
+            blob.len(),
+            "bytes written",
+        )?;
         ensure_eq(generation()?, before + 1, "generation after load")?;
         ensure_eq(hash()?, hex(&blob[32..64]), "hash after load")?;
     }
@@ -135,9 +217,16 @@ fn load_increments_generation() -> Outcome {
 fn load_in_chunks() -> Outcome {
     let blob = sample_blob(10)?;
     let before = generation()?;
-    let mut file = OpenOptions::new().write(true).open(POLICY).map_err(|e| e.to_string())?;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .open(POLICY)
+        .map_err(|e| e.to_string())?;
     for chunk in blob.chunks(7) {
-        ensure_eq(file.write(chunk).map_err(|e| format!("chunk: {e}"))?, chunk.len(), "chunk")?;
+        ensure_eq(
+            file.write(chunk).map_err(|e| format!("chunk: {e}"))?,
+            chunk.len(),
+            "chunk",
+        )?;
     }
     ensure_eq(generation()?, before + 1, "generation after chunked load")?;
     ensure_eq(hash()?, hex(&blob[32..64]), "hash after chunked load")
@@ -146,7 +235,11 @@ fn load_in_chunks() -> Outcome {
 fn read_back() -> Outcome {
     let blob = sample_blob(20)?;
     load(&blob).map_err(|e| format!("load: {e}"))?;
-    ensure_eq(fs::read(POLICY).map_err(|e| e.to_string())?, blob, "policy read back")
+    ensure_eq(
+        fs::read(POLICY).map_err(|e| e.to_string())?,
+        blob,
+        "policy read back",
+    )
 }
 
 fn rejects_header_faults() -> Outcome {
@@ -181,11 +274,15 @@ fn rejects_huge() -> Outcome {
         ensure_errno(load(&huge), Errno::EFBIG, &format!("declared size {total}"))?;
     }
     // Actually streaming more than the limit is refused too, without the kernel keeping it.
-    let mut file = OpenOptions::new().write(true).open(POLICY).map_err(|e| e.to_string())?;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .open(POLICY)
+        .map_err(|e| e.to_string())?;
     let mut header = good.clone();
     header.truncate(HEADER_SIZE);
     header[16..20].copy_from_slice(&u32::try_from(MAX_POLICY_SIZE).unwrap_or(0).to_le_bytes());
-    file.write_all(&header).map_err(|e| format!("header: {e}"))?;
+    file.write_all(&header)
+        .map_err(|e| format!("header: {e}"))?;
     let chunk = vec![0u8; 1 << 20];
     let mut result = Ok(0);
     for _ in 0..=(MAX_POLICY_SIZE >> 20) {
@@ -194,7 +291,10 @@ fn rejects_huge() -> Outcome {
             break;
         }
     }
-    ensure(result.is_err(), "streaming past the size limit was accepted")?;
+    ensure(
+        result.is_err(),
+        "streaming past the size limit was accepted",
+    )?;
     ensure_unchanged(&before, "oversized blobs")
 }
 
@@ -212,7 +312,10 @@ fn truncated_loads_nothing() -> Outcome {
     for len in (0..blob.len()).step_by(3) {
         // A prefix is accepted as the start of a blob; closing the file loads nothing.
         let written = load(&blob[..len]);
-        ensure(written.is_ok(), format!("prefix of {len} bytes: {written:?}"))?;
+        ensure(
+            written.is_ok(),
+            format!("prefix of {len} bytes: {written:?}"),
+        )?;
         ensure_unchanged(&before, &format!("prefix of {len} bytes"))?;
     }
     Ok(())
@@ -221,7 +324,10 @@ fn truncated_loads_nothing() -> Outcome {
 fn rejects_offset_writes() -> Outcome {
     let blob = sample_blob(70)?;
     let before = snapshot()?;
-    let file = OpenOptions::new().write(true).open(POLICY).map_err(|e| e.to_string())?;
+    let file = OpenOptions::new()
+        .write(true)
+        .open(POLICY)
+        .map_err(|e| e.to_string())?;
     ensure_errno(file.write_at(&blob, 1), Errno::EINVAL, "pwrite at offset 1")?;
     ensure_unchanged(&before, "offset write")
 }
@@ -229,9 +335,16 @@ fn rejects_offset_writes() -> Outcome {
 fn refuses_after_rejection() -> Outcome {
     let blob = sample_blob(80)?;
     let before = snapshot()?;
-    let mut file = OpenOptions::new().write(true).open(POLICY).map_err(|e| e.to_string())?;
+    let mut file = OpenOptions::new()
+        .write(true)
+        .open(POLICY)
+        .map_err(|e| e.to_string())?;
     ensure_errno(file.write(b"NOTAPOLICY"), Errno::ENOEXEC, "garbage")?;
-    ensure_errno(file.write(&blob), Errno::EINVAL, "good blob on the same descriptor")?;
+    ensure_errno(
+        file.write(&blob),
+        Errno::EINVAL,
+        "good blob on the same descriptor",
+    )?;
     ensure_unchanged(&before, "refused descriptor")?;
     drop(file);
     load(&blob).map_err(|e| format!("load after reopen: {e}"))?;
@@ -325,13 +438,23 @@ fn mutated_blobs() -> Outcome {
         match expected_outcome(&blob) {
             Expected::Partial => {
                 // The header now declares a longer blob: the write is its beginning.
-                ensure(got.is_ok(), format!("mutation {i}: partial blob refused: {got:?}"))?;
+                ensure(
+                    got.is_ok(),
+                    format!("mutation {i}: partial blob refused: {got:?}"),
+                )?;
                 ensure_unchanged(&before, &format!("mutation {i} (partial)"))?;
             }
             Expected::Load => {
                 accepted += 1;
-                ensure(got.is_ok(), format!("mutation {i}: validator accepts, kernel: {got:?}"))?;
-                ensure_eq(generation()?, before.0 + 1, &format!("mutation {i}: generation"))?;
+                ensure(
+                    got.is_ok(),
+                    format!("mutation {i}: validator accepts, kernel: {got:?}"),
+                )?;
+                ensure_eq(
+                    generation()?,
+                    before.0 + 1,
+                    &format!("mutation {i}: generation"),
+                )?;
             }
             Expected::Reject(errno) => {
                 rejected += 1;
@@ -340,13 +463,31 @@ fn mutated_blobs() -> Outcome {
             }
         }
     }
-    ensure(rejected >= 300, format!("only {rejected} of 400 mutations were invalid ({accepted} valid)"))
+    ensure(
+        rejected >= 300,
+        format!("only {rejected} of 400 mutations were invalid ({accepted} valid)"),
+    )
 }
 
 fn needs_mac_admin() -> Outcome {
-    ensure_eq(helper("no-mac-admin", &["open-write:/sys/kernel/security/tcp/policy"])?, "errno=EPERM".to_owned(), "root without CAP_MAC_ADMIN")?;
-    ensure_eq(helper("as-nobody", &["open-write:/sys/kernel/security/tcp/policy"])?, "errno=EACCES".to_owned(), "nobody")?;
-    ensure_eq(helper("as-nobody", &["read:/sys/kernel/security/tcp/policy"])?, "errno=EACCES".to_owned(), "nobody reading")
+    ensure_eq(
+        helper(
+            "no-mac-admin",
+            &["open-write:/sys/kernel/security/tcp/policy"],
+        )?,
+        "errno=EPERM".to_owned(),
+        "root without CAP_MAC_ADMIN",
+    )?;
+    ensure_eq(
+        helper("as-nobody", &["open-write:/sys/kernel/security/tcp/policy"])?,
+        "errno=EACCES".to_owned(),
+        "nobody",
+    )?;
+    ensure_eq(
+        helper("as-nobody", &["read:/sys/kernel/security/tcp/policy"])?,
+        "errno=EACCES".to_owned(),
+        "nobody reading",
+    )
 }
 
 fn concurrent_loads() -> Outcome {
@@ -366,18 +507,35 @@ fn concurrent_loads() -> Outcome {
     for child in spawned {
         let out = child.wait_with_output().map_err(|e| format!("wait: {e}"))?;
         let text = String::from_utf8_lossy(&out.stdout);
-        loaded += text.trim().parse::<u64>().map_err(|_| format!("helper said {text:?}"))?;
+        loaded += text
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| format!("helper said {text:?}"))?;
     }
     let expected_total = u64::from(WRITERS * LOADS);
     ensure_eq(loaded, expected_total, "successful loads")?;
-    ensure_eq(generation()?, before + expected_total, "generation after concurrent loads")?;
+    ensure_eq(
+        generation()?,
+        before + expected_total,
+        "generation after concurrent loads",
+    )?;
     let current = fs::read(POLICY).map_err(|e| e.to_string())?;
-    ensure(validate(&current).is_ok(), "the policy in force does not validate")?;
-    ensure_eq(hash()?, hex(&current[32..64]), "hash of the policy in force")?;
+    ensure(
+        validate(&current).is_ok(),
+        "the policy in force does not validate",
+    )?;
+    ensure_eq(
+        hash()?,
+        hex(&current[32..64]),
+        "hash of the policy in force",
+    )?;
     let candidates: Vec<Vec<u8>> = (0..WRITERS)
         .map(|w| sample_blob(1000 + w))
         .collect::<Result<_, _>>()?;
-    ensure(candidates.contains(&current), "the policy in force is none of the loaded ones")
+    ensure(
+        candidates.contains(&current),
+        "the policy in force is none of the loaded ones",
+    )
 }
 
 /// Runs `tcp-policy ARGS`; returns (exit code, stdout, stderr).
@@ -392,16 +550,27 @@ fn cli_policy_commands() -> Outcome {
     ensure_eq(code, 0, &format!("compile ({err})"))?;
     let blob = fs::read("/tmp/cli.bin").map_err(|e| e.to_string())?;
     let digest = hex(&blob[32..64]);
-    ensure(out.contains(&digest), format!("compile output {out:?} lacks the digest {digest}"))?;
+    ensure(
+        out.contains(&digest),
+        format!("compile output {out:?} lacks the digest {digest}"),
+    )?;
     let before = generation()?;
     let (code, out, err) = cli(&["load", "/tmp/cli.bin"])?;
     ensure_eq(code, 0, &format!("load ({err})"))?;
-    ensure_eq(out, format!("loaded: generation {}, sha256 {digest}\n", before + 1), "load output")?;
+    ensure_eq(
+        out,
+        format!("loaded: generation {}, sha256 {digest}\n", before + 1),
+        "load output",
+    )?;
     ensure_eq(hash()?, digest.clone(), "hash after CLI load")?;
     // Policy text is compiled on the fly.
     let (code, _, err) = cli(&["load", EXAMPLE])?;
     ensure_eq(code, 0, &format!("load text ({err})"))?;
-    ensure_eq((generation()?, hash()?), (before + 2, digest), "load of the same policy as text")?;
+    ensure_eq(
+        (generation()?, hash()?),
+        (before + 2, digest),
+        "load of the same policy as text",
+    )?;
 
     let rule = [
         "--subject=ai_agent",
@@ -418,13 +587,19 @@ fn cli_policy_commands() -> Outcome {
         shown.contains("domain ai_agent {") && shown.contains("allow file training_data read;"),
         format!("show after add lacks the rule:\n{shown}"),
     )?;
-    ensure(shown.contains("domain coding_agent {"), "add dropped the rest of the policy")?;
+    ensure(
+        shown.contains("domain coding_agent {"),
+        "add dropped the rest of the policy",
+    )?;
     let (code, _, err) = cli(&["status"])?;
     ensure_eq(code, 0, &format!("status ({err})"))?;
     let (code, _, err) = cli(&[&["delete"][..], &rule[..]].concat())?;
     ensure_eq(code, 0, &format!("delete ({err})"))?;
     let (_, shown, _) = cli(&["show"])?;
-    ensure(!shown.contains("allow file training_data"), format!("rule still shown:\n{shown}"))?;
+    ensure(
+        !shown.contains("allow file training_data"),
+        format!("rule still shown:\n{shown}"),
+    )?;
     // Deleting it again fails and changes nothing.
     let gen = generation()?;
     let (code, _, err) = cli(&[&["delete"][..], &rule[..]].concat())?;
@@ -436,7 +611,10 @@ fn cli_policy_errors() -> Outcome {
     let before = snapshot()?;
     let (code, _, err) = cli(&["load", "/nonexistent.bin"])?;
     ensure_eq(code, 1, "load of a missing file")?;
-    ensure(err.contains("cannot read /nonexistent.bin"), format!("stderr {err:?}"))?;
+    ensure(
+        err.contains("cannot read /nonexistent.bin"),
+        format!("stderr {err:?}"),
+    )?;
 
     let mut blob = sample_blob(5000)?;
     let last = blob.len() - 1;
@@ -444,10 +622,16 @@ fn cli_policy_errors() -> Outcome {
     fs::write("/tmp/corrupt.bin", &blob).map_err(|e| e.to_string())?;
     let (code, _, err) = cli(&["load", "/tmp/corrupt.bin"])?;
     ensure_eq(code, 1, "load of a corrupted blob")?;
-    ensure(err.contains("not a valid policy"), format!("stderr {err:?}"))?;
+    ensure(
+        err.contains("not a valid policy"),
+        format!("stderr {err:?}"),
+    )?;
 
-    fs::write("/tmp/bad.policy", "domain a {\n    allow file nosuchtype read;\n}\n")
-        .map_err(|e| e.to_string())?;
+    fs::write(
+        "/tmp/bad.policy",
+        "domain a {\n    allow file nosuchtype read;\n}\n",
+    )
+    .map_err(|e| e.to_string())?;
     let (code, _, err) = cli(&["load", "/tmp/bad.policy"])?;
     ensure_eq(code, 1, "load of bad text")?;
     ensure(
@@ -456,20 +640,32 @@ fn cli_policy_errors() -> Outcome {
     )?;
 
     let report = helper("as-nobody", &["cli-load:/examples/coding-agent.policy"])?;
-    ensure(report.contains("CAP_MAC_ADMIN"), format!("unprivileged load said {report:?}"))?;
+    ensure(
+        report.contains("CAP_MAC_ADMIN"),
+        format!("unprivileged load said {report:?}"),
+    )?;
     ensure_unchanged(&before, "refused CLI loads")
 }
 
 fn mode_setting() -> Outcome {
-    let read_mode = || fs::read_to_string("/sys/kernel/security/tcp/mode").map_err(|e| e.to_string());
+    let read_mode =
+        || fs::read_to_string("/sys/kernel/security/tcp/mode").map_err(|e| e.to_string());
     let mut with_mode = sample_policy(6000);
     with_mode.settings.mode = Some(tcp_lsm_engine::mode::Mode::Monitor);
     let blob = encode(&with_mode).map_err(|e| format!("encode: {e:?}"))?;
     load(&blob).map_err(|e| format!("load: {e}"))?;
-    ensure_eq(read_mode()?, "monitor\n".to_owned(), "mode after a policy asking for monitor")?;
+    ensure_eq(
+        read_mode()?,
+        "monitor\n".to_owned(),
+        "mode after a policy asking for monitor",
+    )?;
     // A policy without a mode setting leaves the mode alone.
     load(&sample_blob(6001)?).map_err(|e| format!("load: {e}"))?;
-    ensure_eq(read_mode()?, "monitor\n".to_owned(), "mode after a policy without mode")?;
+    ensure_eq(
+        read_mode()?,
+        "monitor\n".to_owned(),
+        "mode after a policy without mode",
+    )?;
     fs::write("/sys/kernel/security/tcp/mode", "enforce").map_err(|e| e.to_string())?;
     ensure_eq(read_mode()?, "enforce\n".to_owned(), "mode restored")
 }

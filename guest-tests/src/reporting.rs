@@ -16,21 +16,66 @@ use crate::mediation::{expect, probe_in};
 
 /// Tests for a kernel booted with `tcp`; the first loads the mediation policy.
 pub const ACTIVE: &[Test] = &[
-    Test { name: "reporting_setup_loads_mediation_policy", run: crate::mediation::setup },
-    Test { name: "boot_parameters_applied_or_defaulted_with_one_warning", run: boot_parameters },
-    Test { name: "stats_count_decisions_loads_and_rejections", run: stats_counts },
-    Test { name: "events_and_audit_records_for_denied_open_connect_exec", run: denied_records },
-    Test { name: "modes_enforce_alert_monitor_report_as_documented", run: modes },
-    Test { name: "domain_mode_alert_overrides_global_enforce", run: domain_mode },
-    Test { name: "enforce_file_consistent_with_mode", run: enforce_file },
-    Test { name: "decision_cache_hits_and_reload_takes_effect_at_once", run: cache_and_reload },
-    Test { name: "event_flood_accounted_exactly", run: event_flood },
-    Test { name: "audit_flood_accounted_exactly", run: audit_flood },
-    Test { name: "events_need_an_unconfined_administrator", run: events_access },
-    Test { name: "anomaly_threshold_validated", run: anomaly_threshold },
-    Test { name: "hardware_features_reported_honestly", run: hardware },
-    Test { name: "tcp_monitor_prints_filtered_events", run: monitor },
-    Test { name: "tcp_policy_stats_prints_counters", run: policy_stats },
+    Test {
+        name: "reporting_setup_loads_mediation_policy",
+        run: crate::mediation::setup,
+    },
+    Test {
+        name: "boot_parameters_applied_or_defaulted_with_one_warning",
+        run: boot_parameters,
+    },
+    Test {
+        name: "stats_count_decisions_loads_and_rejections",
+        run: stats_counts,
+    },
+    Test {
+        name: "events_and_audit_records_for_denied_open_connect_exec",
+        run: denied_records,
+    },
+    Test {
+        name: "modes_enforce_alert_monitor_report_as_documented",
+        run: modes,
+    },
+    Test {
+        name: "domain_mode_alert_overrides_global_enforce",
+        run: domain_mode,
+    },
+    Test {
+        name: "enforce_file_consistent_with_mode",
+        run: enforce_file,
+    },
+    Test {
+        name: "decision_cache_hits_and_reload_takes_effect_at_once",
+        run: cache_and_reload,
+    },
+    Test {
+        name: "event_flood_accounted_exactly",
+        run: event_flood,
+    },
+    Test {
+        name: "audit_flood_accounted_exactly",
+        run: audit_flood,
+    },
+    Test {
+        name: "events_need_an_unconfined_administrator",
+        run: events_access,
+    },
+    Test {
+        name: "anomaly_threshold_validated",
+        run: anomaly_threshold,
+    },
+    Test {
+        name: "hardware_features_reported_honestly",
+        run: hardware,
+    },
+    Test {
+        name: "tcp_monitor_prints_filtered_events",
+        run: monitor,
+    },
+    Test {
+        name: "tcp_policy_stats_prints_counters",
+        run: policy_stats,
+    },
 ];
 
 const DIR: &str = "/sys/kernel/security/tcp";
@@ -56,7 +101,11 @@ fn stats() -> Result<HashMap<String, u64>, String> {
 
 /// How much each counter grew between `before` and `after`.
 fn delta(before: &HashMap<String, u64>, after: &HashMap<String, u64>, name: &str) -> u64 {
-    after.get(name).copied().unwrap_or(0).wrapping_sub(before.get(name).copied().unwrap_or(0))
+    after
+        .get(name)
+        .copied()
+        .unwrap_or(0)
+        .wrapping_sub(before.get(name).copied().unwrap_or(0))
 }
 
 /// Everything queued in `events` now: the event lines' fields, and the sum of `lost=`.
@@ -72,7 +121,10 @@ pub(crate) fn drain_events() -> Result<(Vec<HashMap<String, String>>, u64), Stri
         match file.read(&mut buf) {
             Ok(0) => return Err("events: end of file on a stream".to_owned()),
             Ok(n) => {
-                ensure(buf[..n].ends_with(b"\n"), "a read of events ended inside a line")?;
+                ensure(
+                    buf[..n].ends_with(b"\n"),
+                    "a read of events ended inside a line",
+                )?;
                 text.extend_from_slice(&buf[..n]);
             }
             Err(e) if e.kind() == ErrorKind::WouldBlock => break,
@@ -93,20 +145,34 @@ pub(crate) fn drain_events() -> Result<(Vec<HashMap<String, String>>, u64), Stri
 /// Asserts that `e` has every `(field, value)` of `want`.
 fn has_fields(e: &HashMap<String, String>, want: &[(&str, &str)], what: &str) -> Outcome {
     for (k, v) in want {
-        ensure_eq(e.get(*k).map(String::as_str), Some(*v), &format!("{what}: field {k}"))?;
+        ensure_eq(
+            e.get(*k).map(String::as_str),
+            Some(*v),
+            &format!("{what}: field {k}"),
+        )?;
     }
     Ok(())
 }
 
 /// The one event of `events` with `op` and `object`.
-pub(crate) fn find<'a>(events: &'a [HashMap<String, String>], op: &str, object: &str) -> Result<&'a HashMap<String, String>, String> {
+pub(crate) fn find<'a>(
+    events: &'a [HashMap<String, String>],
+    op: &str,
+    object: &str,
+) -> Result<&'a HashMap<String, String>, String> {
     let found: Vec<_> = events
         .iter()
-        .filter(|e| e.get("op").map(String::as_str) == Some(op) && e.get("object").map(String::as_str) == Some(object))
+        .filter(|e| {
+            e.get("op").map(String::as_str) == Some(op)
+                && e.get("object").map(String::as_str) == Some(object)
+        })
         .collect();
     match found[..] {
         [one] => Ok(one),
-        _ => Err(format!("{} events with op={op} object={object} in {events:?}", found.len())),
+        _ => Err(format!(
+            "{} events with op={op} object={object} in {events:?}",
+            found.len()
+        )),
     }
 }
 
@@ -119,7 +185,11 @@ type Counters = HashMap<String, u64>;
 fn boot_value(name: &str) -> Option<String> {
     let cmdline = fs::read_to_string("/proc/cmdline").unwrap_or_default();
     let key = format!("tcp_lsm.{name}=");
-    cmdline.split_whitespace().filter_map(|w| w.strip_prefix(&key)).next_back().map(str::to_owned)
+    cmdline
+        .split_whitespace()
+        .filter_map(|w| w.strip_prefix(&key))
+        .next_back()
+        .map(str::to_owned)
 }
 
 /// Whether denials are audited (not booted with `tcp_lsm.audit=0`).
@@ -129,7 +199,10 @@ fn audit_on() -> bool {
 
 /// The kernel log.
 fn kernel_log() -> Result<String, String> {
-    let out = Command::new("/bin/busybox").arg("dmesg").output().map_err(|e| format!("dmesg: {e}"))?;
+    let out = Command::new("/bin/busybox")
+        .arg("dmesg")
+        .output()
+        .map_err(|e| format!("dmesg: {e}"))?;
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
@@ -143,11 +216,20 @@ fn boot_parameters() -> Outcome {
         ("audit", &["0", "1"][..]),
         ("hardware", &["0", "1"][..]),
     ] {
-        let Some(value) = boot_value(name) else { continue };
-        let warned = log.lines().filter(|l| l.contains(&format!("tcp_lsm.{name}=")) && l.contains("is not valid")).count();
+        let Some(value) = boot_value(name) else {
+            continue;
+        };
+        let warned = log
+            .lines()
+            .filter(|l| l.contains(&format!("tcp_lsm.{name}=")) && l.contains("is not valid"))
+            .count();
         let expected = usize::from(!valid.contains(&value.as_str()));
         bad += expected;
-        ensure_eq(warned, expected, &format!("warnings for tcp_lsm.{name}={value}"))?;
+        ensure_eq(
+            warned,
+            expected,
+            &format!("warnings for tcp_lsm.{name}={value}"),
+        )?;
     }
     // The mode in force is the parameter's when valid, else the default (enforce)...
     let mode = match boot_value("mode").as_deref() {
@@ -157,12 +239,19 @@ fn boot_parameters() -> Outcome {
     // ... unless a policy was loaded since (the setup test's says `mode enforce;`).
     let loaded = read("generation")?.trim() != "0";
     let now = if loaded { "enforce" } else { mode.as_str() };
-    ensure_eq(read("mode")?.trim().to_owned(), now.to_owned(), &format!("mode now (policy loaded: {loaded})"))?;
+    ensure_eq(
+        read("mode")?.trim().to_owned(),
+        now.to_owned(),
+        &format!("mode now (policy loaded: {loaded})"),
+    )?;
     let booted = log
         .lines()
         .find(|l| l.contains("LSM initialised"))
         .ok_or("no initialisation line in the kernel log")?;
-    ensure(booted.contains(&format!("mode {mode},")), format!("initialised with mode {mode}: {booted}"))?;
+    ensure(
+        booted.contains(&format!("mode {mode},")),
+        format!("initialised with mode {mode}: {booted}"),
+    )?;
     ensure(
         booted.contains(if audit_on() { "audit on" } else { "audit off" }),
         format!("audit {}: {booted}", audit_on()),
@@ -174,7 +263,13 @@ fn boot_parameters() -> Outcome {
 fn stats_counts() -> Outcome {
     drain_events()?;
     let before = stats()?;
-    for name in ["decision.file.denied", "decision.net.allowed", "cache.hits", "events.dropped", "audit.dropped"] {
+    for name in [
+        "decision.file.denied",
+        "decision.net.allowed",
+        "cache.hits",
+        "events.dropped",
+        "audit.dropped",
+    ] {
         ensure(before.contains_key(name), format!("stats has no {name}"))?;
     }
     fs::write("/tmp/work/counted", "x").map_err(|e| e.to_string())?;
@@ -187,23 +282,42 @@ fn stats_counts() -> Outcome {
     if let Some(b) = corrupt.last_mut() {
         *b ^= 1;
     }
-    ensure(crate::policy::load(&corrupt).is_err(), "a corrupted policy loaded")?;
+    ensure(
+        crate::policy::load(&corrupt).is_err(),
+        "a corrupted policy loaded",
+    )?;
     let after = stats()?;
     let (events, _) = drain_events()?;
-    ensure_eq(delta(&before, &after, "decision.file.denied"), 1, &format!("file denials counted (events {events:?})"))?;
-    ensure(delta(&before, &after, "decision.file.allowed") >= 1, "file allows counted")?;
+    ensure_eq(
+        delta(&before, &after, "decision.file.denied"),
+        1,
+        &format!("file denials counted (events {events:?})"),
+    )?;
+    ensure(
+        delta(&before, &after, "decision.file.allowed") >= 1,
+        "file allows counted",
+    )?;
     ensure_eq(delta(&before, &after, "policy.loads"), 1, "loads counted")?;
-    ensure_eq(delta(&before, &after, "policy.rejected"), 1, "rejected loads counted")?;
+    ensure_eq(
+        delta(&before, &after, "policy.rejected"),
+        1,
+        "rejected loads counted",
+    )?;
     // Anyone may read the counters.
     use std::os::unix::fs::PermissionsExt;
-    let mode = fs::metadata(path("stats")).map_err(|e| e.to_string())?.permissions().mode() & 0o777;
+    let mode = fs::metadata(path("stats"))
+        .map_err(|e| e.to_string())?
+        .permissions()
+        .mode()
+        & 0o777;
     ensure_eq(mode, 0o444, "stats file mode")
 }
 
 /// Starts the audit collector (the unconfined probe as the audit daemon). It collects
 /// until `collected` closes its standard input, then until kauditd has been quiet for two
 /// seconds, however slow the kernel: no fixed window to outrun.
-fn audit_collector() -> Result<(std::process::Child, BufReader<std::process::ChildStdout>), String> {
+fn audit_collector() -> Result<(std::process::Child, BufReader<std::process::ChildStdout>), String>
+{
     let mut child = Command::new("/tmp/tcp-probe-unconfined")
         .args(["audit-collect", "1480"])
         .stdin(Stdio::piped())
@@ -220,7 +334,10 @@ fn audit_collector() -> Result<(std::process::Child, BufReader<std::process::Chi
         if line.trim() == "ready" {
             return Ok((child, out));
         }
-        ensure(line.starts_with("audit-lost-start="), format!("collector: {line}"))?;
+        ensure(
+            line.starts_with("audit-lost-start="),
+            format!("collector: {line}"),
+        )?;
     }
 }
 
@@ -260,22 +377,49 @@ fn denied_records() -> Outcome {
     let (records, _) = collected(collector, out)?;
     if !audit_on() {
         // Booted with tcp_lsm.audit=0: events only.
-        ensure(records.is_empty(), format!("audit records with tcp_lsm.audit=0: {records:?}"))?;
+        ensure(
+            records.is_empty(),
+            format!("audit records with tcp_lsm.audit=0: {records:?}"),
+        )?;
     }
-    let common = [("decision", "deny"), ("mode", "enforce"), ("domain", "agent"), ("comm", "tcp-probe")];
-    let sources: &[(&str, &Vec<Fields>)] =
-        if audit_on() { &[("event", &events), ("audit record", &records)] } else { &[("event", &events)] };
+    let common = [
+        ("decision", "deny"),
+        ("mode", "enforce"),
+        ("domain", "agent"),
+        ("comm", "tcp-probe"),
+    ];
+    let sources: &[(&str, &Vec<Fields>)] = if audit_on() {
+        &[("event", &events), ("audit record", &records)]
+    } else {
+        &[("event", &events)]
+    };
     for &(source, list) in sources {
         let open = find(list, "file_open", "/etc/passwd")?;
         has_fields(open, &common, source)?;
-        has_fields(open, &[("class", "file"), ("perms", "read"), ("errno", "EACCES")], source)?;
-        ensure(open.get("pid").is_some_and(|p| p.parse::<u32>().is_ok_and(|p| p > 1)), format!("{source}: pid"))?;
+        has_fields(
+            open,
+            &[("class", "file"), ("perms", "read"), ("errno", "EACCES")],
+            source,
+        )?;
+        ensure(
+            open.get("pid")
+                .is_some_and(|p| p.parse::<u32>().is_ok_and(|p| p > 1)),
+            format!("{source}: pid"),
+        )?;
         let connect = find(list, "socket_connect", "127.0.0.1:8081")?;
         has_fields(connect, &common, source)?;
-        has_fields(connect, &[("class", "net"), ("perms", "connect"), ("errno", "EACCES")], source)?;
+        has_fields(
+            connect,
+            &[("class", "net"), ("perms", "connect"), ("errno", "EACCES")],
+            source,
+        )?;
         let exec = find(list, "file_open", "/bin/busybox")?;
         has_fields(exec, &common, source)?;
-        has_fields(exec, &[("class", "file"), ("perms", "execute"), ("errno", "EACCES")], source)?;
+        has_fields(
+            exec,
+            &[("class", "file"), ("perms", "execute"), ("errno", "EACCES")],
+            source,
+        )?;
         // Sequence numbers start at 1 (0 is never given).
         let seq: u64 = open.get("seq").and_then(|s| s.parse().ok()).ok_or("seq")?;
         ensure(seq > 0, "sequence numbers start at 1")?;
@@ -285,61 +429,148 @@ fn denied_records() -> Outcome {
 
 fn modes() -> Outcome {
     // The same three operations in each mode: a denied open, connect and exec.
-    let ops: [&[&str]; 3] = [&["read", "/etc/passwd"], &["connect4", "127.0.0.1", "8081"], &["exec", "/bin/busybox", "true"]];
+    let ops: [&[&str]; 3] = [
+        &["read", "/etc/passwd"],
+        &["connect4", "127.0.0.1", "8081"],
+        &["exec", "/bin/busybox", "true"],
+    ];
     let run = |mode: &str| -> Result<(Vec<String>, Counters, Vec<Fields>), String> {
         set_mode(mode)?;
         drain_events()?;
         let before = stats()?;
-        let reports: Result<Vec<String>, String> = ops.iter().map(|op| crate::mediation::probe(op)).collect();
+        let reports: Result<Vec<String>, String> =
+            ops.iter().map(|op| crate::mediation::probe(op)).collect();
         set_mode("enforce")?;
         let after = stats()?;
         let (events, _) = drain_events()?;
-        let mut deltas: Counters = ["file.denied", "file.would_deny", "net.denied", "net.would_deny"]
-            .into_iter()
-            .map(|n| (n.to_owned(), delta(&before, &after, &format!("decision.{n}"))))
-            .collect();
-        let all_would = after.keys().filter(|k| k.ends_with(".would_deny")).map(|k| delta(&before, &after, k)).sum();
+        let mut deltas: Counters = [
+            "file.denied",
+            "file.would_deny",
+            "net.denied",
+            "net.would_deny",
+        ]
+        .into_iter()
+        .map(|n| {
+            (
+                n.to_owned(),
+                delta(&before, &after, &format!("decision.{n}")),
+            )
+        })
+        .collect();
+        let all_would = after
+            .keys()
+            .filter(|k| k.ends_with(".would_deny"))
+            .map(|k| delta(&before, &after, k))
+            .sum();
         deltas.insert("all.would_deny".to_owned(), all_would);
         Ok((reports?, deltas, events))
     };
-    let counts = |d: &Counters| (d["file.denied"], d["file.would_deny"], d["net.denied"], d["net.would_deny"]);
+    let counts = |d: &Counters| {
+        (
+            d["file.denied"],
+            d["file.would_deny"],
+            d["net.denied"],
+            d["net.would_deny"],
+        )
+    };
     // enforce: refused, counted as denied, reported as denied.
     let (reports, d, events) = run("enforce")?;
-    ensure_eq(reports, vec!["errno=EACCES".to_owned(); 3], "enforce: the operations")?;
-    ensure_eq(counts(&d), (2, 0, 1, 0), "enforce: counters (file, file, net, net)")?;
-    for (op, object) in [("file_open", "/etc/passwd"), ("socket_connect", "127.0.0.1:8081"), ("file_open", "/bin/busybox")] {
-        has_fields(find(&events, op, object)?, &[("decision", "deny"), ("mode", "enforce")], "enforce")?;
+    ensure_eq(
+        reports,
+        vec!["errno=EACCES".to_owned(); 3],
+        "enforce: the operations",
+    )?;
+    ensure_eq(
+        counts(&d),
+        (2, 0, 1, 0),
+        "enforce: counters (file, file, net, net)",
+    )?;
+    for (op, object) in [
+        ("file_open", "/etc/passwd"),
+        ("socket_connect", "127.0.0.1:8081"),
+        ("file_open", "/bin/busybox"),
+    ] {
+        has_fields(
+            find(&events, op, object)?,
+            &[("decision", "deny"), ("mode", "enforce")],
+            "enforce",
+        )?;
     }
     // alert: allowed, counted as would-deny, reported as allowed. Each read through the
     // opened descriptor is decided again, and the exec of busybox asks for `execute` at
     // the open and again when exec reads and maps the program.
-    let allowed = vec!["ok".to_owned(), "errno=ECONNREFUSED".to_owned(), String::new()];
+    let allowed = vec![
+        "ok".to_owned(),
+        "errno=ECONNREFUSED".to_owned(),
+        String::new(),
+    ];
     let (reports, d, events) = run("alert")?;
     ensure_eq(reports, allowed.clone(), "alert: the operations")?;
     let (file_denied, file_would, net_denied, net_would) = counts(&d);
-    ensure_eq((file_denied, net_denied, net_would), (0, 0, 1), "alert: denied and net counters")?;
-    ensure(file_would >= 3, format!("alert: file would_deny {file_would}"))?;
-    let classes: Vec<&str> = events.iter().filter_map(|e| e.get("class").map(String::as_str)).collect();
-    ensure_eq(events.len() as u64, d["all.would_deny"], &format!("alert: one event per would-be denial ({classes:?})"))?;
-    for (op, object) in [("file_open", "/etc/passwd"), ("socket_connect", "127.0.0.1:8081"), ("file_open", "/bin/busybox")] {
-        has_fields(find(&events, op, object)?, &[("decision", "allow"), ("mode", "alert"), ("errno", "EACCES")], "alert")?;
+    ensure_eq(
+        (file_denied, net_denied, net_would),
+        (0, 0, 1),
+        "alert: denied and net counters",
+    )?;
+    ensure(
+        file_would >= 3,
+        format!("alert: file would_deny {file_would}"),
+    )?;
+    let classes: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e.get("class").map(String::as_str))
+        .collect();
+    ensure_eq(
+        events.len() as u64,
+        d["all.would_deny"],
+        &format!("alert: one event per would-be denial ({classes:?})"),
+    )?;
+    for (op, object) in [
+        ("file_open", "/etc/passwd"),
+        ("socket_connect", "127.0.0.1:8081"),
+        ("file_open", "/bin/busybox"),
+    ] {
+        has_fields(
+            find(&events, op, object)?,
+            &[
+                ("decision", "allow"),
+                ("mode", "alert"),
+                ("errno", "EACCES"),
+            ],
+            "alert",
+        )?;
     }
     // monitor: allowed and counted as in alert, not reported.
     let (reports, d, events) = run("monitor")?;
     ensure_eq(reports, allowed, "monitor: the operations")?;
     ensure_eq(counts(&d), (0, file_would, 0, 1), "monitor: counters")?;
-    ensure(events.is_empty(), format!("monitor mode queued events: {events:?}"))
+    ensure(
+        events.is_empty(),
+        format!("monitor mode queued events: {events:?}"),
+    )
 }
 
 fn domain_mode() -> Outcome {
     // Domain `rollout` has `mode alert;` while the global mode is enforce.
-    ensure_eq(read("mode")?.trim().to_owned(), "enforce".to_owned(), "global mode")?;
+    ensure_eq(
+        read("mode")?.trim().to_owned(),
+        "enforce".to_owned(),
+        "global mode",
+    )?;
     drain_events()?;
-    ensure_eq(probe_in("rollout", &["read", "/etc/passwd"])?, "ok".to_owned(), "read in domain rollout")?;
+    ensure_eq(
+        probe_in("rollout", &["read", "/etc/passwd"])?,
+        "ok".to_owned(),
+        "read in domain rollout",
+    )?;
     let (events, _) = drain_events()?;
     has_fields(
         find(&events, "file_open", "/etc/passwd")?,
-        &[("decision", "allow"), ("mode", "alert"), ("domain", "rollout")],
+        &[
+            ("decision", "allow"),
+            ("mode", "alert"),
+            ("domain", "rollout"),
+        ],
         "rollout",
     )?;
     // And `agent` still enforces.
@@ -348,21 +579,41 @@ fn domain_mode() -> Outcome {
 
 fn enforce_file() -> Outcome {
     let write = |v: &str| fs::write(path("enforce"), v);
-    ensure_eq(read("enforce")?, "1\n".to_owned(), "enforce in enforce mode")?;
+    ensure_eq(
+        read("enforce")?,
+        "1\n".to_owned(),
+        "enforce in enforce mode",
+    )?;
     write("0\n").map_err(|e| e.to_string())?;
-    ensure_eq((read("enforce")?, read("mode")?), ("0\n".to_owned(), "alert\n".to_owned()), "after writing 0")?;
+    ensure_eq(
+        (read("enforce")?, read("mode")?),
+        ("0\n".to_owned(), "alert\n".to_owned()),
+        "after writing 0",
+    )?;
     expect(&["read", "/etc/passwd"], "ok")?;
     // Bad values change nothing.
     for bad in ["2", "yes", "1 1", "01", "\n"] {
         let r = write(bad);
-        ensure_eq(errno_of(&r), Some(nix::errno::Errno::EINVAL), &format!("enforce <- {bad:?}"))?;
+        ensure_eq(
+            errno_of(&r),
+            Some(nix::errno::Errno::EINVAL),
+            &format!("enforce <- {bad:?}"),
+        )?;
     }
     ensure_eq(read("mode")?, "alert\n".to_owned(), "mode after bad writes")?;
     set_mode("monitor")?;
     write("0").map_err(|e| e.to_string())?;
-    ensure_eq(read("mode")?, "monitor\n".to_owned(), "0 leaves monitor as it is")?;
+    ensure_eq(
+        read("mode")?,
+        "monitor\n".to_owned(),
+        "0 leaves monitor as it is",
+    )?;
     write("1").map_err(|e| e.to_string())?;
-    ensure_eq((read("enforce")?, read("mode")?), ("1\n".to_owned(), "enforce\n".to_owned()), "after writing 1")?;
+    ensure_eq(
+        (read("enforce")?, read("mode")?),
+        ("1\n".to_owned(), "enforce\n".to_owned()),
+        "after writing 1",
+    )?;
     expect(&["read", "/etc/passwd"], "errno=EACCES")
 }
 
@@ -375,8 +626,15 @@ fn cache_and_reload() -> Outcome {
     let before = stats()?;
     expect(&["read", "/tmp/work/cached"], "ok")?;
     let after = stats()?;
-    ensure(delta(&before, &after, "cache.hits") >= 2, "a warm run hit the cache (open and read)")?;
-    ensure_eq(delta(&before, &after, "cache.misses"), 0, "misses in a warm run")?;
+    ensure(
+        delta(&before, &after, "cache.hits") >= 2,
+        "a warm run hit the cache (open and read)",
+    )?;
+    ensure_eq(
+        delta(&before, &after, "cache.misses"),
+        0,
+        "misses in a warm run",
+    )?;
     // A policy without `read` on the type: the very next read is refused, warm cache or not.
     let text = crate::mediation::policy_text()?;
     let narrowed = text.replace("allow file work { read write", "allow file work { write");
@@ -395,15 +653,32 @@ fn event_flood() -> Outcome {
     expect(&["flood", "1000", "/etc/passwd"], "denied=1000")?;
     let (events, lost) = drain_events()?;
     let after = stats()?;
-    let mine = events.iter().filter(|e| e.get("object").map(String::as_str) == Some("/etc/passwd")).count() as u64;
+    let mine = events
+        .iter()
+        .filter(|e| e.get("object").map(String::as_str) == Some("/etc/passwd"))
+        .count() as u64;
     ensure_eq(mine, events.len() as u64, "only the flood's events")?;
     ensure_eq(mine + lost, 1000, "events read + lost reported")?;
     ensure(lost > 0, "the flood did not overflow the queue")?;
-    ensure_eq(delta(&before, &after, "events.dropped"), lost, "events.dropped")?;
-    ensure_eq(delta(&before, &after, "events.queued"), mine, "events.queued")?;
+    ensure_eq(
+        delta(&before, &after, "events.dropped"),
+        lost,
+        "events.dropped",
+    )?;
+    ensure_eq(
+        delta(&before, &after, "events.queued"),
+        mine,
+        "events.queued",
+    )?;
     // Sequence numbers are consecutive apart from the dropped ones.
-    let seqs: Vec<u64> = events.iter().filter_map(|e| e.get("seq")?.parse().ok()).collect();
-    ensure(seqs.windows(2).all(|w| w[0] < w[1]), "sequence numbers increase")?;
+    let seqs: Vec<u64> = events
+        .iter()
+        .filter_map(|e| e.get("seq")?.parse().ok())
+        .collect();
+    ensure(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "sequence numbers increase",
+    )?;
     Ok(())
 }
 
@@ -413,11 +688,18 @@ fn audit_flood() -> Outcome {
     expect(&["flood", "1000", "/etc/passwd"], "denied=1000")?;
     let after = stats()?;
     let (records, _) = collected(collector, out)?;
-    let records = records.iter().filter(|r| r.get("object").map(String::as_str) == Some("/etc/passwd")).count() as u64;
+    let records = records
+        .iter()
+        .filter(|r| r.get("object").map(String::as_str) == Some("/etc/passwd"))
+        .count() as u64;
     let emitted = delta(&before, &after, "audit.records");
     let dropped = delta(&before, &after, "audit.dropped");
     if !audit_on() {
-        ensure_eq((records, emitted, dropped), (0, 0, 0), "audit records with tcp_lsm.audit=0")?;
+        ensure_eq(
+            (records, emitted, dropped),
+            (0, 0, 0),
+            "audit records with tcp_lsm.audit=0",
+        )?;
         drain_events()?;
         return Ok(());
     }
@@ -438,38 +720,80 @@ fn events_access() -> Outcome {
         .open(path("events"))
         .map_err(|e| e.to_string())?;
     let mut small = [0u8; 100];
-    ensure_eq(errno_of(&f.read(&mut small)), Some(nix::errno::Errno::EINVAL), "read with a 100-byte buffer")?;
+    ensure_eq(
+        errno_of(&f.read(&mut small)),
+        Some(nix::errno::Errno::EINVAL),
+        "read with a 100-byte buffer",
+    )?;
     // Nothing queued: a non-blocking read says so.
     drain_events()?;
     let mut big = vec![0u8; 8192];
-    ensure_eq(errno_of(&f.read(&mut big)), Some(nix::errno::Errno::EAGAIN), "non-blocking read of an empty queue")?;
+    ensure_eq(
+        errno_of(&f.read(&mut big)),
+        Some(nix::errno::Errno::EAGAIN),
+        "non-blocking read of an empty queue",
+    )?;
     // A blocking read waits for the next denial.
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut buf = vec![0u8; 8192];
-        let got = fs::File::open(path("events")).and_then(|mut f| f.read(&mut buf)).map(|n| buf[..n].to_vec());
+        let got = fs::File::open(path("events"))
+            .and_then(|mut f| f.read(&mut buf))
+            .map(|n| buf[..n].to_vec());
         let _ = tx.send(got);
     });
     let wait = std::time::Duration::from_millis(500);
-    ensure(rx.recv_timeout(wait).is_err(), "a blocking read of an empty queue returned")?;
+    ensure(
+        rx.recv_timeout(wait).is_err(),
+        "a blocking read of an empty queue returned",
+    )?;
     expect(&["read", "/etc/passwd"], "errno=EACCES")?;
-    let got = rx.recv_timeout(std::time::Duration::from_secs(10)).map_err(|_| "the blocking read did not wake up")?;
+    let got = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .map_err(|_| "the blocking read did not wake up")?;
     let line = String::from_utf8_lossy(&got.map_err(|e| e.to_string())?).into_owned();
-    ensure(line.contains("object=/etc/passwd"), format!("blocking read got {line:?}"))?;
+    ensure(
+        line.contains("object=/etc/passwd"),
+        format!("blocking read got {line:?}"),
+    )?;
     // Writing is refused.
-    ensure(fs::write(path("events"), "x").is_err(), "events accepted a write")
+    ensure(
+        fs::write(path("events"), "x").is_err(),
+        "events accepted a write",
+    )
 }
 
 fn anomaly_threshold() -> Outcome {
     let write = |v: &str| fs::write(path("anomaly_threshold"), v);
     ensure_eq(read("anomaly_threshold")?, "2\n".to_owned(), "default")?;
     write("5\n").map_err(|e| e.to_string())?;
-    ensure_eq(read("anomaly_threshold")?, "5\n".to_owned(), "after writing 5")?;
-    for bad in ["0", "-1", "1000001", "abc", "\n", "+3", " 4", "99999999999999999999"] {
+    ensure_eq(
+        read("anomaly_threshold")?,
+        "5\n".to_owned(),
+        "after writing 5",
+    )?;
+    for bad in [
+        "0",
+        "-1",
+        "1000001",
+        "abc",
+        "\n",
+        "+3",
+        " 4",
+        "99999999999999999999",
+    ] {
         let r = write(bad);
-        ensure_eq(errno_of(&r), Some(nix::errno::Errno::EINVAL), &format!("anomaly_threshold <- {bad:?}"))?;
+        ensure_eq(
+            errno_of(&r),
+            Some(nix::errno::Errno::EINVAL),
+            &format!("anomaly_threshold <- {bad:?}"),
+        )?;
     }
-    ensure_eq(read("anomaly_threshold")?, "5\n".to_owned(), "after refused writes")?;
+    ensure_eq(
+        read("anomaly_threshold")?,
+        "5\n".to_owned(),
+        "after refused writes",
+    )?;
     write("1000000").map_err(|e| e.to_string())?;
     write("2").map_err(|e| e.to_string())?;
     // Confined tasks cannot change it.
@@ -485,20 +809,39 @@ fn hardware() -> Outcome {
         .map(|(_, f)| f.split_whitespace().collect())
         .unwrap_or_default();
     let hardware_on = boot_value("hardware").as_deref() != Some("0");
-    for (file, flag) in [("cet_shstk", "user_shstk"), ("intel_pt", "intel_pt"), ("pku", "pku")] {
+    for (file, flag) in [
+        ("cet_shstk", "user_shstk"),
+        ("intel_pt", "intel_pt"),
+        ("pku", "pku"),
+    ] {
         let name = format!("hardware/{file}");
         let has = flags.contains(&flag) || (file == "cet_shstk" && flags.contains(&"shstk"));
-        ensure_eq(read(&name)?, format!("supported={} enabled=0\n", u8::from(has)), &name)?;
+        ensure_eq(
+            read(&name)?,
+            format!("supported={} enabled=0\n", u8::from(has)),
+            &name,
+        )?;
         let r = fs::write(path(&name), "1");
         if has && hardware_on {
             r.map_err(|e| format!("{name} <- 1: {e}"))?;
             ensure_eq(read(&name)?, "supported=1 enabled=1\n".to_owned(), &name)?;
             fs::write(path(&name), "0").map_err(|e| e.to_string())?;
         } else {
-            ensure_eq(errno_of(&r), Some(nix::errno::Errno::EOPNOTSUPP), &format!("{name} <- 1 (supported {has})"))?;
+            ensure_eq(
+                errno_of(&r),
+                Some(nix::errno::Errno::EOPNOTSUPP),
+                &format!("{name} <- 1 (supported {has})"),
+            )?;
         }
-        ensure_eq(errno_of(&fs::write(path(&name), "on")), Some(nix::errno::Errno::EINVAL), &format!("{name} <- on"))?;
-        println!("# {name}: cpu flag {flag} {}", if has { "present" } else { "absent" });
+        ensure_eq(
+            errno_of(&fs::write(path(&name), "on")),
+            Some(nix::errno::Errno::EINVAL),
+            &format!("{name} <- on"),
+        )?;
+        println!(
+            "# {name}: cpu flag {flag} {}",
+            if has { "present" } else { "absent" }
+        );
     }
     Ok(())
 }
@@ -511,11 +854,20 @@ fn monitor() -> Outcome {
         .args(["--json", "--filter", "decision=deny and class=net"])
         .output()
         .map_err(|e| format!("tcp-monitor: {e}"))?;
-    ensure(out.status.success(), format!("tcp-monitor failed: {}", String::from_utf8_lossy(&out.stderr)))?;
+    ensure(
+        out.status.success(),
+        format!(
+            "tcp-monitor failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )?;
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
     ensure_eq(lines.len(), 1, &format!("tcp-monitor output {text:?}"))?;
-    ensure(lines[0].contains("\"object\":\"127.0.0.1:8081\""), format!("json line {}", lines[0]))?;
+    ensure(
+        lines[0].contains("\"object\":\"127.0.0.1:8081\""),
+        format!("json line {}", lines[0]),
+    )?;
     // --realtime waits for the next event.
     let child = Command::new("/bin/tcp-monitor")
         .args(["--realtime", "--count", "1", "--filter", "object=/tmp/ro/b"])
@@ -526,20 +878,42 @@ fn monitor() -> Outcome {
     expect(&["write", "/tmp/ro/b"], "errno=EACCES")?;
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
     let text = String::from_utf8_lossy(&out.stdout);
-    ensure(out.status.success() && text.contains("/tmp/ro/b") && text.contains("DENY"), format!("realtime output {text:?}"))?;
+    ensure(
+        out.status.success() && text.contains("/tmp/ro/b") && text.contains("DENY"),
+        format!("realtime output {text:?}"),
+    )?;
     // A malformed filter is refused.
-    let bad = Command::new("/bin/tcp-monitor").args(["--filter", "colour=red"]).output().map_err(|e| e.to_string())?;
-    ensure_eq(bad.status.code(), Some(2), "exit status for a malformed filter")
+    let bad = Command::new("/bin/tcp-monitor")
+        .args(["--filter", "colour=red"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    ensure_eq(
+        bad.status.code(),
+        Some(2),
+        "exit status for a malformed filter",
+    )
 }
 
 fn policy_stats() -> Outcome {
-    let out = Command::new("/bin/tcp-policy").args(["stats"]).output().map_err(|e| format!("tcp-policy: {e}"))?;
+    let out = Command::new("/bin/tcp-policy")
+        .args(["stats"])
+        .output()
+        .map_err(|e| format!("tcp-policy: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout);
-    ensure(out.status.success(), format!("tcp-policy stats failed: {}", String::from_utf8_lossy(&out.stderr)))?;
+    ensure(
+        out.status.success(),
+        format!(
+            "tcp-policy stats failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )?;
     let denied = stats()?.get("decision.file.denied").copied().unwrap_or(0);
     ensure(denied > 0, "no file denial counted")?;
     ensure(
-        text.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["decision.file.denied", &denied.to_string()]),
+        text.lines().any(|l| {
+            l.split_whitespace().collect::<Vec<_>>()
+                == ["decision.file.denied", &denied.to_string()]
+        }),
         format!("tcp-policy stats output {text:?}"),
     )
 }

@@ -96,10 +96,22 @@ fn expected(optimized: bool, domain: &str) -> String {
 
 /// Tests for a kernel booted with `tcp`, run with the node bundle added.
 pub const ACTIVE: &[Test] = &[
-    Test { name: "runtimes_setup_finds_node_and_loads_policy", run: setup },
-    Test { name: "runtimes_node_jit_runs_unconfined", run: unconfined },
-    Test { name: "runtimes_node_jit_runs_in_domain_granted_execmem", run: granted },
-    Test { name: "runtimes_node_refused_in_domain_without_execmem", run: refused },
+    Test {
+        name: "runtimes_setup_finds_node_and_loads_policy",
+        run: setup,
+    },
+    Test {
+        name: "runtimes_node_jit_runs_unconfined",
+        run: unconfined,
+    },
+    Test {
+        name: "runtimes_node_jit_runs_in_domain_granted_execmem",
+        run: granted,
+    },
+    Test {
+        name: "runtimes_node_refused_in_domain_without_execmem",
+        run: refused,
+    },
 ];
 
 /// Whether the node bundle is in the guest (the default suites include this one then).
@@ -127,9 +139,20 @@ impl Run {
     /// The status, V8's fatal error if any and the last lines of standard error, for
     /// failure messages.
     fn describe(&self) -> String {
-        let lines: Vec<&str> = self.stderr.lines().map(str::trim).filter(|l| !l.is_empty() && *l != "#").collect();
-        let fatal: Vec<&str> = lines.iter().copied().filter(|l| l.contains("Check failed") || l.contains("Fatal")).collect();
-        let tail = lines.get(lines.len().saturating_sub(3)..).unwrap_or_default();
+        let lines: Vec<&str> = self
+            .stderr
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && *l != "#")
+            .collect();
+        let fatal: Vec<&str> = lines
+            .iter()
+            .copied()
+            .filter(|l| l.contains("Check failed") || l.contains("Fatal"))
+            .collect();
+        let tail = lines
+            .get(lines.len().saturating_sub(3)..)
+            .unwrap_or_default();
         format!(
             "{} after {:.1}s, stdout {:?}, stderr {:?} ... {:?}",
             self.status,
@@ -180,53 +203,93 @@ fn node(domain: Option<&str>, args: &[&str]) -> Result<Run, String> {
     let out = drain(child.stdout.take());
     let err = drain(child.stderr.take());
     let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| format!("wait for node: {e}"))? {
+        if let Some(status) = child
+            .try_wait()
+            .map_err(|e| format!("wait for node: {e}"))?
+        {
             break status;
         }
         if start.elapsed() > NODE_TIMEOUT {
             let _ = child.kill();
             let _ = child.wait();
-            return Err(format!("node {args:?} in {domain:?} did not end within {}s", NODE_TIMEOUT.as_secs()));
+            return Err(format!(
+                "node {args:?} in {domain:?} did not end within {}s",
+                NODE_TIMEOUT.as_secs()
+            ));
         }
         thread::sleep(Duration::from_millis(50));
     };
     let seconds = start.elapsed().as_secs_f64();
-    let stdout = out.join().map_err(|_| "stdout reader panicked".to_owned())?;
-    let stderr = err.join().map_err(|_| "stderr reader panicked".to_owned())?;
+    let stdout = out
+        .join()
+        .map_err(|_| "stdout reader panicked".to_owned())?;
+    let stderr = err
+        .join()
+        .map_err(|_| "stderr reader panicked".to_owned())?;
     let place = domain.unwrap_or("unconfined");
-    println!("# node {} in {place}: {status} after {seconds:.1}s", args.first().copied().unwrap_or(""));
-    Ok(Run { status, stdout, stderr, seconds })
+    println!(
+        "# node {} in {place}: {status} after {seconds:.1}s",
+        args.first().copied().unwrap_or("")
+    );
+    Ok(Run {
+        status,
+        stdout,
+        stderr,
+        seconds,
+    })
 }
 
 /// Runs the script with `flags` before `-e` and ROUNDS `rounds`.
 fn script(domain: Option<&str>, flags: &[&str], rounds: &str) -> Result<Run, String> {
-    let args: Vec<&str> = flags.iter().copied().chain(["--allow-natives-syntax", "-e", SCRIPT, rounds]).collect();
+    let args: Vec<&str> = flags
+        .iter()
+        .copied()
+        .chain(["--allow-natives-syntax", "-e", SCRIPT, rounds])
+        .collect();
     node(domain, &args)
 }
 
 /// Asserts that `run` succeeded and printed the script's line for `domain`.
 fn ensure_output(run: &Run, optimized: bool, domain: &str, what: &str) -> Outcome {
-    ensure(run.status.success(), format!("{what}: node failed: {}", run.describe()))?;
-    ensure_eq(run.stdout.trim(), expected(optimized, domain).as_str(), what)
+    ensure(
+        run.status.success(),
+        format!("{what}: node failed: {}", run.describe()),
+    )?;
+    ensure_eq(
+        run.stdout.trim(),
+        expected(optimized, domain).as_str(),
+        what,
+    )
 }
 
 /// The counters, by name.
 fn stats() -> Result<HashMap<String, u64>, String> {
-    let text = fs::read_to_string("/sys/kernel/security/tcp/stats").map_err(|e| format!("read stats: {e}"))?;
+    let text = fs::read_to_string("/sys/kernel/security/tcp/stats")
+        .map_err(|e| format!("read stats: {e}"))?;
     let counters = tcp_lsm_cli::parse_stats(&text).map_err(|e| format!("stats: {e:?}"))?;
     Ok(counters.into_iter().collect())
 }
 
 /// How much counter `name` grew from `before` to `after`.
 fn delta(before: &HashMap<String, u64>, after: &HashMap<String, u64>, name: &str) -> u64 {
-    after.get(name).copied().unwrap_or(0).wrapping_sub(before.get(name).copied().unwrap_or(0))
+    after
+        .get(name)
+        .copied()
+        .unwrap_or(0)
+        .wrapping_sub(before.get(name).copied().unwrap_or(0))
 }
 
 /// The denial events of `domain` among `events`.
-fn denials<'a>(events: &'a [HashMap<String, String>], domain: &str) -> Vec<&'a HashMap<String, String>> {
+fn denials<'a>(
+    events: &'a [HashMap<String, String>],
+    domain: &str,
+) -> Vec<&'a HashMap<String, String>> {
     events
         .iter()
-        .filter(|e| e.get("domain").map(String::as_str) == Some(domain) && e.get("decision").map(String::as_str) == Some("deny"))
+        .filter(|e| {
+            e.get("domain").map(String::as_str) == Some(domain)
+                && e.get("decision").map(String::as_str) == Some("deny")
+        })
         .collect()
 }
 
@@ -235,7 +298,15 @@ fn brief(events: &[&HashMap<String, String>]) -> String {
     let field = |e: &HashMap<String, String>, k: &str| e.get(k).cloned().unwrap_or_default();
     let lines: Vec<String> = events
         .iter()
-        .map(|e| format!("{} {} {} {}", field(e, "op"), field(e, "class"), field(e, "perms"), field(e, "object")))
+        .map(|e| {
+            format!(
+                "{} {} {} {}",
+                field(e, "op"),
+                field(e, "class"),
+                field(e, "perms"),
+                field(e, "object")
+            )
+        })
         .collect();
     format!("[{}]", lines.join("; "))
 }
@@ -273,9 +344,17 @@ fn unconfined() -> Outcome {
     need_bundle()?;
     // The bundle runs in the guest as the host built it.
     let run = node(None, &["--version"])?;
-    let version = fs::read_to_string(format!("{BUNDLE}/VERSION")).map_err(|e| format!("read VERSION: {e}"))?;
-    ensure(run.status.success(), format!("node --version: {}", run.describe()))?;
-    ensure_eq(run.stdout.trim(), version.trim(), "node --version against the bundle's VERSION")?;
+    let version = fs::read_to_string(format!("{BUNDLE}/VERSION"))
+        .map_err(|e| format!("read VERSION: {e}"))?;
+    ensure(
+        run.status.success(),
+        format!("node --version: {}", run.describe()),
+    )?;
+    ensure_eq(
+        run.stdout.trim(),
+        version.trim(),
+        "node --version against the bundle's VERSION",
+    )?;
     // The control: the hot loop is compiled and computes the sum.
     let run = script(None, &[], "3")?;
     ensure_output(&run, true, "unconfined", "unconfined node")
@@ -293,7 +372,10 @@ fn granted() -> Outcome {
     ensure_output(&run, false, "node_jit", "node --jitless in node_jit")?;
     let baseline = delta(&before, &after, "decision.process.allowed");
     let denied = denials(&events, "node_jit");
-    ensure(denied.is_empty(), format!("denials of node --jitless in node_jit: {}", brief(&denied)))?;
+    ensure(
+        denied.is_empty(),
+        format!("denials of node --jitless in node_jit: {}", brief(&denied)),
+    )?;
     // With the JIT: the loop is compiled and computes the sum; the kernel was asked for
     // executable memory and granted it (more process decisions allowed than without the
     // JIT), and nothing node did was refused: the domain is complete.
@@ -309,7 +391,10 @@ fn granted() -> Outcome {
         format!("decision.process.allowed grew by {allowed} with the JIT, {baseline} without: V8 asked for no executable memory?"),
     )?;
     let denied = denials(&events, "node_jit");
-    ensure(denied.is_empty() && lost == 0, format!("denials in node_jit (lost {lost}): {}", brief(&denied)))?;
+    ensure(
+        denied.is_empty() && lost == 0,
+        format!("denials in node_jit (lost {lost}): {}", brief(&denied)),
+    )?;
     println!("# node_jit: {allowed} process decisions allowed with the JIT, {baseline} without");
     Ok(())
 }
@@ -323,13 +408,22 @@ fn refused() -> Outcome {
     let (events, lost) = drain_events()?;
     // Node does not run the script: it ends with an error status or a signal, without
     // the line.
-    ensure(!run.status.success(), format!("node ran in node_nojit: {}", run.describe()))?;
-    ensure(!run.stdout.contains("sum="), format!("node printed a result in node_nojit: {}", run.describe()))?;
+    ensure(
+        !run.status.success(),
+        format!("node ran in node_nojit: {}", run.describe()),
+    )?;
+    ensure(
+        !run.stdout.contains("sum="),
+        format!("node printed a result in node_nojit: {}", run.describe()),
+    )?;
     println!("# node_nojit: {}", run.describe());
     // The refusal is counted and reported as class process, for executable memory, with
     // EACCES; and it is the only kind of refusal (the rest of the domain is node_jit's).
     let denied_count = delta(&before, &after, "decision.process.denied");
-    ensure(denied_count >= 1, format!("decision.process.denied grew by {denied_count}"))?;
+    ensure(
+        denied_count >= 1,
+        format!("decision.process.denied grew by {denied_count}"),
+    )?;
     ensure_eq(lost, 0, "events lost")?;
     let denied = denials(&events, "node_nojit");
     let execmem: Vec<_> = denied
@@ -337,16 +431,33 @@ fn refused() -> Outcome {
         .copied()
         .filter(|e| {
             e.get("class").map(String::as_str) == Some("process")
-                && e.get("perms").is_some_and(|p| p.split(',').any(|p| p == "execmem" || p == "execmem-rwx"))
+                && e.get("perms")
+                    .is_some_and(|p| p.split(',').any(|p| p == "execmem" || p == "execmem-rwx"))
                 && e.get("errno").map(String::as_str) == Some("EACCES")
-                && matches!(e.get("op").map(String::as_str), Some("mmap_file" | "file_mprotect"))
+                && matches!(
+                    e.get("op").map(String::as_str),
+                    Some("mmap_file" | "file_mprotect")
+                )
         })
         .collect();
-    ensure(!execmem.is_empty(), format!("no execmem denial event for node_nojit among {}", brief(&denied)))?;
-    ensure_eq(execmem.len(), denied.len(), &format!("denials other than executable memory: {}", brief(&denied)))?;
+    ensure(
+        !execmem.is_empty(),
+        format!(
+            "no execmem denial event for node_nojit among {}",
+            brief(&denied)
+        ),
+    )?;
+    ensure_eq(
+        execmem.len(),
+        denied.len(),
+        &format!("denials other than executable memory: {}", brief(&denied)),
+    )?;
     ensure(
         u64::try_from(execmem.len()).unwrap_or(u64::MAX) <= denied_count,
-        format!("{} events but decision.process.denied grew by {denied_count}", execmem.len()),
+        format!(
+            "{} events but decision.process.denied grew by {denied_count}",
+            execmem.len()
+        ),
     )?;
     println!("# node_nojit refused: {}", brief(&execmem));
     // The same domain runs node without its JIT (V8's --jitless maps no executable memory):
@@ -356,5 +467,11 @@ fn refused() -> Outcome {
     let (events, _) = drain_events()?;
     ensure_output(&run, false, "node_nojit", "node --jitless in node_nojit")?;
     let denied = denials(&events, "node_nojit");
-    ensure(denied.is_empty(), format!("denials of node --jitless in node_nojit: {}", brief(&denied)))
+    ensure(
+        denied.is_empty(),
+        format!(
+            "denials of node --jitless in node_nojit: {}",
+            brief(&denied)
+        ),
+    )
 }

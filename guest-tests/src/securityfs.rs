@@ -16,26 +16,74 @@ const VERSION_FILE: &str = "/sys/kernel/security/tcp/version";
 
 /// Tests for a kernel booted with `tcp` in `lsm=`.
 pub const ACTIVE: &[Test] = &[
-    Test { name: "lsm_listed_in_securityfs", run: lsm_listed },
-    Test { name: "securityfs_dir_has_all_files", run: dir_has_files },
-    Test { name: "version_is_policy_abi", run: version_is_policy_abi },
-    Test { name: "version_refuses_writes", run: version_refuses_writes },
-    Test { name: "mode_boots_in_enforce", run: mode_boots_in_enforce },
-    Test { name: "mode_switches_to_each_mode", run: mode_switches },
-    Test { name: "mode_rejects_bad_names_and_keeps_old", run: mode_rejects_bad_names },
-    Test { name: "mode_rejects_write_at_offset", run: mode_rejects_offset_write },
-    Test { name: "mode_refuses_unprivileged_uid", run: mode_refuses_nobody },
-    Test { name: "mode_refuses_root_without_mac_admin_at_open", run: mode_refuses_without_mac_admin },
-    Test { name: "mode_write_uses_opener_credentials", run: mode_opener_credentials },
-    Test { name: "cli_status_and_mode", run: cli_status_and_mode },
-    Test { name: "cli_reports_missing_privilege", run: cli_reports_missing_privilege },
+    Test {
+        name: "lsm_listed_in_securityfs",
+        run: lsm_listed,
+    },
+    Test {
+        name: "securityfs_dir_has_all_files",
+        run: dir_has_files,
+    },
+    Test {
+        name: "version_is_policy_abi",
+        run: version_is_policy_abi,
+    },
+    Test {
+        name: "version_refuses_writes",
+        run: version_refuses_writes,
+    },
+    Test {
+        name: "mode_boots_in_enforce",
+        run: mode_boots_in_enforce,
+    },
+    Test {
+        name: "mode_switches_to_each_mode",
+        run: mode_switches,
+    },
+    Test {
+        name: "mode_rejects_bad_names_and_keeps_old",
+        run: mode_rejects_bad_names,
+    },
+    Test {
+        name: "mode_rejects_write_at_offset",
+        run: mode_rejects_offset_write,
+    },
+    Test {
+        name: "mode_refuses_unprivileged_uid",
+        run: mode_refuses_nobody,
+    },
+    Test {
+        name: "mode_refuses_root_without_mac_admin_at_open",
+        run: mode_refuses_without_mac_admin,
+    },
+    Test {
+        name: "mode_write_uses_opener_credentials",
+        run: mode_opener_credentials,
+    },
+    Test {
+        name: "cli_status_and_mode",
+        run: cli_status_and_mode,
+    },
+    Test {
+        name: "cli_reports_missing_privilege",
+        run: cli_reports_missing_privilege,
+    },
 ];
 
 /// Tests for a kernel booted without `tcp` in `lsm=`.
 pub const INACTIVE: &[Test] = &[
-    Test { name: "lsm_not_listed", run: lsm_not_listed },
-    Test { name: "securityfs_dir_absent", run: dir_absent },
-    Test { name: "cli_reports_inactive_lsm", run: cli_reports_inactive },
+    Test {
+        name: "lsm_not_listed",
+        run: lsm_not_listed,
+    },
+    Test {
+        name: "securityfs_dir_absent",
+        run: dir_absent,
+    },
+    Test {
+        name: "cli_reports_inactive_lsm",
+        run: cli_reports_inactive,
+    },
 ];
 
 fn read(path: &str) -> Result<String, String> {
@@ -59,7 +107,10 @@ fn restore_enforce() -> Outcome {
 
 fn lsm_listed() -> Outcome {
     let list = read(SECURITYFS_LSM_LIST)?;
-    ensure(is_listed(&list), format!("tcp not in {SECURITYFS_LSM_LIST}: {list:?}"))
+    ensure(
+        is_listed(&list),
+        format!("tcp not in {SECURITYFS_LSM_LIST}: {list:?}"),
+    )
 }
 
 fn dir_has_files() -> Outcome {
@@ -76,7 +127,11 @@ fn dir_has_files() -> Outcome {
 }
 
 fn version_is_policy_abi() -> Outcome {
-    ensure_eq(read(VERSION_FILE)?, format!("{POLICY_ABI_VERSION}\n"), "version content")
+    ensure_eq(
+        read(VERSION_FILE)?,
+        format!("{POLICY_ABI_VERSION}\n"),
+        "version content",
+    )
 }
 
 fn version_refuses_writes() -> Outcome {
@@ -90,7 +145,11 @@ fn version_refuses_writes() -> Outcome {
 }
 
 fn mode_boots_in_enforce() -> Outcome {
-    ensure_eq(current_mode()?, Mode::DEFAULT.name().to_owned(), "mode at boot")
+    ensure_eq(
+        current_mode()?,
+        Mode::DEFAULT.name().to_owned(),
+        "mode at boot",
+    )
 }
 
 fn mode_switches() -> Outcome {
@@ -128,36 +187,75 @@ fn mode_rejects_bad_names() -> Outcome {
         write_mode(start.name().as_bytes()).map_err(|e| format!("set {start}: {e}"))?;
         for input in bad {
             let shown = String::from_utf8_lossy(&input[..input.len().min(24)]).into_owned();
-            ensure_errno(write_mode(input), Errno::EINVAL, &format!("write {shown:?}"))?;
-            ensure_eq(current_mode()?, start.name().to_owned(), &format!("mode after {shown:?}"))?;
+            ensure_errno(
+                write_mode(input),
+                Errno::EINVAL,
+                &format!("write {shown:?}"),
+            )?;
+            ensure_eq(
+                current_mode()?,
+                start.name().to_owned(),
+                &format!("mode after {shown:?}"),
+            )?;
         }
     }
     restore_enforce()
 }
 
 fn mode_rejects_offset_write() -> Outcome {
-    let file = OpenOptions::new().write(true).open(MODE_FILE).map_err(|e| e.to_string())?;
-    ensure_errno(file.write_at(b"monitor", 1), Errno::EINVAL, "pwrite at offset 1")?;
-    ensure_eq(current_mode()?, "enforce".to_owned(), "mode after offset write")
+    let file = OpenOptions::new()
+        .write(true)
+        .open(MODE_FILE)
+        .map_err(|e| e.to_string())?;
+    ensure_errno(
+        file.write_at(b"monitor", 1),
+        Errno::EINVAL,
+        "pwrite at offset 1",
+    )?;
+    ensure_eq(
+        current_mode()?,
+        "enforce".to_owned(),
+        "mode after offset write",
+    )
 }
 
 fn mode_refuses_nobody() -> Outcome {
     // uid 65534 fails the file's 0644 permission check before the LSM is asked.
-    ensure_eq(helper("as-nobody", &["open-write"])?, "errno=EACCES".to_owned(), "open for write")?;
-    ensure_eq(helper("as-nobody", &["read"])?, "enforce".to_owned(), "read as nobody")?;
+    ensure_eq(
+        helper("as-nobody", &["open-write"])?,
+        "errno=EACCES".to_owned(),
+        "open for write",
+    )?;
+    ensure_eq(
+        helper("as-nobody", &["read"])?,
+        "enforce".to_owned(),
+        "read as nobody",
+    )?;
     ensure_eq(current_mode()?, "enforce".to_owned(), "mode unchanged")
 }
 
 fn mode_refuses_without_mac_admin() -> Outcome {
     // Root without CAP_MAC_ADMIN passes the permission bits; the LSM refuses at open.
-    ensure_eq(helper("no-mac-admin", &["open-write"])?, "errno=EPERM".to_owned(), "open for write")?;
-    ensure_eq(helper("no-mac-admin", &["read"])?, "enforce".to_owned(), "read")?;
+    ensure_eq(
+        helper("no-mac-admin", &["open-write"])?,
+        "errno=EPERM".to_owned(),
+        "open for write",
+    )?;
+    ensure_eq(
+        helper("no-mac-admin", &["read"])?,
+        "enforce".to_owned(),
+        "read",
+    )?;
     ensure_eq(current_mode()?, "enforce".to_owned(), "mode unchanged")
 }
 
 fn mode_opener_credentials() -> Outcome {
     // Opened with CAP_MAC_ADMIN, the descriptor keeps its right after the capability goes.
-    ensure_eq(helper("open-then-drop", &["alert"])?, "ok".to_owned(), "write after drop")?;
+    ensure_eq(
+        helper("open-then-drop", &["alert"])?,
+        "ok".to_owned(),
+        "write after drop",
+    )?;
     ensure_eq(current_mode()?, "alert".to_owned(), "mode after write")?;
     restore_enforce()
 }
@@ -183,18 +281,29 @@ fn cli_status_and_mode() -> Outcome {
     let (code, _, err) = run_cli(&["mode", "bogus"])?;
     ensure_eq(code, 2, "usage error exit")?;
     ensure(err.contains("unknown mode"), format!("stderr {err:?}"))?;
-    ensure_eq(current_mode()?, "monitor".to_owned(), "mode after bad CLI mode")?;
+    ensure_eq(
+        current_mode()?,
+        "monitor".to_owned(),
+        "mode after bad CLI mode",
+    )?;
     restore_enforce()
 }
 
 fn cli_reports_missing_privilege() -> Outcome {
-    ensure_eq(helper("as-nobody", &["cli-set-alert"])?, "not-permitted".to_owned(), "as nobody")?;
+    ensure_eq(
+        helper("as-nobody", &["cli-set-alert"])?,
+        "not-permitted".to_owned(),
+        "as nobody",
+    )?;
     ensure_eq(current_mode()?, "enforce".to_owned(), "mode unchanged")
 }
 
 fn lsm_not_listed() -> Outcome {
     let list = read(SECURITYFS_LSM_LIST)?;
-    ensure(!is_listed(&list), format!("tcp listed although not selected: {list:?}"))
+    ensure(
+        !is_listed(&list),
+        format!("tcp listed although not selected: {list:?}"),
+    )
 }
 
 fn dir_absent() -> Outcome {

@@ -74,14 +74,38 @@ use crate::harness::{Outcome, Test};
 
 /// The suite; the first test runs everything, the others report one group of invariants.
 pub const ACTIVE: &[Test] = &[
-    Test { name: "stress_everything_at_once_within_the_time_bound", run: stress_run },
-    Test { name: "stress_confined_workers_get_what_policy_mode_and_heartbeat_say", run: check_confined },
-    Test { name: "stress_unconfined_workers_never_refused", run: check_unconfined },
-    Test { name: "stress_loads_counted_and_rejected_or_abandoned_ones_change_nothing", run: check_loads },
-    Test { name: "stress_securityfs_readers_see_valid_monotonic_state", run: check_readers },
-    Test { name: "stress_securityfs_values_read_in_pieces_are_not_torn", run: check_torn },
-    Test { name: "stress_events_and_counters_add_up", run: check_events },
-    Test { name: "stress_state_restored_afterwards", run: check_restored },
+    Test {
+        name: "stress_everything_at_once_within_the_time_bound",
+        run: stress_run,
+    },
+    Test {
+        name: "stress_confined_workers_get_what_policy_mode_and_heartbeat_say",
+        run: check_confined,
+    },
+    Test {
+        name: "stress_unconfined_workers_never_refused",
+        run: check_unconfined,
+    },
+    Test {
+        name: "stress_loads_counted_and_rejected_or_abandoned_ones_change_nothing",
+        run: check_loads,
+    },
+    Test {
+        name: "stress_securityfs_readers_see_valid_monotonic_state",
+        run: check_readers,
+    },
+    Test {
+        name: "stress_securityfs_values_read_in_pieces_are_not_torn",
+        run: check_torn,
+    },
+    Test {
+        name: "stress_events_and_counters_add_up",
+        run: check_events,
+    },
+    Test {
+        name: "stress_state_restored_afterwards",
+        run: check_restored,
+    },
 ];
 
 /// `--seconds`: the bound of the whole suite.
@@ -192,7 +216,12 @@ fn compile(name: &str, text: &str) -> Result<Vec<u8>, String> {
 /// The rules `tcp-policy add`/`delete` give and take: `(subject, object, class, permission)`.
 const CLI_RULES: [(&str, &str, &str, &str); 2] = [
     ("stress_enf", "scratch", "file", "read"),
-    ("stress_follow", "inet tcp 127.0.0.1 port 29999", "net", "connect"),
+    (
+        "stress_follow",
+        "inet tcp 127.0.0.1 port 29999",
+        "net",
+        "connect",
+    ),
 ];
 
 fn hex(bytes: &[u8]) -> String {
@@ -219,7 +248,11 @@ fn known_hashes(blobs: &[Vec<u8>]) -> Result<HashSet<String>, String> {
         for (subject, object, class, permission) in CLI_RULES {
             for add in [true, false] {
                 let mut next = policy.clone();
-                if tcp_policy_compiler::apply_rule_args(&mut next, subject, object, class, permission, "allow", add).is_ok() {
+                if tcp_policy_compiler::apply_rule_args(
+                    &mut next, subject, object, class, permission, "allow", add,
+                )
+                .is_ok()
+                {
                     todo.push(next);
                 }
             }
@@ -246,7 +279,8 @@ fn reseal(blob: &mut [u8]) {
 fn now_ns() -> u64 {
     nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC)
         .map(|t| {
-            u64::try_from(t.tv_sec()).unwrap_or(0) * 1_000_000_000 + u64::try_from(t.tv_nsec()).unwrap_or(0)
+            u64::try_from(t.tv_sec()).unwrap_or(0) * 1_000_000_000
+                + u64::try_from(t.tv_nsec()).unwrap_or(0)
         })
         .unwrap_or(0)
 }
@@ -350,8 +384,18 @@ struct OpDef {
     errno: &'static str,
 }
 
-const fn op(name: &'static str, class: &'static str, forbidden: bool, errno: &'static str) -> OpDef {
-    OpDef { name, class, forbidden, errno }
+const fn op(
+    name: &'static str,
+    class: &'static str,
+    forbidden: bool,
+    errno: &'static str,
+) -> OpDef {
+    OpDef {
+        name,
+        class,
+        forbidden,
+        errno,
+    }
 }
 
 const OPS: [OpDef; 20] = [
@@ -430,10 +474,12 @@ pub fn child_main(args: &[String]) -> ExitCode {
             let _ = io::stdin().read_to_end(&mut sink);
             Ok(())
         }
-        ["worker", kind, idx, ms, shm, sem, msq] => match (Kind::parse(kind), idx.parse(), ms.parse()) {
-            (Some(kind), Ok(idx), Ok(ms)) => worker(kind, idx, ms, [shm, sem, msq]),
-            _ => Err(format!("bad worker arguments {args:?}")),
-        },
+        ["worker", kind, idx, ms, shm, sem, msq] => {
+            match (Kind::parse(kind), idx.parse(), ms.parse()) {
+                (Some(kind), Ok(idx), Ok(ms)) => worker(kind, idx, ms, [shm, sem, msq]),
+                _ => Err(format!("bad worker arguments {args:?}")),
+            }
+        }
         _ => Err(format!("unknown stress helper {args:?}")),
     };
     match result {
@@ -464,9 +510,16 @@ struct Worker {
 /// report: `ok`, an errno name, or what it printed; `spawn:ERRNO` when the probe could
 /// not be started (not the operation's own answer).
 fn probe_report(args: &[&str]) -> String {
-    match Command::new(PROBE).args(args).stdin(Stdio::null()).stderr(Stdio::null()).output() {
+    match Command::new(PROBE)
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+    {
         Err(e) => format!("spawn:{}", errno_name(&e)),
-        Ok(out) if !out.status.success() => bad(&format!("probe {args:?} ended with {}", out.status)),
+        Ok(out) if !out.status.success() => {
+            bad(&format!("probe {args:?} ended with {}", out.status))
+        }
         Ok(out) => {
             let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
             match text.strip_prefix("errno=") {
@@ -480,7 +533,11 @@ fn probe_report(args: &[&str]) -> String {
 /// A probe report that must be `ok` when allowed.
 fn probe_op(args: &[&str]) -> String {
     let report = probe_report(args);
-    if report == "ok" || report.starts_with('E') || report.starts_with("bad:") || report.starts_with("spawn:") {
+    if report == "ok"
+        || report.starts_with('E')
+        || report.starts_with("bad:")
+        || report.starts_with("spawn:")
+    {
         report
     } else {
         bad(&format!("probe {args:?} printed {report}"))
@@ -500,11 +557,17 @@ impl Worker {
             1 => outcome(&fs::write(format!("{}/a", self.rw), format!("{n}\n"))),
             2 => {
                 let (from, to) = (format!("{}/r", self.rw), format!("{}/r2", self.rw));
-                let result = fs::write(&from, "r\n").and_then(|()| fs::rename(&from, &to)).and_then(|()| fs::remove_file(&to));
+                let result = fs::write(&from, "r\n")
+                    .and_then(|()| fs::rename(&from, &to))
+                    .and_then(|()| fs::remove_file(&to));
                 outcome(&result)
             }
             3 => outcome(&fs::read(format!("{ROOT}/secret/key"))),
-            4 => outcome(&OpenOptions::new().write(true).open(format!("{ROOT}/ro/shared"))),
+            4 => outcome(
+                &OpenOptions::new()
+                    .write(true)
+                    .open(format!("{ROOT}/ro/shared")),
+            ),
             5 => {
                 let name = format!("{}/c{n}", self.ro);
                 let result = OpenOptions::new().write(true).create_new(true).open(&name);
@@ -541,10 +604,19 @@ impl Worker {
                 } else if report.starts_with('E') || report.starts_with("spawn:") {
                     report
                 } else {
-                    bad(&format!("self-attr printed {report}, expected {}", self.kind.domain()))
+                    bad(&format!(
+                        "self-attr printed {report}, expected {}",
+                        self.kind.domain()
+                    ))
                 }
             }
-            9 => match Command::new("/bin/busybox").arg("true").stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status() {
+            9 => match Command::new("/bin/busybox")
+                .arg("true")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+            {
                 Ok(status) if status.success() => "ok".to_owned(),
                 Ok(status) => bad(&format!("busybox true: {status}")),
                 Err(e) => errno_name(&e),
@@ -558,7 +630,11 @@ impl Worker {
             }
             11 => probe_op(&["msgctl", &self.ipc[2]]),
             12 => {
-                let signal = if n % 2 == 0 { None } else { Some(Signal::SIGCONT) };
+                let signal = if n % 2 == 0 {
+                    None
+                } else {
+                    Some(Signal::SIGCONT)
+                };
                 match kill(self.idle_pid, signal) {
                     Ok(()) => "ok".to_owned(),
                     Err(e) => format!("{e:?}"),
@@ -571,10 +647,15 @@ impl Worker {
             14 => outcome(&TcpStream::connect(("127.0.0.1", TCP_OK))),
             15 => outcome(&TcpStream::connect(("127.0.0.1", TCP_NO))),
             16 => {
-                let port = BIND_OK_BASE + u16::try_from(self.idx * 100).unwrap_or(0) + u16::try_from(n % 100).unwrap_or(0);
+                let port = BIND_OK_BASE
+                    + u16::try_from(self.idx * 100).unwrap_or(0)
+                    + u16::try_from(n % 100).unwrap_or(0);
                 outcome(&TcpListener::bind(("127.0.0.1", port)))
             }
-            17 => outcome(&TcpListener::bind(("127.0.0.1", BIND_NO_BASE + u16::try_from(self.idx).unwrap_or(0)))),
+            17 => outcome(&TcpListener::bind((
+                "127.0.0.1",
+                BIND_NO_BASE + u16::try_from(self.idx).unwrap_or(0),
+            ))),
             18 => outcome(&UnixStream::connect(SOCK_OK)),
             _ => outcome(&UnixStream::connect(SOCK_NO)),
         }
@@ -717,7 +798,10 @@ impl Shared {
 // Loaders.
 
 fn load_whole(blob: &[u8]) -> io::Result<usize> {
-    OpenOptions::new().write(true).open(path("policy"))?.write(blob)
+    OpenOptions::new()
+        .write(true)
+        .open(path("policy"))?
+        .write(blob)
 }
 
 fn whole_loader(sh: &Shared, blobs: &[Vec<u8>], seed: u64) {
@@ -726,7 +810,10 @@ fn whole_loader(sh: &Shared, blobs: &[Vec<u8>], seed: u64) {
     while !sh.stopped() {
         n += 1;
         let blob = &blobs[n % blobs.len()];
-        let gate = sh.gate.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let gate = sh
+            .gate
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let start = now_ns();
         let result = load_whole(blob);
         let end = now_ns();
@@ -736,7 +823,14 @@ fn whole_loader(sh: &Shared, blobs: &[Vec<u8>], seed: u64) {
                 lock(&sh.refreshes).push((start, end));
                 sh.whole_ok.fetch_add(1, Ordering::Relaxed);
             }
-            other => sh.fail(Cat::Loads, format!("whole load of valid policy {} at {}: {other:?}", n % blobs.len(), sh.t(start))),
+            other => sh.fail(
+                Cat::Loads,
+                format!(
+                    "whole load of valid policy {} at {}: {other:?}",
+                    n % blobs.len(),
+                    sh.t(start)
+                ),
+            ),
         }
         sh.nap(rng.range(5, 30));
     }
@@ -748,15 +842,25 @@ fn chunked_loader(sh: &Shared, blobs: &[Vec<u8>], seed: u64) {
     while !sh.stopped() {
         n += 1;
         let blob = &blobs[n % blobs.len()];
-        let gate = sh.gate.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let gate = sh
+            .gate
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let start = now_ns();
         let result = (|| -> Result<(), String> {
-            let mut file = OpenOptions::new().write(true).open(path("policy")).map_err(|e| format!("open: {e}"))?;
+            let mut file = OpenOptions::new()
+                .write(true)
+                .open(path("policy"))
+                .map_err(|e| format!("open: {e}"))?;
             let mut at = 0usize;
             let mut first = true;
             while at < blob.len() {
                 // The first chunk ends before, at or after the header's size field.
-                let len = if first { rng.range(1, 30) } else { rng.range(1, (blob.len() / 3) as u64) } as usize;
+                let len = if first {
+                    rng.range(1, 30)
+                } else {
+                    rng.range(1, (blob.len() / 3) as u64)
+                } as usize;
                 first = false;
                 let end = (at + len).min(blob.len());
                 match file.write(&blob[at..end]) {
@@ -791,19 +895,28 @@ fn abandoning_loader(sh: &Shared, blobs: &[Vec<u8>], seed: u64) {
         let blob = &blobs[n % blobs.len()];
         let cut = rng.range(0, blob.len() as u64 - 1) as usize;
         let split = rng.range(0, cut as u64) as usize;
-        let result = OpenOptions::new().write(true).open(path("policy")).and_then(|mut f| {
-            for part in [&blob[..split], &blob[split..cut]] {
-                if !part.is_empty() && f.write(part)? != part.len() {
-                    return Err(io::Error::other("short write"));
+        let result = OpenOptions::new()
+            .write(true)
+            .open(path("policy"))
+            .and_then(|mut f| {
+                for part in [&blob[..split], &blob[split..cut]] {
+                    if !part.is_empty() && f.write(part)? != part.len() {
+                        return Err(io::Error::other("short write"));
+                    }
                 }
-            }
-            Ok(())
-        });
+                Ok(())
+            });
         match result {
             Ok(()) => {
                 sh.abandoned.fetch_add(1, Ordering::Relaxed);
             }
-            Err(e) => sh.fail(Cat::Loads, format!("abandoned load: a prefix of {cut} of {} bytes was refused: {e}", blob.len())),
+            Err(e) => sh.fail(
+                Cat::Loads,
+                format!(
+                    "abandoned load: a prefix of {cut} of {} bytes was refused: {e}",
+                    blob.len()
+                ),
+            ),
         }
         sh.nap(rng.range(5, 25));
     }
@@ -842,7 +955,10 @@ fn rejecting_loader(sh: &Shared, blobs: &[Vec<u8>], seed: u64) {
         let (what, blob, errno) = &corrupt[n % corrupt.len()];
         let start = now_ns();
         let result = (|| -> Result<(), String> {
-            let mut f = OpenOptions::new().write(true).open(path("policy")).map_err(|e| format!("open: {e}"))?;
+            let mut f = OpenOptions::new()
+                .write(true)
+                .open(path("policy"))
+                .map_err(|e| format!("open: {e}"))?;
             let got = if n % 3 == 0 && blob.len() > 40 && *errno == Errno::EBADMSG {
                 // In two writes: the first is the start of a blob, the second completes it.
                 let half = blob.len() / 2;
@@ -862,14 +978,21 @@ fn rejecting_loader(sh: &Shared, blobs: &[Vec<u8>], seed: u64) {
             if n % 2 == 0 {
                 match f.write(&blobs[n % blobs.len()]) {
                     Err(e) if e.raw_os_error() == Some(Errno::EINVAL as i32) => {}
-                    other => return Err(format!("valid blob after the refusal: {other:?}, expected EINVAL")),
+                    other => {
+                        return Err(format!(
+                            "valid blob after the refusal: {other:?}, expected EINVAL"
+                        ))
+                    }
                 }
             }
             Ok(())
         })();
         sh.rejected.fetch_add(1, Ordering::Relaxed);
         if let Err(e) = result {
-            sh.fail(Cat::Loads, format!("rejected load ({what}) at {}: {e}", sh.t(start)));
+            sh.fail(
+                Cat::Loads,
+                format!("rejected load ({what}) at {}: {e}", sh.t(start)),
+            );
         }
         sh.nap(rng.range(5, 25));
     }
@@ -891,24 +1014,45 @@ fn cli_editor(sh: &Shared, rule: usize, seed: u64) {
     };
     while !sh.stopped() {
         for verb in ["add", "delete"] {
-            let gate = sh.gate.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let gate = sh
+                .gate
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let start = now_ns();
-            let out = Command::new("/bin/tcp-policy").args(args(verb)).stdin(Stdio::null()).output();
+            let out = Command::new("/bin/tcp-policy")
+                .args(args(verb))
+                .stdin(Stdio::null())
+                .output();
             let end = now_ns();
             drop(gate);
             let (code, stdout, stderr) = match &out {
-                Ok(o) => (o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned()),
+                Ok(o) => (
+                    o.status.code(),
+                    String::from_utf8_lossy(&o.stdout).into_owned(),
+                    String::from_utf8_lossy(&o.stderr).into_owned(),
+                ),
                 Err(e) => (None, String::new(), e.to_string()),
             };
             if code == Some(0) && stdout.starts_with("loaded: generation ") {
                 lock(&sh.refreshes).push((start, end));
                 sh.cli_ok.fetch_add(1, Ordering::Relaxed);
-            } else if verb == "delete" && code == Some(1) && stderr.contains(&format!("domain `{subject}` has no allow")) {
+            } else if verb == "delete"
+                && code == Some(1)
+                && stderr.contains(&format!("domain `{subject}` has no allow"))
+            {
                 // Another loader replaced the policy this rule was added to: legitimate.
                 sh.cli_absent.fetch_add(1, Ordering::Relaxed);
             } else {
                 lock(&sh.refreshes).push((start, end));
-                sh.fail(Cat::Loads, format!("tcp-policy {verb} ({class} rule of {subject}) at {}: exit {code:?}: {} {}", sh.t(start), stdout.trim(), stderr.trim()));
+                sh.fail(
+                    Cat::Loads,
+                    format!(
+                        "tcp-policy {verb} ({class} rule of {subject}) at {}: exit {code:?}: {} {}",
+                        sh.t(start),
+                        stdout.trim(),
+                        stderr.trim()
+                    ),
+                );
             }
             sh.nap(rng.range(20, 80));
         }
@@ -919,7 +1063,10 @@ fn cli_editor(sh: &Shared, rule: usize, seed: u64) {
 // Mode switcher and heartbeat.
 
 fn write_file(name: &str, value: &str) -> io::Result<usize> {
-    OpenOptions::new().write(true).open(path(name))?.write(value.as_bytes())
+    OpenOptions::new()
+        .write(true)
+        .open(path(name))?
+        .write(value.as_bytes())
 }
 
 fn mode_switcher(sh: &Shared, seed: u64) {
@@ -959,7 +1106,13 @@ fn mode_switcher(sh: &Shared, seed: u64) {
             }
             (None, Err(e)) if e.raw_os_error() == Some(Errno::EINVAL as i32) => {}
             (next, result) => {
-                sh.fail(Cat::Loads, format!("writing {value:?} to {file} at {}: {result:?} (expected mode {next:?})", sh.t(start)));
+                sh.fail(
+                    Cat::Loads,
+                    format!(
+                        "writing {value:?} to {file} at {}: {result:?} (expected mode {next:?})",
+                        sh.t(start)
+                    ),
+                );
                 // Unknown now: stop switching (the analysis would be unsound).
                 return;
             }
@@ -969,7 +1122,10 @@ fn mode_switcher(sh: &Shared, seed: u64) {
 }
 
 fn snapshot() -> (String, String) {
-    (read_text("generation").unwrap_or_default(), read_text("policy_hash").unwrap_or_default())
+    (
+        read_text("generation").unwrap_or_default(),
+        read_text("policy_hash").unwrap_or_default(),
+    )
 }
 
 fn beat(sh: &Shared) {
@@ -981,7 +1137,10 @@ fn beat(sh: &Shared) {
             lock(&sh.refreshes).push((start, end));
             sh.beats.fetch_add(1, Ordering::Relaxed);
         }
-        other => sh.fail(Cat::Loads, format!("heartbeat at {}: {other:?}", sh.t(start))),
+        other => sh.fail(
+            Cat::Loads,
+            format!("heartbeat at {}: {other:?}", sh.t(start)),
+        ),
     }
 }
 
@@ -997,7 +1156,10 @@ fn beater(sh: &Shared) {
         }
         // Silence: no heartbeat, and no load (they count as heartbeats); rejected and
         // abandoned loads go on and must change nothing.
-        let gate = sh.gate.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let gate = sh
+            .gate
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let start = now_ns();
         let before = snapshot();
         sh.nap(QUIET_MS);
@@ -1024,8 +1186,9 @@ fn beater(sh: &Shared) {
 
 /// The directory's entries, sorted.
 fn list(dir: &str) -> io::Result<Vec<String>> {
-    let mut names: Vec<String> =
-        fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned())).collect();
+    let mut names: Vec<String> = fs::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
     names.sort();
     Ok(names)
 }
@@ -1050,11 +1213,17 @@ fn securityfs_reader(sh: &Shared, fixed: &Fixed, seed: u64) {
         sh.reader_rounds.fetch_add(1, Ordering::Relaxed);
         match list(DIR) {
             Ok(names) if names == fixed.names => {}
-            other => fail(format!("listing of {DIR}: {other:?}, expected {:?}", fixed.names)),
+            other => fail(format!(
+                "listing of {DIR}: {other:?}, expected {:?}",
+                fixed.names
+            )),
         }
         match list(&path("hardware")) {
             Ok(names) if names == fixed.hardware => {}
-            other => fail(format!("listing of hardware/: {other:?}, expected {:?}", fixed.hardware)),
+            other => fail(format!(
+                "listing of hardware/: {other:?}, expected {:?}",
+                fixed.hardware
+            )),
         }
         for name in &fixed.names {
             let start = now_ns();
@@ -1063,9 +1232,15 @@ fn securityfs_reader(sh: &Shared, fixed: &Fixed, seed: u64) {
                 "policy" => match fs::read(path("policy")) {
                     Ok(blob) => {
                         if let Err(e) = tcp_lsm_engine::format::validate(&blob) {
-                            fail(format!("the policy read back does not validate: {e:?} ({} bytes)", blob.len()));
+                            fail(format!(
+                                "the policy read back does not validate: {e:?} ({} bytes)",
+                                blob.len()
+                            ));
                         } else if !sh.known.contains(&digest_of(&blob)) {
-                            fail(format!("the policy read back is none of the loaded ones ({})", digest_of(&blob)));
+                            fail(format!(
+                                "the policy read back is none of the loaded ones ({})",
+                                digest_of(&blob)
+                            ));
                         }
                     }
                     Err(e) => fail(format!("read policy: {e}")),
@@ -1081,12 +1256,19 @@ fn securityfs_reader(sh: &Shared, fixed: &Fixed, seed: u64) {
                     let end = now_ns();
                     match name.as_str() {
                         "version" if text != "1\n" => fail(format!("version {text:?}")),
-                        "anomaly_threshold" if text != fixed.anomaly => fail(format!("anomaly_threshold {text:?}, was {:?}", fixed.anomaly)),
+                        "anomaly_threshold" if text != fixed.anomaly => fail(format!(
+                            "anomaly_threshold {text:?}, was {:?}",
+                            fixed.anomaly
+                        )),
                         "generation" => match text.trim().parse::<u64>() {
                             Ok(g) if g >= last_gen => last_gen = g,
-                            other => fail(format!("generation {text:?} ({other:?}) after {last_gen}")),
+                            other => {
+                                fail(format!("generation {text:?} ({other:?}) after {last_gen}"))
+                            }
                         },
-                        "policy_hash" if !sh.known.contains(text.trim()) => fail(format!("policy_hash {text:?} is none of the loaded policies")),
+                        "policy_hash" if !sh.known.contains(text.trim()) => fail(format!(
+                            "policy_hash {text:?} is none of the loaded policies"
+                        )),
                         "stats" => match tcp_lsm_cli::parse_stats(&text) {
                             Ok(counters) => {
                                 for (k, v) in counters {
@@ -1101,7 +1283,9 @@ fn securityfs_reader(sh: &Shared, fixed: &Fixed, seed: u64) {
                         },
                         "mode" => lock(&sh.readings).push((start, end, Reading::Mode(text))),
                         "enforce" => lock(&sh.readings).push((start, end, Reading::Enforce(text))),
-                        "heartbeat" => lock(&sh.readings).push((start, end, Reading::Heartbeat(text))),
+                        "heartbeat" => {
+                            lock(&sh.readings).push((start, end, Reading::Heartbeat(text)))
+                        }
                         _ => {}
                     }
                 }
@@ -1111,7 +1295,10 @@ fn securityfs_reader(sh: &Shared, fixed: &Fixed, seed: u64) {
             let file = format!("hardware/{name}");
             match read_once(&file) {
                 Ok(text) if fixed.hardware_values.get(name) == Some(&text) => {}
-                other => fail(format!("{file}: {other:?}, was {:?}", fixed.hardware_values.get(name))),
+                other => fail(format!(
+                    "{file}: {other:?}, was {:?}",
+                    fixed.hardware_values.get(name)
+                )),
             }
         }
         sh.nap(rng.range(5, 30));
@@ -1120,7 +1307,9 @@ fn securityfs_reader(sh: &Shared, fixed: &Fixed, seed: u64) {
 
 /// Whether `text` is a whole value of file `name` (one line, as the kernel writes it).
 fn well_formed(name: &str, text: &str, sh: &Shared, counters: &[String]) -> bool {
-    let Some(line) = text.strip_suffix('\n') else { return false };
+    let Some(line) = text.strip_suffix('\n') else {
+        return false;
+    };
     if name != "stats" && line.contains('\n') {
         return false;
     }
@@ -1132,11 +1321,23 @@ fn well_formed(name: &str, text: &str, sh: &Shared, counters: &[String]) -> bool
         "enforce" => matches!(line, "0" | "1"),
         "heartbeat" => line
             .strip_prefix("timeout_ms=1000 action=deny-network age_ms=")
-            .and_then(|rest| rest.strip_suffix(" stale=0").or_else(|| rest.strip_suffix(" stale=1")))
+            .and_then(|rest| {
+                rest.strip_suffix(" stale=0")
+                    .or_else(|| rest.strip_suffix(" stale=1"))
+            })
             .is_some_and(digits),
         "stats" => {
-            let names: Vec<&str> = line.lines().filter_map(|l| l.split_once(' ')).filter(|(_, v)| digits(v)).map(|(n, _)| n).collect();
-            names.len() == line.lines().count() && names.iter().copied().eq(counters.iter().map(String::as_str))
+            let names: Vec<&str> = line
+                .lines()
+                .filter_map(|l| l.split_once(' '))
+                .filter(|(_, v)| digits(v))
+                .map(|(n, _)| n)
+                .collect();
+            names.len() == line.lines().count()
+                && names
+                    .iter()
+                    .copied()
+                    .eq(counters.iter().map(String::as_str))
         }
         _ => true,
     }
@@ -1152,15 +1353,28 @@ fn piecewise_reader(sh: &Shared, fixed: &Fixed, seed: u64) {
     let mut last_gen = fixed.gen0;
     let mut last_stats: HashMap<String, u64> = HashMap::new();
     let mut tally: Vec<Tally> = Vec::new();
-    let files = [("policy_hash", 8), ("generation", 2), ("stats", 32), ("heartbeat", 16), ("mode", 3), ("enforce", 1)];
+    let files = [
+        ("policy_hash", 8),
+        ("generation", 2),
+        ("stats", 32),
+        ("heartbeat", 16),
+        ("mode", 3),
+        ("enforce", 1),
+    ];
     while !sh.stopped() {
         for (name, small) in files {
             for piece in [small, 16384] {
-                let how = if piece == 16384 { "like cat (16 KiB reads until end of file)".to_owned() } else { format!("{piece} bytes per read") };
+                let how = if piece == 16384 {
+                    "like cat (16 KiB reads until end of file)".to_owned()
+                } else {
+                    format!("{piece} bytes per read")
+                };
                 let mut torn = None;
                 match read_in_pieces(name, piece) {
                     Err(e) => torn = Some(format!("{e}")),
-                    Ok(text) if !well_formed(name, &text, sh, &fixed.counters) => torn = Some(format!("{text:?}")),
+                    Ok(text) if !well_formed(name, &text, sh, &fixed.counters) => {
+                        torn = Some(format!("{text:?}"))
+                    }
                     Ok(text) if name == "generation" => {
                         let g = text.trim().parse::<u64>().unwrap_or(0);
                         if g < last_gen {
@@ -1181,7 +1395,13 @@ fn piecewise_reader(sh: &Shared, fixed: &Fixed, seed: u64) {
                 let i = match tally.iter().position(|t| t.file == name && t.how == how) {
                     Some(i) => i,
                     None => {
-                        tally.push(Tally { file: name, how: how.clone(), reads: 0, torn: 0, examples: Vec::new() });
+                        tally.push(Tally {
+                            file: name,
+                            how: how.clone(),
+                            reads: 0,
+                            torn: 0,
+                            examples: Vec::new(),
+                        });
                         tally.len() - 1
                     }
                 };
@@ -1199,7 +1419,13 @@ fn piecewise_reader(sh: &Shared, fixed: &Fixed, seed: u64) {
     }
     // The summaries first, then the examples.
     for t in tally.iter().filter(|t| t.torn > 0) {
-        sh.fail(Cat::Torn, format!("{} read {}: {} of {} reads gave no value the kernel had", t.file, t.how, t.torn, t.reads));
+        sh.fail(
+            Cat::Torn,
+            format!(
+                "{} read {}: {} of {} reads gave no value the kernel had",
+                t.file, t.how, t.torn, t.reads
+            ),
+        );
     }
     for t in &tally {
         for e in &t.examples {
@@ -1229,14 +1455,27 @@ fn flooder(sh: &Shared, seed: u64) {
         sh.hold_events.store(true, Ordering::Relaxed);
         sleep_ms(300);
         let n = FLOOD;
-        let out = crate::harness::run(PROBE, &["exec-in", "stress_enf", PROBE, "flood", &n.to_string(), &format!("{ROOT}/secret/key")]);
+        let out = crate::harness::run(
+            PROBE,
+            &[
+                "exec-in",
+                "stress_enf",
+                PROBE,
+                "flood",
+                &n.to_string(),
+                &format!("{ROOT}/secret/key"),
+            ],
+        );
         sh.hold_events.store(false, Ordering::Relaxed);
         match out {
             Ok((0, text, _)) if text.trim() == format!("denied={n}") => {
                 sh.flood_denied.fetch_add(n, Ordering::Relaxed);
                 sh.floods.fetch_add(1, Ordering::Relaxed);
             }
-            other => sh.fail(Cat::Confined, format!("a flood of {n} denied opens in stress_enf: {other:?}")),
+            other => sh.fail(
+                Cat::Confined,
+                format!("a flood of {n} denied opens in stress_enf: {other:?}"),
+            ),
         }
     }
 }
@@ -1265,7 +1504,10 @@ struct EvLog {
 impl EvLog {
     fn parse(&mut self, data: &[u8], sh: &Shared, who: &str) {
         if !data.ends_with(b"\n") {
-            sh.fail(Cat::Events, format!("{who}: a read of events ended inside a line"));
+            sh.fail(
+                Cat::Events,
+                format!("{who}: a read of events ended inside a line"),
+            );
         }
         for line in String::from_utf8_lossy(data).lines() {
             match parse_line(line) {
@@ -1274,7 +1516,10 @@ impl EvLog {
                     let f: HashMap<String, String> = fields.into_iter().collect();
                     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
                     let Ok(seq) = get("seq").parse::<u64>() else {
-                        sh.fail(Cat::Events, format!("{who}: event without a sequence number: {line}"));
+                        sh.fail(
+                            Cat::Events,
+                            format!("{who}: event without a sequence number: {line}"),
+                        );
                         continue;
                     };
                     self.events.push(Ev {
@@ -1296,13 +1541,20 @@ impl EvLog {
 }
 
 fn open_events() -> io::Result<fs::File> {
-    OpenOptions::new().read(true).custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits()).open(path("events"))
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+        .open(path("events"))
 }
 
 /// Reads `events` until the run stops: with `poll` (then a read, which another reader may
 /// have beaten to the events), or non-blocking reads and naps.
 fn events_reader(sh: &Shared, use_poll: bool) -> EvLog {
-    let who = if use_poll { "events reader (poll)" } else { "events reader (non-blocking)" };
+    let who = if use_poll {
+        "events reader (poll)"
+    } else {
+        "events reader (non-blocking)"
+    };
     let mut log = EvLog::default();
     let mut file = match open_events() {
         Ok(f) => f,
@@ -1318,7 +1570,10 @@ fn events_reader(sh: &Shared, use_poll: bool) -> EvLog {
             continue;
         }
         if use_poll {
-            let mut fds = [nix::poll::PollFd::new(file.as_fd(), nix::poll::PollFlags::POLLIN)];
+            let mut fds = [nix::poll::PollFd::new(
+                file.as_fd(),
+                nix::poll::PollFlags::POLLIN,
+            )];
             match nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(200u16)) {
                 Ok(0) => continue,
                 Ok(_) => {}
@@ -1402,7 +1657,11 @@ impl Timeline {
             })
             .collect();
         modes.sort_by_key(|m| m.0);
-        Timeline { by_end, by_start, modes }
+        Timeline {
+            by_end,
+            by_start,
+            modes,
+        }
     }
 
     /// The latest start of a refresh that surely happened before `s`.
@@ -1419,12 +1678,14 @@ impl Timeline {
 
     /// Whether the heartbeat is fresh all through `[s, e]` (with the margin).
     fn fresh(&self, s: u64, e: u64) -> bool {
-        self.surely_before(s).is_some_and(|r| r + HB_TIMEOUT_NS >= e + MARGIN_NS)
+        self.surely_before(s)
+            .is_some_and(|r| r + HB_TIMEOUT_NS >= e + MARGIN_NS)
     }
 
     /// Whether it is stale all through `[s, e]` (with the margin).
     fn stale(&self, s: u64, e: u64) -> bool {
-        self.possibly_before(e).is_some_and(|r| s > r + HB_TIMEOUT_NS + MARGIN_NS)
+        self.possibly_before(e)
+            .is_some_and(|r| s > r + HB_TIMEOUT_NS + MARGIN_NS)
     }
 
     /// The modes that may have been in force at some moment of `[s, e]`.
@@ -1507,7 +1768,13 @@ fn stress_run() -> Outcome {
     }
     let elapsed = now_ns().saturating_sub(begin);
     if elapsed > (seconds + 10) * 1_000_000_000 {
-        sh.fail(Cat::Run, format!("the suite took {} for --seconds {seconds}", secs(elapsed, 0)));
+        sh.fail(
+            Cat::Run,
+            format!(
+                "the suite took {} for --seconds {seconds}",
+                secs(elapsed, 0)
+            ),
+        );
     }
     let violations = std::mem::take(&mut *lock(&sh.violations));
     let run_failures = violations.get(&Cat::Run).map(|v| v.1.clone());
@@ -1518,7 +1785,13 @@ fn stress_run() -> Outcome {
     }
 }
 
-type Setup = (Arc<Shared>, Arc<Fixed>, Arc<Vec<Vec<u8>>>, [String; 3], Vec<Listener>);
+type Setup = (
+    Arc<Shared>,
+    Arc<Fixed>,
+    Arc<Vec<Vec<u8>>>,
+    [String; 3],
+    Vec<Listener>,
+);
 
 /// A listener of the run and how to wake its accepting thread.
 enum Listener {
@@ -1534,7 +1807,8 @@ fn setup(begin: u64) -> Result<Setup, String> {
     let me = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
     for kind in [Kind::Enf, Kind::Follow, Kind::Free] {
         fs::copy(&me, kind.binary()).map_err(|e| format!("copy the worker binary: {e}"))?;
-        fs::set_permissions(kind.binary(), fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
+        fs::set_permissions(kind.binary(), fs::Permissions::from_mode(0o755))
+            .map_err(|e| e.to_string())?;
     }
     fs::write(format!("{ROOT}/ro/shared"), "shared\n").map_err(|e| e.to_string())?;
     fs::write(format!("{ROOT}/secret/key"), "secret\n").map_err(|e| e.to_string())?;
@@ -1543,8 +1817,9 @@ fn setup(begin: u64) -> Result<Setup, String> {
         fs::create_dir_all(format!("{ROOT}/ro/w{w}")).map_err(|e| e.to_string())?;
         fs::write(format!("{ROOT}/ro/w{w}/v"), "victim\n").map_err(|e| e.to_string())?;
     }
-    let blobs: Vec<Vec<u8>> =
-        (0..3).map(|v| compile(&format!("stress-{v}.policy"), &policy_text(v, true))).collect::<Result<_, _>>()?;
+    let blobs: Vec<Vec<u8>> = (0..3)
+        .map(|v| compile(&format!("stress-{v}.policy"), &policy_text(v, true)))
+        .collect::<Result<_, _>>()?;
     let known = known_hashes(&blobs)?;
     // The policy in force at the start, the mode, one heartbeat.
     load_whole(&blobs[0]).map_err(|e| format!("load the stress policy: {e}"))?;
@@ -1559,15 +1834,40 @@ fn setup(begin: u64) -> Result<Setup, String> {
         _ => return Err(format!("ipc-make: {code} {out:?} {err:?}")),
     };
     let listeners = vec![
-        Listener::Tcp(TcpListener::bind(("127.0.0.1", TCP_OK)).map_err(|e| format!("listen {TCP_OK}: {e}"))?, TCP_OK),
-        Listener::Tcp(TcpListener::bind(("127.0.0.1", TCP_NO)).map_err(|e| format!("listen {TCP_NO}: {e}"))?, TCP_NO),
-        Listener::Unix(UnixListener::bind(SOCK_OK).map_err(|e| format!("bind {SOCK_OK}: {e}"))?, SOCK_OK),
-        Listener::Unix(UnixListener::bind(SOCK_NO).map_err(|e| format!("bind {SOCK_NO}: {e}"))?, SOCK_NO),
+        Listener::Tcp(
+            TcpListener::bind(("127.0.0.1", TCP_OK))
+                .map_err(|e| format!("listen {TCP_OK}: {e}"))?,
+            TCP_OK,
+        ),
+        Listener::Tcp(
+            TcpListener::bind(("127.0.0.1", TCP_NO))
+                .map_err(|e| format!("listen {TCP_NO}: {e}"))?,
+            TCP_NO,
+        ),
+        Listener::Unix(
+            UnixListener::bind(SOCK_OK).map_err(|e| format!("bind {SOCK_OK}: {e}"))?,
+            SOCK_OK,
+        ),
+        Listener::Unix(
+            UnixListener::bind(SOCK_NO).map_err(|e| format!("bind {SOCK_NO}: {e}"))?,
+            SOCK_NO,
+        ),
     ];
     let hardware = list(&path("hardware")).unwrap_or_default();
-    let hardware_values =
-        hardware.iter().map(|h| (h.clone(), read_text(&format!("hardware/{h}")).unwrap_or_default())).collect();
-    let gen0: u64 = read_text("generation").map_err(|e| e.to_string())?.trim().parse().map_err(|_| "generation")?;
+    let hardware_values = hardware
+        .iter()
+        .map(|h| {
+            (
+                h.clone(),
+                read_text(&format!("hardware/{h}")).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let gen0: u64 = read_text("generation")
+        .map_err(|e| e.to_string())?
+        .trim()
+        .parse()
+        .map_err(|_| "generation")?;
     let counters = tcp_lsm_cli::parse_stats(&read_once("stats").map_err(|e| e.to_string())?)
         .map_err(|e| format!("stats: {e:?}"))?
         .into_iter()
@@ -1605,23 +1905,43 @@ fn setup(begin: u64) -> Result<Setup, String> {
         flood_denied: AtomicU64::new(0),
     };
     beat(&sh);
-    Ok((Arc::new(sh), Arc::new(fixed), Arc::new(blobs), ipc, listeners))
+    Ok((
+        Arc::new(sh),
+        Arc::new(fixed),
+        Arc::new(blobs),
+        ipc,
+        listeners,
+    ))
 }
 
 /// One denial in `stress_enf`, made while nothing else runs: its sequence number bounds
 /// the run's events.
 fn marker(sh: &Shared) -> Result<(), String> {
-    let (code, out, err) =
-        crate::harness::run(PROBE, &["exec-in", "stress_enf", PROBE, "read", &format!("{ROOT}/secret/key")])?;
+    let (code, out, err) = crate::harness::run(
+        PROBE,
+        &[
+            "exec-in",
+            "stress_enf",
+            PROBE,
+            "read",
+            &format!("{ROOT}/secret/key"),
+        ],
+    )?;
     if code != 0 || out.trim() != "errno=EACCES" {
-        sh.fail(Cat::Run, format!("marker denial in stress_enf: exit {code}, {out:?} {err:?}"));
+        sh.fail(
+            Cat::Run,
+            format!("marker denial in stress_enf: exit {code}, {out:?} {err:?}"),
+        );
     }
     Ok(())
 }
 
 fn stats_now() -> Result<HashMap<String, u64>, String> {
     let text = read_text("stats").map_err(|e| format!("stats: {e}"))?;
-    Ok(tcp_lsm_cli::parse_stats(&text).map_err(|e| format!("stats: {e:?}"))?.into_iter().collect())
+    Ok(tcp_lsm_cli::parse_stats(&text)
+        .map_err(|e| format!("stats: {e:?}"))?
+        .into_iter()
+        .collect())
 }
 
 fn run(
@@ -1638,7 +1958,12 @@ fn run(
     drain(sh, "drain before the marker");
     marker(sh)?;
     let before = drain(sh, "initial drain");
-    let seq0 = before.events.iter().map(|e| e.seq).max().ok_or("the marker denial queued no event")?;
+    let seq0 = before
+        .events
+        .iter()
+        .map(|e| e.seq)
+        .max()
+        .ok_or("the marker denial queued no event")?;
     let stats0 = stats_now()?;
     let cpus = thread::available_parallelism().map_or(2, std::num::NonZero::get);
     // The stress itself: what is left of the bound, minus time for the checks.
@@ -1647,11 +1972,12 @@ fn run(
     let deadline = now_ns() + run_ms * 1_000_000;
 
     let mut threads: Vec<(String, JoinHandle<()>)> = Vec::new();
-    let mut spawn = |name: &str, f: Box<dyn FnOnce() + Send>| {
-        match thread::Builder::new().name(name.to_owned()).spawn(f) {
-            Ok(h) => threads.push((name.to_owned(), h)),
-            Err(e) => sh.fail(Cat::Run, format!("spawn thread {name}: {e}")),
-        }
+    let mut spawn = |name: &str, f: Box<dyn FnOnce() + Send>| match thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(f)
+    {
+        Ok(h) => threads.push((name.to_owned(), h)),
+        Err(e) => sh.fail(Cat::Run, format!("spawn thread {name}: {e}")),
     };
     let mut wake = Vec::new();
     for listener in listeners {
@@ -1659,43 +1985,61 @@ fn run(
             Listener::Tcp(l, port) => {
                 wake.push(format!("tcp:{port}"));
                 let s = Arc::clone(sh);
-                spawn(&format!("accept-{port}"), Box::new(move || {
-                    for conn in l.incoming() {
-                        if s.stopped() {
-                            break;
+                spawn(
+                    &format!("accept-{port}"),
+                    Box::new(move || {
+                        for conn in l.incoming() {
+                            if s.stopped() {
+                                break;
+                            }
+                            drop(conn);
                         }
-                        drop(conn);
-                    }
-                }));
+                    }),
+                );
             }
             Listener::Unix(l, name) => {
                 wake.push(format!("unix:{name}"));
                 let s = Arc::clone(sh);
-                spawn(&format!("accept-{name}"), Box::new(move || {
-                    for conn in l.incoming() {
-                        if s.stopped() {
-                            break;
+                spawn(
+                    &format!("accept-{name}"),
+                    Box::new(move || {
+                        for conn in l.incoming() {
+                            if s.stopped() {
+                                break;
+                            }
+                            drop(conn);
                         }
-                        drop(conn);
-                    }
-                }));
+                    }),
+                );
             }
         }
     }
     for seed in 1..=2u64 {
         let (s, b) = (Arc::clone(sh), Arc::clone(blobs));
-        spawn(&format!("load-whole-{seed}"), Box::new(move || whole_loader(&s, &b, seed)));
+        spawn(
+            &format!("load-whole-{seed}"),
+            Box::new(move || whole_loader(&s, &b, seed)),
+        );
     }
     {
         let (s, b) = (Arc::clone(sh), Arc::clone(blobs));
         spawn("load-chunked", Box::new(move || chunked_loader(&s, &b, 3)));
         let (s, b) = (Arc::clone(sh), Arc::clone(blobs));
-        spawn("load-abandoned", Box::new(move || abandoning_loader(&s, &b, 4)));
+        spawn(
+            "load-abandoned",
+            Box::new(move || abandoning_loader(&s, &b, 4)),
+        );
         let (s, b) = (Arc::clone(sh), Arc::clone(blobs));
-        spawn("load-rejected", Box::new(move || rejecting_loader(&s, &b, 5)));
+        spawn(
+            "load-rejected",
+            Box::new(move || rejecting_loader(&s, &b, 5)),
+        );
         for rule in 0..CLI_RULES.len() {
             let s = Arc::clone(sh);
-            spawn(&format!("cli-{rule}"), Box::new(move || cli_editor(&s, rule, 6 + rule as u64)));
+            spawn(
+                &format!("cli-{rule}"),
+                Box::new(move || cli_editor(&s, rule, 6 + rule as u64)),
+            );
         }
         let s = Arc::clone(sh);
         spawn("modes", Box::new(move || mode_switcher(&s, 9)));
@@ -1703,17 +2047,26 @@ fn run(
         spawn("heartbeat", Box::new(move || beater(&s)));
         for seed in 10..12u64 {
             let (s, f) = (Arc::clone(sh), Arc::clone(fixed));
-            spawn(&format!("reader-{seed}"), Box::new(move || securityfs_reader(&s, &f, seed)));
+            spawn(
+                &format!("reader-{seed}"),
+                Box::new(move || securityfs_reader(&s, &f, seed)),
+            );
         }
         let (s, f) = (Arc::clone(sh), Arc::clone(fixed));
-        spawn("reader-pieces", Box::new(move || piecewise_reader(&s, &f, 12)));
+        spawn(
+            "reader-pieces",
+            Box::new(move || piecewise_reader(&s, &f, 12)),
+        );
         let s = Arc::clone(sh);
         spawn("flooder", Box::new(move || flooder(&s, 13)));
     }
     let mut ev_threads = Vec::new();
     for use_poll in [true, false] {
         let s = Arc::clone(sh);
-        match thread::Builder::new().name("events".to_owned()).spawn(move || events_reader(&s, use_poll)) {
+        match thread::Builder::new()
+            .name("events".to_owned())
+            .spawn(move || events_reader(&s, use_poll))
+        {
             Ok(h) => ev_threads.push(h),
             Err(e) => sh.fail(Cat::Run, format!("spawn an events reader: {e}")),
         }
@@ -1724,7 +2077,10 @@ fn run(
     let mut kinds = Vec::new();
     kinds.extend(std::iter::repeat_n(Kind::Enf, per_domain));
     kinds.extend(std::iter::repeat_n(Kind::Follow, per_domain));
-    kinds.extend(std::iter::repeat_n(Kind::Free, cpus.div_ceil(2).clamp(2, 3)));
+    kinds.extend(std::iter::repeat_n(
+        Kind::Free,
+        cpus.div_ceil(2).clamp(2, 3),
+    ));
     let worker_ms = deadline.saturating_sub(now_ns()) / 1_000_000;
     let mut spawned = Vec::new();
     for (idx, kind) in kinds.into_iter().enumerate() {
@@ -1748,13 +2104,25 @@ fn run(
                 c
             }
         };
-        cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         match cmd.spawn() {
             Ok(child) => {
                 let pid = child.id();
                 let started = now_ns();
-                match thread::Builder::new().name(format!("wait-{idx}")).spawn(move || child.wait_with_output()) {
-                    Ok(wait) => spawned.push(Spawned { kind, idx, pid, started, wait }),
+                match thread::Builder::new()
+                    .name(format!("wait-{idx}"))
+                    .spawn(move || child.wait_with_output())
+                {
+                    Ok(wait) => spawned.push(Spawned {
+                        kind,
+                        idx,
+                        pid,
+                        started,
+                        wait,
+                    }),
                     Err(e) => sh.fail(Cat::Run, format!("spawn a waiter: {e}")),
                 }
             }
@@ -1773,15 +2141,28 @@ fn run(
             sleep_ms(50);
         }
         if !s.wait.is_finished() {
-            sh.fail(Cat::Run, format!("worker {} ({:?}, pid {}) still running 20 s after the deadline: killed", s.idx, s.kind, s.pid));
-            let _ = kill(Pid::from_raw(i32::try_from(s.pid).unwrap_or(0)), Signal::SIGKILL);
+            sh.fail(
+                Cat::Run,
+                format!(
+                    "worker {} ({:?}, pid {}) still running 20 s after the deadline: killed",
+                    s.idx, s.kind, s.pid
+                ),
+            );
+            let _ = kill(
+                Pid::from_raw(i32::try_from(s.pid).unwrap_or(0)),
+                Signal::SIGKILL,
+            );
         }
         match s.wait.join() {
             Ok(Ok(out)) => {
                 let mut log = parse_worker(sh, (s.kind, s.idx, s.pid), &out.stdout);
                 log.started = s.started;
                 if !out.status.success() {
-                    log.failure = Some(format!("ended with {}: {}", out.status, String::from_utf8_lossy(&out.stderr).trim()));
+                    log.failure = Some(format!(
+                        "ended with {}: {}",
+                        out.status,
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ));
                 } else if log.rounds == 0 {
                     log.failure = Some("did not complete one round of operations".to_owned());
                 }
@@ -1817,10 +2198,19 @@ fn run(
     // After: the rest of the queue, the counters, a closing marker.
     let rest = drain(sh, "final drain");
     let stats1 = stats_now()?;
-    let gen1: u64 = read_text("generation").map_err(|e| e.to_string())?.trim().parse().map_err(|_| "generation")?;
+    let gen1: u64 = read_text("generation")
+        .map_err(|e| e.to_string())?
+        .trim()
+        .parse()
+        .map_err(|_| "generation")?;
     marker(sh)?;
     let closing = drain(sh, "marker drain");
-    let seq1 = closing.events.iter().map(|e| e.seq).min().ok_or("the closing marker queued no event")?;
+    let seq1 = closing
+        .events
+        .iter()
+        .map(|e| e.seq)
+        .min()
+        .ok_or("the closing marker queued no event")?;
 
     // Put everything back before checking.
     let restored = restore(Some(ipc));
@@ -1833,20 +2223,41 @@ fn run(
     all_events.push(rest);
     let mut by_time: Vec<&Ev> = all_events.iter().flat_map(|l| l.events.iter()).collect();
     by_time.sort_by_key(|e| e.time);
-    for (log, failure) in logs.iter().filter_map(|l| l.failure.as_ref().map(|f| (l, f))) {
+    for (log, failure) in logs
+        .iter()
+        .filter_map(|l| l.failure.as_ref().map(|f| (l, f)))
+    {
         // What the kernel refused the worker around its start, to say why it failed.
-        let seen = kernel_events(&by_time, log.kind.domain(), log.started, log.started + 5_000_000_000);
-        sh.fail(Cat::Run, format!("worker {} ({:?}): {failure}{seen}", log.idx, log.kind));
+        let seen = kernel_events(
+            &by_time,
+            log.kind.domain(),
+            log.started,
+            log.started + 5_000_000_000,
+        );
+        sh.fail(
+            Cat::Run,
+            format!("worker {} ({:?}): {failure}{seen}", log.idx, log.kind),
+        );
     }
     let mut observed = judge_workers(sh, &timeline, &logs, &by_time);
-    *observed.denied.entry(("stress_enf", "file")).or_default() += sh.flood_denied.load(Ordering::Relaxed);
+    *observed.denied.entry(("stress_enf", "file")).or_default() +=
+        sh.flood_denied.load(Ordering::Relaxed);
     judge_readings(sh, &timeline);
-    judge_events(sh, &observed, &all_events, &logs, (seq0, seq1), (&stats0, &stats1));
+    judge_events(
+        sh,
+        &observed,
+        &all_events,
+        &logs,
+        (seq0, seq1),
+        (&stats0, &stats1),
+    );
     judge_loads(sh, fixed.gen0, gen1, (&stats0, &stats1));
     if run_ms >= 20_000 && observed.stale_checked == 0 {
         sh.fail(Cat::Confined, "no network operation of a confined worker fell in a surely stale heartbeat window: expiry not exercised".to_owned());
     }
-    let (read, lost) = all_events.iter().fold((0, 0), |(r, l), log| (r + log.events.len(), l + log.lost));
+    let (read, lost) = all_events
+        .iter()
+        .fold((0, 0), |(r, l), log| (r + log.events.len(), l + log.lost));
     println!(
         "# stress: {} of stress on {cpus} CPUs, {} workers: {} operations ({} of unconfined workers); heartbeat: {} beats, {} silences, {} network ops checked while surely stale, {} while surely fresh; {} mode switches ({} follower ops while surely not enforcing)",
         secs(run_end, deadline - run_ms * 1_000_000),
@@ -1878,17 +2289,31 @@ fn run(
 }
 
 fn parse_worker(sh: &Shared, (kind, idx, pid): (Kind, usize, u32), stdout: &[u8]) -> WorkerLog {
-    let mut log = WorkerLog { kind, idx, pid, started: 0, failure: None, ops: Vec::new(), rounds: 0 };
+    let mut log = WorkerLog {
+        kind,
+        idx,
+        pid,
+        started: 0,
+        failure: None,
+        ops: Vec::new(),
+        rounds: 0,
+    };
     for line in String::from_utf8_lossy(stdout).lines() {
         let words: Vec<&str> = line.split(' ').collect();
         match words[..] {
-            ["op", i, start, end, result] => match (i.parse::<usize>(), start.parse(), end.parse()) {
-                (Ok(i), Ok(start), Ok(end)) if i < OPS.len() => log.ops.push((i, start, end, result.to_owned())),
+            ["op", i, start, end, result] => match (i.parse::<usize>(), start.parse(), end.parse())
+            {
+                (Ok(i), Ok(start), Ok(end)) if i < OPS.len() => {
+                    log.ops.push((i, start, end, result.to_owned()))
+                }
                 _ => sh.fail(Cat::Run, format!("worker {idx}: bad line {line:?}")),
             },
             ["pid", reported] => {
                 if reported.parse::<u32>().ok() != Some(pid) {
-                    sh.fail(Cat::Run, format!("worker {idx}: runs as pid {reported}, started as {pid}"));
+                    sh.fail(
+                        Cat::Run,
+                        format!("worker {idx}: runs as pid {reported}, started as {pid}"),
+                    );
                 }
             }
             ["rounds", n] => log.rounds = n.parse().unwrap_or(0),
@@ -1906,7 +2331,13 @@ fn kernel_events(by_time: &[&Ev], domain: &str, start: u64, end: u64) -> String 
         .take_while(|e| e.time <= end)
         .filter(|e| e.domain == domain)
         .take(3)
-        .map(|e| e.line.split(' ').filter(|f| !f.starts_with("seq=") && !f.starts_with("time=")).collect::<Vec<_>>().join(" "))
+        .map(|e| {
+            e.line
+                .split(' ')
+                .filter(|f| !f.starts_with("seq=") && !f.starts_with("time="))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect();
     if found.is_empty() {
         String::new()
@@ -1928,11 +2359,19 @@ fn judge_workers(sh: &Shared, tl: &Timeline, logs: &[WorkerLog], by_time: &[&Ev]
             }
             obs.ops += 1;
             let at = format!("{}..{}", sh.t(start), sh.t(end));
-            let who = format!("worker {} ({}, pid {})", log.idx, log.kind.domain(), log.pid);
+            let who = format!(
+                "worker {} ({}, pid {})",
+                log.idx,
+                log.kind.domain(),
+                log.pid
+            );
             if log.kind == Kind::Free {
                 obs.unconfined_ops += 1;
                 if result != "ok" {
-                    sh.fail(Cat::Unconfined, format!("{who}: {} refused: {result} at {at}", def.name));
+                    sh.fail(
+                        Cat::Unconfined,
+                        format!("{who}: {} refused: {result} at {at}", def.name),
+                    );
                 }
                 continue;
             }
@@ -1940,13 +2379,20 @@ fn judge_workers(sh: &Shared, tl: &Timeline, logs: &[WorkerLog], by_time: &[&Ev]
             // Whether the mode that applies surely enforces, or surely does not.
             let (sure_enforce, sure_lax) = match log.kind {
                 Kind::Enf => (true, false),
-                _ => (modes.len() == 1 && modes.contains(&enforce), !modes.contains(&enforce)),
+                _ => (
+                    modes.len() == 1 && modes.contains(&enforce),
+                    !modes.contains(&enforce),
+                ),
             };
             if sure_lax {
                 obs.lax_checked += 1;
             }
             let net = def.class == "net";
-            let (fresh, stale) = if net { (tl.fresh(start, end), tl.stale(start, end)) } else { (true, false) };
+            let (fresh, stale) = if net {
+                (tl.fresh(start, end), tl.stale(start, end))
+            } else {
+                (true, false)
+            };
             if net && stale {
                 obs.stale_checked += 1;
             }
@@ -1999,7 +2445,18 @@ fn judge_workers(sh: &Shared, tl: &Timeline, logs: &[WorkerLog], by_time: &[&Ev]
                     _ => "operation was not denied",
                 };
                 let seen = kernel_events(by_time, log.kind.domain(), start, end);
-                sh.fail(Cat::Confined, format!("{who}: {}: {what}: {result} (expected {}) at {at}, {mode_note}{seen}", def.name, if expect == ["ok"] { "ok".to_owned() } else { def.errno.to_owned() }));
+                sh.fail(
+                    Cat::Confined,
+                    format!(
+                        "{who}: {}: {what}: {result} (expected {}) at {at}, {mode_note}{seen}",
+                        def.name,
+                        if expect == ["ok"] {
+                            "ok".to_owned()
+                        } else {
+                            def.errno.to_owned()
+                        }
+                    ),
+                );
             }
             let domain = log.kind.domain();
             if denied {
@@ -2019,7 +2476,11 @@ fn mode_names(modes: &BTreeSet<u8>, kind: Kind) -> String {
     if kind == Kind::Enf {
         return "enforce (the domain's)".to_owned();
     }
-    let names: Vec<&str> = Mode::ALL.iter().filter(|m| modes.contains(&(**m as u8))).map(|m| m.name()).collect();
+    let names: Vec<&str> = Mode::ALL
+        .iter()
+        .filter(|m| modes.contains(&(**m as u8)))
+        .map(|m| m.name())
+        .collect();
     names.join("|")
 }
 
@@ -2031,7 +2492,13 @@ fn judge_readings(sh: &Shared, tl: &Timeline) {
         match reading {
             Reading::Mode(text) => match Mode::parse(text.as_bytes()) {
                 Ok(m) if possible.contains(&(m as u8)) => {}
-                other => sh.fail(Cat::Readers, format!("mode read {text:?} ({other:?}) at {at}, while the switcher had set {}", mode_names(&possible, Kind::Follow))),
+                other => sh.fail(
+                    Cat::Readers,
+                    format!(
+                        "mode read {text:?} ({other:?}) at {at}, while the switcher had set {}",
+                        mode_names(&possible, Kind::Follow)
+                    ),
+                ),
             },
             Reading::Enforce(text) => {
                 let fine = match text.as_str() {
@@ -2040,14 +2507,27 @@ fn judge_readings(sh: &Shared, tl: &Timeline) {
                     _ => false,
                 };
                 if !fine {
-                    sh.fail(Cat::Readers, format!("enforce read {text:?} at {at}, while the switcher had set {}", mode_names(&possible, Kind::Follow)));
+                    sh.fail(
+                        Cat::Readers,
+                        format!(
+                            "enforce read {text:?} at {at}, while the switcher had set {}",
+                            mode_names(&possible, Kind::Follow)
+                        ),
+                    );
                 }
             }
             Reading::Heartbeat(text) => {
-                let fields: HashMap<&str, &str> = text.split_whitespace().filter_map(|w| w.split_once('=')).collect();
+                let fields: HashMap<&str, &str> = text
+                    .split_whitespace()
+                    .filter_map(|w| w.split_once('='))
+                    .collect();
                 let age: Option<u64> = fields.get("age_ms").and_then(|a| a.parse().ok());
                 let stale = fields.get("stale").copied();
-                if fields.get("timeout_ms") != Some(&"1000") || fields.get("action") != Some(&"deny-network") || age.is_none() || !matches!(stale, Some("0" | "1")) {
+                if fields.get("timeout_ms") != Some(&"1000")
+                    || fields.get("action") != Some(&"deny-network")
+                    || age.is_none()
+                    || !matches!(stale, Some("0" | "1"))
+                {
                     sh.fail(Cat::Readers, format!("heartbeat read {text:?} at {at}"));
                     continue;
                 }
@@ -2062,12 +2542,24 @@ fn judge_readings(sh: &Shared, tl: &Timeline) {
                 // least the time since the last one that can have been made.
                 if let Some(r) = tl.surely_before(start) {
                     if age_ns > end.saturating_sub(r) + MARGIN_NS {
-                        sh.fail(Cat::Readers, format!("heartbeat age {text:?} at {at}, but a heartbeat came at {}", sh.t(r)));
+                        sh.fail(
+                            Cat::Readers,
+                            format!(
+                                "heartbeat age {text:?} at {at}, but a heartbeat came at {}",
+                                sh.t(r)
+                            ),
+                        );
                     }
                 }
                 if let Some(r) = tl.possibly_before(end) {
                     if age_ns + MARGIN_NS < start.saturating_sub(r) {
-                        sh.fail(Cat::Readers, format!("heartbeat age {text:?} at {at}, but none came after {}", sh.t(r)));
+                        sh.fail(
+                            Cat::Readers,
+                            format!(
+                                "heartbeat age {text:?} at {at}, but none came after {}",
+                                sh.t(r)
+                            ),
+                        );
                     }
                 }
             }
@@ -2076,10 +2568,23 @@ fn judge_readings(sh: &Shared, tl: &Timeline) {
 }
 
 fn delta(before: &HashMap<String, u64>, after: &HashMap<String, u64>, name: &str) -> u64 {
-    after.get(name).copied().unwrap_or(0).wrapping_sub(before.get(name).copied().unwrap_or(0))
+    after
+        .get(name)
+        .copied()
+        .unwrap_or(0)
+        .wrapping_sub(before.get(name).copied().unwrap_or(0))
 }
 
-const CLASSES: [&str; 8] = ["file", "net", "capability", "signal", "ptrace", "ipc", "system", "process"];
+const CLASSES: [&str; 8] = [
+    "file",
+    "net",
+    "capability",
+    "signal",
+    "ptrace",
+    "ipc",
+    "system",
+    "process",
+];
 
 fn judge_events(
     sh: &Shared,
@@ -2099,57 +2604,97 @@ fn judge_events(
             fail(format!("event seq={} read twice", e.seq));
         }
         if e.seq <= seq0 || e.seq >= seq1 {
-            fail(format!("event seq={} outside the run's markers ({seq0}, {seq1})", e.seq));
+            fail(format!(
+                "event seq={} outside the run's markers ({seq0}, {seq1})",
+                e.seq
+            ));
         }
     }
     let made = seq1 - seq0 - 1;
     if events.len() as u64 + lost != made {
-        fail(format!("{} events read + {lost} lost, but {made} denials were numbered between the markers", events.len()));
+        fail(format!(
+            "{} events read + {lost} lost, but {made} denials were numbered between the markers",
+            events.len()
+        ));
     }
     let queued = delta(s0, s1, "events.queued");
     let dropped = delta(s0, s1, "events.dropped");
     if (queued, dropped) != (events.len() as u64, lost) {
         fail(format!("events.queued +{queued} and events.dropped +{dropped}, but {} read and {lost} reported lost", events.len()));
     }
-    let audit_off = fs::read_to_string("/proc/cmdline").unwrap_or_default().split_whitespace().any(|w| w == "tcp_lsm.audit=0");
-    let (records, audit_dropped) = (delta(s0, s1, "audit.records"), delta(s0, s1, "audit.dropped"));
+    let audit_off = fs::read_to_string("/proc/cmdline")
+        .unwrap_or_default()
+        .split_whitespace()
+        .any(|w| w == "tcp_lsm.audit=0");
+    let (records, audit_dropped) = (
+        delta(s0, s1, "audit.records"),
+        delta(s0, s1, "audit.dropped"),
+    );
     if audit_off {
         if records + audit_dropped != 0 {
-            fail(format!("audit records with tcp_lsm.audit=0: {records} + {audit_dropped}"));
+            fail(format!(
+                "audit records with tcp_lsm.audit=0: {records} + {audit_dropped}"
+            ));
         }
     } else if records + audit_dropped != queued + dropped {
         fail(format!("audit.records +{records} and audit.dropped +{audit_dropped} do not add up to the {} events made", queued + dropped));
     }
     // Events and decisions: every refused decision but quiet capability probes is
     // reported; would-be denials are reported in alert mode only.
-    let denied: u64 = CLASSES.iter().map(|c| delta(s0, s1, &format!("decision.{c}.denied"))).sum();
+    let denied: u64 = CLASSES
+        .iter()
+        .map(|c| delta(s0, s1, &format!("decision.{c}.denied")))
+        .sum();
     let denied_cap = delta(s0, s1, "decision.capability.denied");
-    let would: u64 = CLASSES.iter().map(|c| delta(s0, s1, &format!("decision.{c}.would_deny"))).sum();
+    let would: u64 = CLASSES
+        .iter()
+        .map(|c| delta(s0, s1, &format!("decision.{c}.would_deny")))
+        .sum();
     if queued + dropped < denied - denied_cap || queued + dropped > denied + would {
         fail(format!("{} events made, for {denied} denials ({denied_cap} of capabilities) and {would} would-be denials", queued + dropped));
     }
     // Which events may exist at all.
-    let free_pids: HashSet<u32> = workers.iter().filter(|w| w.kind == Kind::Free).map(|w| w.pid).collect();
+    let free_pids: HashSet<u32> = workers
+        .iter()
+        .filter(|w| w.kind == Kind::Free)
+        .map(|w| w.pid)
+        .collect();
     for e in &events {
         let fine = matches!(
             (e.domain.as_str(), e.decision.as_str(), e.mode.as_str()),
-            ("stress_enf", "deny", "enforce") | ("stress_follow", "deny", "enforce") | ("stress_follow", "allow", "alert")
+            ("stress_enf", "deny", "enforce")
+                | ("stress_follow", "deny", "enforce")
+                | ("stress_follow", "allow", "alert")
         );
         if !fine {
-            fail(format!("event seq={} op={} class={} domain={} decision={} mode={} pid={}", e.seq, e.op, e.class, e.domain, e.decision, e.mode, e.pid));
+            fail(format!(
+                "event seq={} op={} class={} domain={} decision={} mode={} pid={}",
+                e.seq, e.op, e.class, e.domain, e.decision, e.mode, e.pid
+            ));
         }
         if free_pids.contains(&e.pid) {
-            fail(format!("event seq={} names pid {} of an unconfined worker (op={})", e.seq, e.pid, e.op));
+            fail(format!(
+                "event seq={} names pid {} of an unconfined worker (op={})",
+                e.seq, e.pid, e.op
+            ));
         }
     }
     // At least what the workers saw, class by class.
     for class in ["file", "net", "signal", "ipc"] {
-        let seen_denied = obs.denied.iter().filter(|((_, c), _)| *c == class).map(|(_, n)| n).sum::<u64>();
+        let seen_denied = obs
+            .denied
+            .iter()
+            .filter(|((_, c), _)| *c == class)
+            .map(|(_, n)| n)
+            .sum::<u64>();
         let counted = delta(s0, s1, &format!("decision.{class}.denied"));
         if counted < seen_denied {
             fail(format!("decision.{class}.denied +{counted}, but the workers saw {seen_denied} {class} denials"));
         }
-        let reported = events.iter().filter(|e| e.class == class && e.decision == "deny").count() as u64;
+        let reported = events
+            .iter()
+            .filter(|e| e.class == class && e.decision == "deny")
+            .count() as u64;
         if reported + lost < seen_denied {
             fail(format!("{reported} {class} deny events read (+{lost} lost), but the workers saw {seen_denied} {class} denials"));
         }
@@ -2158,9 +2703,14 @@ fn judge_events(
         if counted < seen_would {
             fail(format!("decision.{class}.would_deny +{counted}, but followers did {seen_would} forbidden {class} operations the mode let through"));
         }
-        let alerts = events.iter().filter(|e| e.class == class && e.decision == "allow").count() as u64;
+        let alerts = events
+            .iter()
+            .filter(|e| e.class == class && e.decision == "allow")
+            .count() as u64;
         if alerts > counted {
-            fail(format!("{alerts} alert events of class {class} for decision.{class}.would_deny +{counted}"));
+            fail(format!(
+                "{alerts} alert events of class {class} for decision.{class}.would_deny +{counted}"
+            ));
         }
         let seen_allowed = obs.allowed.get(class).copied().unwrap_or(0);
         let counted = delta(s0, s1, &format!("decision.{class}.allowed"));
@@ -2169,25 +2719,52 @@ fn judge_events(
         }
     }
     for domain in ["stress_enf", "stress_follow"] {
-        let seen = obs.denied.iter().filter(|((d, _), _)| *d == domain).map(|(_, n)| n).sum::<u64>();
-        let reported = events.iter().filter(|e| e.domain == domain && e.decision == "deny").count() as u64;
+        let seen = obs
+            .denied
+            .iter()
+            .filter(|((d, _), _)| *d == domain)
+            .map(|(_, n)| n)
+            .sum::<u64>();
+        let reported = events
+            .iter()
+            .filter(|e| e.domain == domain && e.decision == "deny")
+            .count() as u64;
         if reported + lost < seen {
             fail(format!("{reported} deny events of {domain} read (+{lost} lost), but its workers saw {seen} denials"));
         }
     }
 }
 
-fn judge_loads(sh: &Shared, gen0: u64, gen1: u64, (s0, s1): (&HashMap<String, u64>, &HashMap<String, u64>)) {
-    let loads = sh.whole_ok.load(Ordering::Relaxed) + sh.chunked_ok.load(Ordering::Relaxed) + sh.cli_ok.load(Ordering::Relaxed);
+fn judge_loads(
+    sh: &Shared,
+    gen0: u64,
+    gen1: u64,
+    (s0, s1): (&HashMap<String, u64>, &HashMap<String, u64>),
+) {
+    let loads = sh.whole_ok.load(Ordering::Relaxed)
+        + sh.chunked_ok.load(Ordering::Relaxed)
+        + sh.cli_ok.load(Ordering::Relaxed);
     let rejected = sh.rejected.load(Ordering::Relaxed);
     if gen1 != gen0 + loads {
         sh.fail(Cat::Loads, format!("generation went from {gen0} to {gen1} with {loads} successful loads (and {rejected} rejected, {} abandoned)", sh.abandoned.load(Ordering::Relaxed)));
     }
     if delta(s0, s1, "policy.loads") != loads {
-        sh.fail(Cat::Loads, format!("policy.loads +{} for {loads} successful loads", delta(s0, s1, "policy.loads")));
+        sh.fail(
+            Cat::Loads,
+            format!(
+                "policy.loads +{} for {loads} successful loads",
+                delta(s0, s1, "policy.loads")
+            ),
+        );
     }
     if delta(s0, s1, "policy.rejected") != rejected {
-        sh.fail(Cat::Loads, format!("policy.rejected +{} for {rejected} rejected blobs", delta(s0, s1, "policy.rejected")));
+        sh.fail(
+            Cat::Loads,
+            format!(
+                "policy.rejected +{} for {rejected} rejected blobs",
+                delta(s0, s1, "policy.rejected")
+            ),
+        );
     }
 }
 
@@ -2203,7 +2780,10 @@ fn restore(ipc: Option<&[String; 3]>) -> Result<(), String> {
         problems.push(format!("load the final policy: {e}"));
     }
     if let Some([shm, sem, msq]) = ipc {
-        let _ = Command::new("/bin/busybox").args(["ipcrm", "-m", shm, "-s", sem, "-q", msq]).stderr(Stdio::null()).status();
+        let _ = Command::new("/bin/busybox")
+            .args(["ipcrm", "-m", shm, "-s", sem, "-q", msq])
+            .stderr(Stdio::null())
+            .status();
     }
     // No worker (or its idle task) may outlive the run.
     let strays = stray_workers();
@@ -2224,7 +2804,10 @@ fn restore(ipc: Option<&[String; 3]>) -> Result<(), String> {
     }
     match read_text("policy_hash") {
         Ok(h) if h.trim() == digest_of(&final_blob) => {}
-        other => problems.push(format!("policy_hash after the run: {other:?}, expected {}", digest_of(&final_blob))),
+        other => problems.push(format!(
+            "policy_hash after the run: {other:?}, expected {}",
+            digest_of(&final_blob)
+        )),
     }
     if problems.is_empty() {
         Ok(())
@@ -2236,7 +2819,9 @@ fn restore(ipc: Option<&[String; 3]>) -> Result<(), String> {
 /// Processes whose command line is a stress worker's.
 fn stray_workers() -> Vec<i32> {
     let me = std::process::id();
-    let Ok(dir) = fs::read_dir("/proc") else { return Vec::new() };
+    let Ok(dir) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
     dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|&pid| pid != me)
         .filter(|pid| {
@@ -2256,7 +2841,15 @@ fn verdict(cat: Cat) -> Outcome {
         return Err("the stress run did not complete (see the first stress test)".to_owned());
     };
     match report.violations.get(&cat) {
-        Some((n, first)) if *n > 0 => Err(format!("{n} violation(s); {}{}", first.join(" | "), if *n as usize > first.len() { " | ..." } else { "" })),
+        Some((n, first)) if *n > 0 => Err(format!(
+            "{n} violation(s); {}{}",
+            first.join(" | "),
+            if *n as usize > first.len() {
+                " | ..."
+            } else {
+                ""
+            }
+        )),
         _ => Ok(()),
     }
 }

@@ -418,7 +418,10 @@ impl Lowerer<'_> {
         // The built-in types the rules name: every domain holds the default on them, its
         // own rules on top (what a policy that names none leaves to the kernel).
         for (kind, type_id) in std::mem::take(&mut self.internal) {
-            policy.types.push(ObjectType { name: kind.type_name().to_owned(), protected: false });
+            policy.types.push(ObjectType {
+                name: kind.type_name().to_owned(),
+                protected: false,
+            });
             for d in &mut policy.domains {
                 d.files.push(FileRule {
                     type_id,
@@ -442,8 +445,12 @@ impl Lowerer<'_> {
         if self.diags.iter().any(Diagnostic::is_error) {
             return;
         }
-        let Ok(bytes) = tcp_lsm_engine::encode::encode(policy) else { return };
-        let Ok(view) = tcp_lsm_engine::format::validate(&bytes) else { return };
+        let Ok(bytes) = tcp_lsm_engine::encode::encode(policy) else {
+            return;
+        };
+        let Ok(view) = tcp_lsm_engine::format::validate(&bytes) else {
+            return;
+        };
         let mut found: Vec<(Span, Diagnostic)> = Vec::new();
         for ((from, exe, digest), (_, span, target)) in transitions {
             if *from == 0 || digest.is_some() {
@@ -457,7 +464,9 @@ impl Lowerer<'_> {
             else {
                 continue;
             };
-            let Some(canonical) = view.domain_id_by_name(name.as_bytes()) else { continue };
+            let Some(canonical) = view.domain_id_by_name(name.as_bytes()) else {
+                continue;
+            };
             let Some((type_id, bits)) = view.forgeable_entrypoint(canonical, exe.as_bytes()) else {
                 continue;
             };
@@ -583,8 +592,8 @@ impl Lowerer<'_> {
         let builtin = perm::Internal::ALL.map(perm::Internal::type_name);
         let names = self.type_ids.keys().map(String::as_str).chain(builtin);
         let help = did_you_mean(&w.text, names).unwrap_or_else(|| {
-                format!("declare it with `type {} {{ prefix /some/path; }}`", w.text)
-            });
+            format!("declare it with `type {} {{ prefix /some/path; }}`", w.text)
+        });
         self.push(
             Diagnostic::error(w.span, format!("undefined type `{}`", w.text)).with_help(help),
         );
@@ -715,7 +724,8 @@ impl Lowerer<'_> {
                     u32::try_from(bits).unwrap_or(u32::MAX);
             }
             class => {
-                let jit = u64::from(perm::bits::process::EXECMEM | perm::bits::process::EXECMEM_RWX);
+                let jit =
+                    u64::from(perm::bits::process::EXECMEM | perm::bits::process::EXECMEM_RWX);
                 if class == Class::Process && r.decision == Decision::Allow && bits & jit != 0 {
                     let granted: Vec<&str> = ["`execmem`", "`execmem-rwx`"]
                         .into_iter()

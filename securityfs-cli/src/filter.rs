@@ -134,13 +134,18 @@ impl Expr {
         match self {
             Expr::Or(operands) => operands.iter().any(|e| e.matches(fields)),
             Expr::And(operands) => operands.iter().all(|e| e.matches(fields)),
-            Expr::Compare { field, equal, value } => {
-                let found = fields.iter().find(|(name, _)| name == field.name()).is_some_and(
-                    |(_, actual)| match field {
+            Expr::Compare {
+                field,
+                equal,
+                value,
+            } => {
+                let found = fields
+                    .iter()
+                    .find(|(name, _)| name == field.name())
+                    .is_some_and(|(_, actual)| match field {
                         Field::Perms => perms_contain(actual, value),
                         _ => actual == value,
-                    },
-                );
+                    });
                 found == *equal
             }
         }
@@ -208,8 +213,14 @@ impl FilterError {
     /// The error, the filter text and a caret under the fault, on three lines (no final
     /// newline).
     pub fn render(&self, text: &str) -> String {
-        let shown: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-        format!("{self}\n  {shown}\n  {}^", " ".repeat(self.column.saturating_sub(1)))
+        let shown: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        format!(
+            "{self}\n  {shown}\n  {}^",
+            " ".repeat(self.column.saturating_sub(1))
+        )
     }
 }
 
@@ -273,7 +284,11 @@ impl<'a> Parser<'a> {
     }
 
     fn error_at(&self, offset: usize, message: String) -> FilterError {
-        FilterError { offset, column: self.column(offset), message }
+        FilterError {
+            offset,
+            column: self.column(offset),
+            message,
+        }
     }
 
     fn error(&self, message: String) -> FilterError {
@@ -286,7 +301,12 @@ impl<'a> Parser<'a> {
             None => "the end of the filter".into(),
             Some(c @ ('(' | ')' | '=' | '"')) => format!("'{c}'"),
             Some(_) => {
-                let word: String = self.rest().chars().take_while(|c| !ends_word(*c)).take(32).collect();
+                let word: String = self
+                    .rest()
+                    .chars()
+                    .take_while(|c| !ends_word(*c))
+                    .take(32)
+                    .collect();
                 format!("{word:?}")
             }
         }
@@ -294,8 +314,14 @@ impl<'a> Parser<'a> {
 
     /// Consumes keyword `kw` (`and`, `or`) if it comes next as a whole word.
     fn keyword(&mut self, kw: &str) -> bool {
-        let Some(after) = self.rest().strip_prefix(kw) else { return false };
-        if after.chars().next().is_none_or(|c| c.is_whitespace() || c == '(') {
+        let Some(after) = self.rest().strip_prefix(kw) else {
+            return false;
+        };
+        if after
+            .chars()
+            .next()
+            .is_none_or(|c| c.is_whitespace() || c == '(')
+        {
             self.pos += kw.len();
             true
         } else {
@@ -312,7 +338,11 @@ impl<'a> Parser<'a> {
             }
             operands.push(self.and(depth)?);
         }
-        Ok(if operands.len() == 1 { operands.remove(0) } else { Expr::Or(operands) })
+        Ok(if operands.len() == 1 {
+            operands.remove(0)
+        } else {
+            Expr::Or(operands)
+        })
     }
 
     fn and(&mut self, depth: usize) -> Result<Expr, FilterError> {
@@ -324,7 +354,11 @@ impl<'a> Parser<'a> {
             }
             operands.push(self.term(depth)?);
         }
-        Ok(if operands.len() == 1 { operands.remove(0) } else { Expr::And(operands) })
+        Ok(if operands.len() == 1 {
+            operands.remove(0)
+        } else {
+            Expr::And(operands)
+        })
     }
 
     fn term(&mut self, depth: usize) -> Result<Expr, FilterError> {
@@ -349,9 +383,10 @@ impl<'a> Parser<'a> {
                     )))
                 }
             }
-            None | Some(')' | '=' | '!' | '"') => {
-                Err(self.error(format!("expected a field name or '(', found {}", self.describe_next())))
-            }
+            None | Some(')' | '=' | '!' | '"') => Err(self.error(format!(
+                "expected a field name or '(', found {}",
+                self.describe_next()
+            ))),
             Some(_) => self.comparison(),
         }
     }
@@ -362,13 +397,19 @@ impl<'a> Parser<'a> {
         let field = match Field::from_name(name) {
             Some(field) => field,
             None if name == "and" || name == "or" => {
-                return Err(self.error_at(start, format!("expected a field name or '(', found {name:?}")))
+                return Err(self.error_at(
+                    start,
+                    format!("expected a field name or '(', found {name:?}"),
+                ))
             }
             None => {
                 let valid: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
                 return Err(self.error_at(
                     start,
-                    format!("unknown field {name:?}; the fields are {}", valid.join(", ")),
+                    format!(
+                        "unknown field {name:?}; the fields are {}",
+                        valid.join(", ")
+                    ),
                 ));
             }
         };
@@ -380,20 +421,27 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             true
         } else {
-            return Err(
-                self.error(format!("expected '=' or '!=' after {field}, found {}", self.describe_next()))
-            );
+            return Err(self.error(format!(
+                "expected '=' or '!=' after {field}, found {}",
+                self.describe_next()
+            )));
         };
         self.skip_space();
         let value_at = self.pos;
         let value = self.value(field)?;
         if let Some(allowed) = field.closed_values() {
             if !allowed.contains(&value.as_str()) {
-                return Err(self
-                    .error_at(value_at, format!("{field} is one of {}, not {value:?}", allowed.join(", "))));
+                return Err(self.error_at(
+                    value_at,
+                    format!("{field} is one of {}, not {value:?}", allowed.join(", ")),
+                ));
             }
         }
-        Ok(Expr::Compare { field, equal, value })
+        Ok(Expr::Compare {
+            field,
+            equal,
+            value,
+        })
     }
 
     fn value(&mut self, field: Field) -> Result<String, FilterError> {
@@ -405,17 +453,20 @@ impl<'a> Parser<'a> {
                 loop {
                     let at = self.pos;
                     match self.bump() {
-                        None => return Err(self.error_at(start, "unterminated quoted value".into())),
+                        None => {
+                            return Err(self.error_at(start, "unterminated quoted value".into()))
+                        }
                         Some('"') => return Ok(value),
-                        Some('\\') => match self.bump() {
-                            Some(c @ ('"' | '\\')) => value.push(c),
-                            _ => {
-                                return Err(self.error_at(
+                        Some('\\') => {
+                            match self.bump() {
+                                Some(c @ ('"' | '\\')) => value.push(c),
+                                _ => return Err(self.error_at(
                                     at,
-                                    "bad escape in a quoted value: only \\\" and \\\\ are escapes".into(),
-                                ))
+                                    "bad escape in a quoted value: only \\\" and \\\\ are escapes"
+                                        .into(),
+                                )),
                             }
-                        },
+                        }
                         Some(c) => value.push(c),
                     }
                 }
@@ -432,9 +483,10 @@ impl<'a> Parser<'a> {
                     )
                 })
             }
-            _ => {
-                Err(self.error(format!("expected a value after '{field}=', found {}", self.describe_next())))
-            }
+            _ => Err(self.error(format!(
+                "expected a value after '{field}=', found {}",
+                self.describe_next()
+            ))),
         }
     }
 }
@@ -444,7 +496,10 @@ mod tests {
     use super::*;
 
     fn event(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     fn sample() -> Vec<(String, String)> {
@@ -465,15 +520,23 @@ mod tests {
     }
 
     fn cmp(field: Field, equal: bool, value: &str) -> Expr {
-        Expr::Compare { field, equal, value: value.into() }
+        Expr::Compare {
+            field,
+            equal,
+            value: value.into(),
+        }
     }
 
     fn parse(text: &str) -> Expr {
-        Filter::parse(text).unwrap_or_else(|e| panic!("{text}: {e}")).expr
+        Filter::parse(text)
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+            .expr
     }
 
     fn matches(text: &str, fields: &[(String, String)]) -> bool {
-        Filter::parse(text).unwrap_or_else(|e| panic!("{text}: {e}")).matches(fields)
+        Filter::parse(text)
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+            .matches(fields)
     }
 
     fn error(text: &str) -> FilterError {
@@ -483,7 +546,10 @@ mod tests {
     #[test]
     fn parses_a_comparison() {
         assert_eq!(parse("decision=deny"), cmp(Field::Decision, true, "deny"));
-        assert_eq!(parse("  domain != agent "), cmp(Field::Domain, false, "agent"));
+        assert_eq!(
+            parse("  domain != agent "),
+            cmp(Field::Domain, false, "agent")
+        );
     }
 
     #[test]
@@ -492,13 +558,19 @@ mod tests {
             parse("domain=a or domain=b and class=net"),
             Expr::Or(vec![
                 cmp(Field::Domain, true, "a"),
-                Expr::And(vec![cmp(Field::Domain, true, "b"), cmp(Field::Class, true, "net")]),
+                Expr::And(vec![
+                    cmp(Field::Domain, true, "b"),
+                    cmp(Field::Class, true, "net")
+                ]),
             ])
         );
         assert_eq!(
             parse("domain=a and domain=b or class=net"),
             Expr::Or(vec![
-                Expr::And(vec![cmp(Field::Domain, true, "a"), cmp(Field::Domain, true, "b")]),
+                Expr::And(vec![
+                    cmp(Field::Domain, true, "a"),
+                    cmp(Field::Domain, true, "b")
+                ]),
                 cmp(Field::Class, true, "net"),
             ])
         );
@@ -510,7 +582,10 @@ mod tests {
             parse("class=net and (domain=agent or domain=other)"),
             Expr::And(vec![
                 cmp(Field::Class, true, "net"),
-                Expr::Or(vec![cmp(Field::Domain, true, "agent"), cmp(Field::Domain, true, "other")]),
+                Expr::Or(vec![
+                    cmp(Field::Domain, true, "agent"),
+                    cmp(Field::Domain, true, "other")
+                ]),
             ])
         );
         assert_eq!(parse("((pid=1))"), cmp(Field::Pid, true, "1"));
@@ -559,7 +634,10 @@ mod tests {
         let e = sample();
         assert!(matches("object=\"/tmp/a b\"", &e));
         assert!(matches("object=/tmp/a\\x20b", &e));
-        assert_eq!(parse(r#"object="say \"hi\" \\ (x)""#), cmp(Field::Object, true, r#"say "hi" \ (x)"#));
+        assert_eq!(
+            parse(r#"object="say \"hi\" \\ (x)""#),
+            cmp(Field::Object, true, r#"say "hi" \ (x)"#)
+        );
         assert_eq!(parse(r#"object="""#), cmp(Field::Object, true, ""));
         assert_eq!(parse("object=-"), cmp(Field::Object, true, ""));
         assert_eq!(parse("object=\\x2d"), cmp(Field::Object, true, "-"));
@@ -595,8 +673,16 @@ mod tests {
             ("decision=", 10, "expected a value"),
             ("decision= )", 11, "expected a value"),
             ("decision=deny and", 18, "expected a field name"),
-            ("decision=deny or or class=net", 18, "expected a field name or '(', found \"or\""),
-            ("decision=deny class=net", 15, "expected 'and', 'or' or the end"),
+            (
+                "decision=deny or or class=net",
+                18,
+                "expected a field name or '(', found \"or\"",
+            ),
+            (
+                "decision=deny class=net",
+                15,
+                "expected 'and', 'or' or the end",
+            ),
             ("(decision=deny", 15, "')' to close the '(' at column 1"),
             ("decision=deny)", 14, "')' without a matching '('"),
             ("()", 2, "expected a field name"),

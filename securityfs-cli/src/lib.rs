@@ -38,7 +38,9 @@ pub enum Error {
         active: String,
     },
     /// The caller lacks the privilege to change the LSM.
-    #[error("permission denied writing {path}: changing the tcp LSM needs CAP_MAC_ADMIN (run as root)")]
+    #[error(
+        "permission denied writing {path}: changing the tcp LSM needs CAP_MAC_ADMIN (run as root)"
+    )]
     NotPermitted {
         /// The file that refused the write.
         path: PathBuf,
@@ -119,7 +121,10 @@ impl Default for Securityfs {
 impl Securityfs {
     /// Uses `dir` as the LSM's directory and `lsm_list` as the active-LSM list.
     pub fn new(dir: impl Into<PathBuf>, lsm_list: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into(), lsm_list: lsm_list.into() }
+        Self {
+            dir: dir.into(),
+            lsm_list: lsm_list.into(),
+        }
     }
 
     /// Path of one of the LSM's files.
@@ -129,12 +134,17 @@ impl Securityfs {
 
     /// Fails unless the kernel lists the LSM as active.
     pub fn ensure_active(&self) -> Result<(), Error> {
-        let list = fs::read_to_string(&self.lsm_list)
-            .map_err(|source| Error::NoSecurityfs { path: self.lsm_list.clone(), source })?;
+        let list = fs::read_to_string(&self.lsm_list).map_err(|source| Error::NoSecurityfs {
+            path: self.lsm_list.clone(),
+            source,
+        })?;
         if is_listed(&list) {
             Ok(())
         } else {
-            Err(Error::Inactive { path: self.lsm_list.clone(), active: list.trim().to_owned() })
+            Err(Error::Inactive {
+                path: self.lsm_list.clone(),
+                active: list.trim().to_owned(),
+            })
         }
     }
 
@@ -147,16 +157,19 @@ impl Securityfs {
     /// The policy ABI version the kernel speaks.
     pub fn version(&self) -> Result<u32, Error> {
         let text = self.read("version")?;
-        text.trim()
-            .parse()
-            .map_err(|_| Error::Unexpected { path: self.file("version"), content: text })
+        text.trim().parse().map_err(|_| Error::Unexpected {
+            path: self.file("version"),
+            content: text,
+        })
     }
 
     /// The global mode.
     pub fn mode(&self) -> Result<Mode, Error> {
         let text = self.read("mode")?;
-        Mode::parse(text.as_bytes())
-            .map_err(|_| Error::Unexpected { path: self.file("mode"), content: text })
+        Mode::parse(text.as_bytes()).map_err(|_| Error::Unexpected {
+            path: self.file("mode"),
+            content: text,
+        })
     }
 
     /// Switches the global mode.
@@ -176,7 +189,9 @@ impl Securityfs {
     pub fn heartbeat_status(&self) -> Result<String, Error> {
         self.ensure_active()?;
         let path = self.file("heartbeat");
-        fs::read_to_string(&path).map(|s| s.trim_end().to_owned()).map_err(|source| Error::Io { path, source })
+        fs::read_to_string(&path)
+            .map(|s| s.trim_end().to_owned())
+            .map_err(|source| Error::Io { path, source })
     }
 
     /// Writes `value` to file `name` in a single write, mapping errors to their meaning;
@@ -195,10 +210,19 @@ impl Securityfs {
             Ok(n) => Err(Error::Rejected {
                 path,
                 value: shown.to_owned(),
-                source: io::Error::new(io::ErrorKind::WriteZero, format!("short write of {n} bytes")),
+                source: io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    format!("short write of {n} bytes"),
+                ),
             }),
-            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => Err(Error::NotPermitted { path }),
-            Err(source) => Err(Error::Rejected { path, value: shown.to_owned(), source }),
+            Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                Err(Error::NotPermitted { path })
+            }
+            Err(source) => Err(Error::Rejected {
+                path,
+                value: shown.to_owned(),
+                source,
+            }),
         }
     }
 }
@@ -207,9 +231,10 @@ impl Securityfs {
     /// The generation of the loaded policy (0: none loaded since boot).
     pub fn generation(&self) -> Result<u64, Error> {
         let text = self.read("generation")?;
-        text.trim()
-            .parse()
-            .map_err(|_| Error::Unexpected { path: self.file("generation"), content: text })
+        text.trim().parse().map_err(|_| Error::Unexpected {
+            path: self.file("generation"),
+            content: text,
+        })
     }
 
     /// SHA-256 of the loaded policy in hex, or `None` when none is loaded.
@@ -220,7 +245,10 @@ impl Securityfs {
             hash if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
                 Ok(Some(hash.to_owned()))
             }
-            _ => Err(Error::Unexpected { path: self.file("policy_hash"), content: text }),
+            _ => Err(Error::Unexpected {
+                path: self.file("policy_hash"),
+                content: text,
+            }),
         }
     }
 
@@ -230,21 +258,25 @@ impl Securityfs {
         let path = self.file("policy");
         fs::read(&path).map_err(|source| match source.kind() {
             io::ErrorKind::PermissionDenied => Error::NotPermitted { path: path.clone() },
-            _ => Error::Io { path: path.clone(), source },
+            _ => Error::Io {
+                path: path.clone(),
+                source,
+            },
         })
     }
 
     /// Loads a policy blob; returns the new generation.
     pub fn load_policy(&self, blob: &[u8]) -> Result<u64, Error> {
         self.ensure_active()?;
-        self.write_whole("policy", blob, "policy blob").map_err(|e| match e {
-            Error::Rejected { path, source, .. } => Error::PolicyRejected {
-                path,
-                reason: rejection_reason(&source),
-                source,
-            },
-            other => other,
-        })?;
+        self.write_whole("policy", blob, "policy blob")
+            .map_err(|e| match e {
+                Error::Rejected { path, source, .. } => Error::PolicyRejected {
+                    path,
+                    reason: rejection_reason(&source),
+                    source,
+                },
+                other => other,
+            })?;
         self.generation()
     }
 }
@@ -297,7 +329,10 @@ pub fn parse_stats(text: &str) -> Result<Vec<(String, u64)>, MalformedLine> {
         if line.is_empty() {
             continue;
         }
-        let bad = || MalformedLine { line: index + 1, content: line.to_owned() };
+        let bad = || MalformedLine {
+            line: index + 1,
+            content: line.to_owned(),
+        };
         let (name, value) = line.split_once(' ').ok_or_else(bad)?;
         if name.is_empty() || name.contains(char::is_whitespace) {
             return Err(bad());
@@ -405,12 +440,21 @@ mod tests {
         stats.write(&mut text).expect("write");
         let counters = parse_stats(&text).expect("parse");
         assert_eq!(counters.len(), tcp_lsm_engine::stats::COUNT);
-        assert_eq!(counters.first(), Some(&("decision.file.allowed".to_owned(), 0)));
+        assert_eq!(
+            counters.first(),
+            Some(&("decision.file.allowed".to_owned(), 0))
+        );
         assert!(counters.contains(&("decision.net.denied".to_owned(), 2)));
         assert!(counters.contains(&("events.dropped".to_owned(), u64::MAX)));
-        assert_eq!(counters.last().map(|(n, _)| n.as_str()), Some("audit.dropped"));
+        assert_eq!(
+            counters.last().map(|(n, _)| n.as_str()),
+            Some("audit.dropped")
+        );
         assert_eq!(parse_stats(""), Ok(vec![]));
-        assert_eq!(parse_stats("a 1\n\nb 2"), Ok(vec![("a".into(), 1), ("b".into(), 2)]));
+        assert_eq!(
+            parse_stats("a 1\n\nb 2"),
+            Ok(vec![("a".into(), 1), ("b".into(), 2)])
+        );
     }
 
     #[test]
@@ -427,12 +471,22 @@ mod tests {
             ("a 18446744073709551616\n", 1, "a 18446744073709551616"),
             ("a\t1\n", 1, "a\t1"),
         ] {
-            assert_eq!(parse_stats(text), Err(MalformedLine { line, content: content.into() }), "{text:?}");
+            assert_eq!(
+                parse_stats(text),
+                Err(MalformedLine {
+                    line,
+                    content: content.into()
+                }),
+                "{text:?}"
+            );
         }
         let (_tmp, sfs) = fake("tcp");
         fs::write(sfs.file("stats"), "cache.hits 1\ncache.misses many\n").expect("write");
         let err = sfs.stats().expect_err("must fail");
-        assert!(matches!(err, Error::MalformedStats { line: 2, .. }), "{err:?}");
+        assert!(
+            matches!(err, Error::MalformedStats { line: 2, .. }),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("line 2"), "{err}");
     }
 
@@ -440,7 +494,10 @@ mod tests {
     fn reads_stats() {
         let (_tmp, sfs) = fake("tcp");
         fs::write(sfs.file("stats"), "cache.hits 10\ncache.misses 3\n").expect("write");
-        assert_eq!(sfs.stats().expect("stats"), vec![("cache.hits".into(), 10), ("cache.misses".into(), 3)]);
+        assert_eq!(
+            sfs.stats().expect("stats"),
+            vec![("cache.hits".into(), 10), ("cache.misses".into(), 3)]
+        );
     }
 
     #[test]

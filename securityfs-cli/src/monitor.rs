@@ -22,8 +22,10 @@ use crate::filter::Filter;
 const NUMERIC_FIELDS: [&str; 3] = ["seq", "time", "pid"];
 
 /// Fields that the readable format places; others are appended as `name=value`.
-const PLACED_FIELDS: [&str; 12] =
-    ["seq", "time", "op", "class", "perms", "decision", "mode", "domain", "object", "pid", "comm", "errno"];
+const PLACED_FIELDS: [&str; 12] = [
+    "seq", "time", "op", "class", "perms", "decision", "mode", "domain", "object", "pid", "comm",
+    "errno",
+];
 
 /// Bytes asked for by each read of the `events` file (the kernel returns whole lines).
 pub const READ_SIZE: usize = 64 * 1024;
@@ -97,7 +99,11 @@ fn shown(value: &str) -> String {
 
 /// Nanoseconds since boot as `[SSSSS.UUUUUU]` (seconds and microseconds, like dmesg).
 pub fn format_time(ns: u64) -> String {
-    format!("[{:>5}.{:06}]", ns / 1_000_000_000, ns % 1_000_000_000 / 1_000)
+    format!(
+        "[{:>5}.{:06}]",
+        ns / 1_000_000_000,
+        ns % 1_000_000_000 / 1_000
+    )
 }
 
 /// One event (fields as [`parse_line`] returns them) in the readable format:
@@ -110,13 +116,19 @@ pub fn format_time(ns: u64) -> String {
 /// A missing field shows as `?`; fields other than the twelve known ones follow as
 /// ` name=value`.
 pub fn format_event(fields: &[(String, String)]) -> String {
-    let get = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
     let field = |name: &str| get(name).map_or_else(|| "?".to_owned(), shown);
     let time = match get("time").map(str::parse::<u64>) {
         Some(Ok(ns)) => format_time(ns),
         _ => format!("[{}]", field("time")),
     };
-    let decision = get("decision").map_or_else(|| "?".to_owned(), |d| shown(&d.to_ascii_uppercase()));
+    let decision =
+        get("decision").map_or_else(|| "?".to_owned(), |d| shown(&d.to_ascii_uppercase()));
     let mut line = format!(
         "{time} {decision:<5} {mode:<7} {domain} {op} {class}{{{perms}}} {object} pid={pid} comm={comm} errno={errno} seq={seq}",
         mode = field("mode"),
@@ -130,7 +142,10 @@ pub fn format_event(fields: &[(String, String)]) -> String {
         errno = field("errno"),
         seq = field("seq"),
     );
-    for (name, value) in fields.iter().filter(|(k, _)| !PLACED_FIELDS.contains(&k.as_str())) {
+    for (name, value) in fields
+        .iter()
+        .filter(|(k, _)| !PLACED_FIELDS.contains(&k.as_str()))
+    {
         let _ = write!(line, " {}={}", shown(name), shown(value));
     }
     line
@@ -176,7 +191,14 @@ pub struct Monitor<O: Write, E: Write> {
 impl<O: Write, E: Write> Monitor<O, E> {
     /// A monitor printing events to `out` and reports to `err`.
     pub fn new(options: Options, out: O, err: E) -> Self {
-        Monitor { options, out, err, pending: Vec::new(), printed: 0, lines: 0 }
+        Monitor {
+            options,
+            out,
+            err,
+            pending: Vec::new(),
+            printed: 0,
+            lines: 0,
+        }
     }
 
     /// The options.
@@ -199,9 +221,16 @@ impl<O: Write, E: Write> Monitor<O, E> {
         self.pending.extend_from_slice(data);
         let mut start = 0;
         let mut flow = Flow::Continue;
-        while let Some(len) = self.pending.get(start..).and_then(|rest| rest.iter().position(|&b| b == b'\n'))
+        while let Some(len) = self
+            .pending
+            .get(start..)
+            .and_then(|rest| rest.iter().position(|&b| b == b'\n'))
         {
-            let line = self.pending.get(start..start + len).map(String::from_utf8_lossy).unwrap_or_default();
+            let line = self
+                .pending
+                .get(start..start + len)
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
             let line = line.into_owned();
             start += len + 1;
             if self.line(&line)? == Flow::Done {
@@ -216,7 +245,11 @@ impl<O: Write, E: Write> Monitor<O, E> {
     /// Handles the end of the file: a last line without a newline, then flushes.
     pub fn finish(&mut self) -> io::Result<Flow> {
         let rest = std::mem::take(&mut self.pending);
-        let flow = if rest.is_empty() { Flow::Continue } else { self.line(&String::from_utf8_lossy(&rest))? };
+        let flow = if rest.is_empty() {
+            Flow::Continue
+        } else {
+            self.line(&String::from_utf8_lossy(&rest))?
+        };
         self.out.flush()?;
         Ok(flow)
     }
@@ -248,10 +281,19 @@ impl<O: Write, E: Write> Monitor<O, E> {
                 Ok(Flow::Continue)
             }
             Ok(Line::Event(fields)) => {
-                if self.options.filter.as_ref().is_some_and(|f| !f.matches(&fields)) {
+                if self
+                    .options
+                    .filter
+                    .as_ref()
+                    .is_some_and(|f| !f.matches(&fields))
+                {
                     return Ok(Flow::Continue);
                 }
-                let formatted = if self.options.json { event_json(&fields) } else { format_event(&fields) };
+                let formatted = if self.options.json {
+                    event_json(&fields)
+                } else {
+                    format_event(&fields)
+                };
                 writeln!(self.out, "{formatted}")?;
                 if self.options.realtime {
                     self.out.flush()?;
@@ -265,7 +307,10 @@ impl<O: Write, E: Write> Monitor<O, E> {
             }
             Err(ParseError::Empty) => Ok(Flow::Continue),
             Err(e) => {
-                self.report(&format!("skipping unreadable line {} of the events file: {e}", self.lines))?;
+                self.report(&format!(
+                    "skipping unreadable line {} of the events file: {e}",
+                    self.lines
+                ))?;
                 Ok(Flow::Continue)
             }
         }
@@ -296,7 +341,11 @@ fn wait(file: &File, output: Option<BorrowedFd<'_>>) -> Result<Wake, Errno> {
             Err(Errno::EINTR) => continue,
             Err(e) => return Err(e),
         }
-        let revents = |i: usize| fds.get(i).and_then(|p| p.revents()).unwrap_or(PollFlags::empty());
+        let revents = |i: usize| {
+            fds.get(i)
+                .and_then(|p| p.revents())
+                .unwrap_or(PollFlags::empty())
+        };
         let gone = PollFlags::POLLERR | PollFlags::POLLHUP | PollFlags::POLLNVAL;
         if revents(1).intersects(gone) {
             return Ok(Wake::OutputClosed);
@@ -326,7 +375,9 @@ pub fn run<O: Write, E: Write>(
     output: Option<BorrowedFd<'_>>,
 ) -> Result<Stop, MonitorError> {
     match pump(monitor, file, path, output) {
-        Err(MonitorError::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(Stop::OutputClosed),
+        Err(MonitorError::Write(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
+            Ok(Stop::OutputClosed)
+        }
         other => other,
     }
 }
@@ -362,10 +413,20 @@ fn pump<O: Write, E: Write>(
                     Ok(Wake::Readable) => {}
                     Ok(Wake::Hangup) => return end(monitor),
                     Ok(Wake::OutputClosed) => return Ok(Stop::OutputClosed),
-                    Err(source) => return Err(MonitorError::Poll { path: path.to_owned(), source }),
+                    Err(source) => {
+                        return Err(MonitorError::Poll {
+                            path: path.to_owned(),
+                            source,
+                        })
+                    }
                 }
             }
-            Err(source) => return Err(MonitorError::Read { path: path.to_owned(), source }),
+            Err(source) => {
+                return Err(MonitorError::Read {
+                    path: path.to_owned(),
+                    source,
+                })
+            }
         }
     }
 }
@@ -374,7 +435,8 @@ fn pump<O: Write, E: Write>(
 mod tests {
     use super::*;
 
-    const LINE: &str = "seq=7 time=12345678901 op=file_open class=file perms=read,write decision=deny \
+    const LINE: &str =
+        "seq=7 time=12345678901 op=file_open class=file perms=read,write decision=deny \
                         mode=enforce domain=agent object=/tmp/a\\x20b pid=42 comm=cat errno=EACCES";
 
     fn fields(line: &str) -> Vec<(String, String)> {
@@ -398,7 +460,10 @@ mod tests {
 
     fn outputs(m: Monitor<Vec<u8>, Vec<u8>>) -> (String, String) {
         let (out, err) = m.into_parts();
-        (String::from_utf8(out).expect("utf-8"), String::from_utf8(err).expect("utf-8"))
+        (
+            String::from_utf8(out).expect("utf-8"),
+            String::from_utf8(err).expect("utf-8"),
+        )
     }
 
     #[test]
@@ -414,8 +479,11 @@ mod tests {
             format_event(&fields(LINE)),
             "[   12.345678] DENY  enforce agent file_open file{read,write} /tmp/a\\x20b pid=42 comm=cat errno=EACCES seq=7"
         );
-        let allow = LINE.replace("decision=deny", "decision=allow").replace("mode=enforce", "mode=alert");
-        assert!(format_event(&fields(&allow)).starts_with("[   12.345678] ALLOW alert   agent file_open"));
+        let allow = LINE
+            .replace("decision=deny", "decision=allow")
+            .replace("mode=enforce", "mode=alert");
+        assert!(format_event(&fields(&allow))
+            .starts_with("[   12.345678] ALLOW alert   agent file_open"));
     }
 
     #[test]
@@ -444,10 +512,18 @@ mod tests {
     #[test]
     fn filters_and_counts() {
         let filter = Filter::parse("domain=b").ok();
-        let mut m = monitor(Options { filter, count: Some(2), ..Options::default() });
-        let input =
-            [event(1, "a", "deny"), event(2, "b", "deny"), event(3, "b", "deny"), event(4, "b", "deny")]
-                .concat();
+        let mut m = monitor(Options {
+            filter,
+            count: Some(2),
+            ..Options::default()
+        });
+        let input = [
+            event(1, "a", "deny"),
+            event(2, "b", "deny"),
+            event(3, "b", "deny"),
+            event(4, "b", "deny"),
+        ]
+        .concat();
         assert_eq!(m.feed(input.as_bytes()).expect("feed"), Flow::Done);
         assert_eq!(m.printed(), 2);
         let (out, err) = outputs(m);
@@ -459,14 +535,18 @@ mod tests {
 
     #[test]
     fn lines_split_across_reads_are_joined() {
-        let mut m = monitor(Options { json: true, ..Options::default() });
+        let mut m = monitor(Options {
+            json: true,
+            ..Options::default()
+        });
         let input = [event(1, "a", "deny"), event(2, "a", "allow")].concat();
         let (first, second) = input.split_at(50);
         assert_eq!(m.feed(first.as_bytes()).expect("feed"), Flow::Continue);
         assert_eq!(m.printed(), 0);
         assert_eq!(m.feed(second.as_bytes()).expect("feed"), Flow::Continue);
         // A last line without newline is handled at the end.
-        m.feed(event(3, "a", "deny").trim_end().as_bytes()).expect("feed");
+        m.feed(event(3, "a", "deny").trim_end().as_bytes())
+            .expect("feed");
         assert_eq!(m.printed(), 2);
         assert_eq!(m.finish().expect("finish"), Flow::Continue);
         assert_eq!(m.printed(), 3);
@@ -477,14 +557,24 @@ mod tests {
     #[test]
     fn lost_lines_pass_any_filter() {
         let filter = Filter::parse("domain=nobody").ok();
-        let mut m = monitor(Options { filter: filter.clone(), ..Options::default() });
+        let mut m = monitor(Options {
+            filter: filter.clone(),
+            ..Options::default()
+        });
         m.feed(format!("{}lost=5\n{}", event(1, "a", "deny"), event(2, "a", "deny")).as_bytes())
             .expect("feed");
         let (out, err) = outputs(m);
         assert_eq!(out, "");
-        assert_eq!(err, "tcp-monitor: 5 events dropped by the kernel (queue full)\n");
+        assert_eq!(
+            err,
+            "tcp-monitor: 5 events dropped by the kernel (queue full)\n"
+        );
 
-        let mut m = monitor(Options { filter, json: true, ..Options::default() });
+        let mut m = monitor(Options {
+            filter,
+            json: true,
+            ..Options::default()
+        });
         m.feed(b"lost=5\n").expect("feed");
         let (out, err) = outputs(m);
         assert_eq!(out, "{\"lost\":5}\n");
@@ -494,22 +584,40 @@ mod tests {
     #[test]
     fn unreadable_lines_are_reported_and_skipped() {
         let mut m = monitor(Options::default());
-        m.feed(format!("\ngarbage\n{}", event(1, "a", "deny")).as_bytes()).expect("feed");
+        m.feed(format!("\ngarbage\n{}", event(1, "a", "deny")).as_bytes())
+            .expect("feed");
         assert_eq!(m.printed(), 1);
         let (_, err) = outputs(m);
-        assert!(err.starts_with("tcp-monitor: skipping unreadable line 2 of the events file"), "{err}");
+        assert!(
+            err.starts_with("tcp-monitor: skipping unreadable line 2 of the events file"),
+            "{err}"
+        );
     }
 
     #[test]
     fn run_reads_a_regular_file_to_its_end() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("events");
-        std::fs::write(&path, [event(1, "a", "deny"), "lost=2\n".into(), event(2, "b", "deny")].concat())
-            .expect("write");
+        std::fs::write(
+            &path,
+            [
+                event(1, "a", "deny"),
+                "lost=2\n".into(),
+                event(2, "b", "deny"),
+            ]
+            .concat(),
+        )
+        .expect("write");
         for realtime in [false, true] {
             let mut file = File::open(&path).expect("open");
-            let mut m = monitor(Options { realtime, ..Options::default() });
-            assert_eq!(run(&mut m, &mut file, &path, None).expect("run"), Stop::Drained);
+            let mut m = monitor(Options {
+                realtime,
+                ..Options::default()
+            });
+            assert_eq!(
+                run(&mut m, &mut file, &path, None).expect("run"),
+                Stop::Drained
+            );
             assert_eq!(m.printed(), 2);
         }
     }
@@ -532,8 +640,18 @@ mod tests {
         let path = dir.path().join("events");
         std::fs::write(&path, event(1, "a", "deny")).expect("write");
         let mut file = File::open(&path).expect("open");
-        let mut m = Monitor::new(Options { realtime: true, ..Options::default() }, ClosedPipe, Vec::new());
-        assert_eq!(run(&mut m, &mut file, &path, None).expect("run"), Stop::OutputClosed);
+        let mut m = Monitor::new(
+            Options {
+                realtime: true,
+                ..Options::default()
+            },
+            ClosedPipe,
+            Vec::new(),
+        );
+        assert_eq!(
+            run(&mut m, &mut file, &path, None).expect("run"),
+            Stop::OutputClosed
+        );
         let (_, err) = m.into_parts();
         assert!(err.is_empty());
     }

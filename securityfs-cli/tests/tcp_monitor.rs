@@ -15,15 +15,30 @@ use tcp_lsm_engine::perm::Class;
 const MONITOR: &str = env!("CARGO_BIN_EXE_tcp-monitor");
 
 /// One event line as the kernel writes it.
-fn line(seq: u64, class: Class, perms: u64, outcome: Outcome, domain: &str, object: &str) -> String {
+fn line(
+    seq: u64,
+    class: Class,
+    perms: u64,
+    outcome: Outcome,
+    domain: &str,
+    object: &str,
+) -> String {
     let event = Event {
         seq,
         time_ns: seq * 1_500_000_000 + 123_456_789,
-        op: Text::new(if class == Class::Net { b"socket_connect" } else { b"file_open" }),
+        op: Text::new(if class == Class::Net {
+            b"socket_connect"
+        } else {
+            b"file_open"
+        }),
         class,
         perms,
         outcome,
-        mode: if outcome == Outcome::Deny { Mode::Enforce } else { Mode::Alert },
+        mode: if outcome == Outcome::Deny {
+            Mode::Enforce
+        } else {
+            Mode::Alert
+        },
         domain: Text::new(domain.as_bytes()),
         object: Text::new(object.as_bytes()),
         pid: 100 + seq as u32,
@@ -47,10 +62,31 @@ fn lost(count: u64) -> String {
 fn sample() -> String {
     [
         line(1, Class::File, 0b01, Outcome::Deny, "agent", "/etc/shadow"),
-        line(2, Class::Net, 0b10, Outcome::Deny, "agent", "inet:10.0.0.1:443"),
+        line(
+            2,
+            Class::Net,
+            0b10,
+            Outcome::Deny,
+            "agent",
+            "inet:10.0.0.1:443",
+        ),
         lost(3),
-        line(6, Class::Net, 0b10, Outcome::Allow, "other", "inet:10.0.0.2:80"),
-        line(7, Class::Net, 0b10, Outcome::Deny, "third", "inet:10.0.0.3:22"),
+        line(
+            6,
+            Class::Net,
+            0b10,
+            Outcome::Allow,
+            "other",
+            "inet:10.0.0.2:80",
+        ),
+        line(
+            7,
+            Class::Net,
+            0b10,
+            Outcome::Deny,
+            "third",
+            "inet:10.0.0.3:22",
+        ),
         line(8, Class::File, 0b11, Outcome::Allow, "other", "/tmp/a b"),
         line(9, Class::File, 0b10, Outcome::Deny, "agent", "/var/log/x"),
     ]
@@ -74,7 +110,11 @@ impl Fake {
         }
         let lsm = tmp.path().join("lsm");
         fs::write(&lsm, lsms).expect("write lsm");
-        Fake { _tmp: tmp, dir, lsm }
+        Fake {
+            _tmp: tmp,
+            dir,
+            lsm,
+        }
     }
 
     fn with(events: &str) -> Fake {
@@ -83,7 +123,11 @@ impl Fake {
 
     fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(MONITOR);
-        cmd.arg("--dir").arg(&self.dir).arg("--lsm-list").arg(&self.lsm).args(args);
+        cmd.arg("--dir")
+            .arg(&self.dir)
+            .arg("--lsm-list")
+            .arg(&self.lsm)
+            .args(args);
         cmd
     }
 
@@ -147,7 +191,10 @@ fn snapshot_prints_every_event_readably() {
         stdout.contains("ALLOW alert   other file_open file{read,write} /tmp/a\\x20b pid=108"),
         "{stdout}"
     );
-    assert_eq!(text(&out.stderr), "tcp-monitor: 3 events dropped by the kernel (queue full)\n");
+    assert_eq!(
+        text(&out.stderr),
+        "tcp-monitor: 3 events dropped by the kernel (queue full)\n"
+    );
 }
 
 #[test]
@@ -156,10 +203,19 @@ fn filter_selects_events() {
     let cases: &[(&[&str], &[u64])] = &[
         (&["--filter", "decision=deny"], &[1, 2, 7, 9]),
         (&["--filter=decision=deny"], &[1, 2, 7, 9]),
-        (&["--filter", "class=net and (domain=agent or domain=other)"], &[2, 6]),
-        (&["--filter", "class=net and domain=agent or domain=other"], &[2, 6, 8]),
+        (
+            &["--filter", "class=net and (domain=agent or domain=other)"],
+            &[2, 6],
+        ),
+        (
+            &["--filter", "class=net and domain=agent or domain=other"],
+            &[2, 6, 8],
+        ),
         (&["--filter", "perms=write and class=file"], &[8, 9]),
-        (&["--filter", "decision!=deny and object=\"/tmp/a b\""], &[8]),
+        (
+            &["--filter", "decision!=deny and object=\"/tmp/a b\""],
+            &[8],
+        ),
         (&["--filter", "object=/tmp/a\\x20b"], &[8]),
         (&["--filter", "domain=nobody"], &[]),
     ];
@@ -168,7 +224,10 @@ fn filter_selects_events() {
         assert!(out.status.success(), "{args:?}: {out:?}");
         assert_eq!(seqs(&out.stdout), *expected, "{args:?}");
         // Lost events are reported whatever the filter.
-        assert!(text(&out.stderr).contains("3 events dropped"), "{args:?}: {out:?}");
+        assert!(
+            text(&out.stderr).contains("3 events dropped"),
+            "{args:?}: {out:?}"
+        );
     }
 }
 
@@ -184,13 +243,19 @@ fn json_prints_one_object_per_line() {
     assert_eq!(values.len(), 4, "{values:?}");
     let first = values.first().expect("first");
     assert_eq!(first.get("seq"), Some(&serde_json::json!(1)));
-    assert_eq!(first.get("time"), Some(&serde_json::json!(1_623_456_789u64)));
+    assert_eq!(
+        first.get("time"),
+        Some(&serde_json::json!(1_623_456_789u64))
+    );
     assert_eq!(first.get("pid"), Some(&serde_json::json!(101)));
     assert_eq!(first.get("perms"), Some(&serde_json::json!("read")));
     assert_eq!(first.get("errno"), Some(&serde_json::json!("EACCES")));
     assert_eq!(first.as_object().map(|o| o.len()), Some(12));
     assert_eq!(values.get(1), Some(&serde_json::json!({ "lost": 3 })));
-    assert_eq!(values.get(3).and_then(|v| v.get("object")), Some(&serde_json::json!("/tmp/a b")));
+    assert_eq!(
+        values.get(3).and_then(|v| v.get("object")),
+        Some(&serde_json::json!("/tmp/a b"))
+    );
     assert!(text(&out.stderr).contains("3 events dropped"), "{out:?}");
 }
 
@@ -218,7 +283,14 @@ fn realtime_ends_at_the_end_of_a_regular_file() {
 
 #[test]
 fn lost_lines_are_reported_on_stderr() {
-    let fake = Fake::with(&[lost(1), line(1, Class::File, 1, Outcome::Deny, "a", "/x"), lost(250)].concat());
+    let fake = Fake::with(
+        &[
+            lost(1),
+            line(1, Class::File, 1, Outcome::Deny, "a", "/x"),
+            lost(250),
+        ]
+        .concat(),
+    );
     let out = fake.run(&["--filter", "domain=b"]);
     assert!(out.status.success(), "{out:?}");
     assert_eq!(text(&out.stdout), "");
@@ -234,7 +306,10 @@ fn malformed_filter_exits_2_with_the_position() {
     let fake = Fake::with(&sample());
     let cases: &[(&str, &str)] = &[
         ("class=net and (domain=agent", "column 28"),
-        ("colour=red", "unknown field \"colour\"; the fields are seq, time, op, class, perms"),
+        (
+            "colour=red",
+            "unknown field \"colour\"; the fields are seq, time, op, class, perms",
+        ),
         ("decision=denied", "decision is one of allow, deny"),
         ("decision", "expected '=' or '!='"),
         ("", "the filter is empty"),
@@ -255,16 +330,24 @@ fn malformed_filter_exits_2_with_the_position() {
 
 #[test]
 fn a_closed_pipe_ends_the_monitor_quietly() {
-    let big: String =
-        (1..=100_000).map(|seq| line(seq, Class::File, 1, Outcome::Deny, "agent", "/etc/passwd")).collect();
+    let big: String = (1..=100_000)
+        .map(|seq| line(seq, Class::File, 1, Outcome::Deny, "agent", "/etc/passwd"))
+        .collect();
     let fake = Fake::with(&big);
     for args in [&[][..], &["--realtime"][..], &["--json"][..]] {
-        let mut child =
-            fake.command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+        let mut child = fake
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn");
         let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
         let mut first = String::new();
         reader.read_line(&mut first).expect("read a line");
-        assert!(first.contains("seq=1") || first.contains("\"seq\":1"), "{first}");
+        assert!(
+            first.contains("seq=1") || first.contains("\"seq\":1"),
+            "{first}"
+        );
         drop(reader);
         let status = wait_with_timeout(&mut child, Duration::from_secs(60));
         assert_eq!(status.code(), Some(0), "{args:?}");
@@ -296,7 +379,9 @@ fn realtime_waits_for_events() {
         .spawn()
         .expect("spawn");
     let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
-    writer.write_all(line(1, Class::File, 1, Outcome::Deny, "agent", "/a").as_bytes()).expect("write");
+    writer
+        .write_all(line(1, Class::File, 1, Outcome::Deny, "agent", "/a").as_bytes())
+        .expect("write");
     let mut first = String::new();
     reader.read_line(&mut first).expect("read");
     assert!(first.ends_with("seq=1\n"), "{first}");
@@ -318,16 +403,26 @@ fn realtime_waits_for_events() {
     assert!(status.success());
     let mut rest = String::new();
     reader.read_to_string(&mut rest).expect("read");
-    assert!(rest.ends_with("seq=3\n") && rest.lines().count() == 1, "{rest}");
-    assert_eq!(stderr_of(&mut child), "tcp-monitor: 4 events dropped by the kernel (queue full)\n");
+    assert!(
+        rest.ends_with("seq=3\n") && rest.lines().count() == 1,
+        "{rest}"
+    );
+    assert_eq!(
+        stderr_of(&mut child),
+        "tcp-monitor: 4 events dropped by the kernel (queue full)\n"
+    );
 }
 
 #[test]
 fn realtime_notices_a_closed_output_while_idle() {
     let fake = Fake::new(None, "tcp");
     let _writer = fifo(&fake.dir);
-    let mut child =
-        fake.command(&["--realtime"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let mut child = fake
+        .command(&["--realtime"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     std::thread::sleep(Duration::from_millis(200));
     assert!(child.try_wait().expect("try_wait").is_none());
     drop(child.stdout.take());
@@ -340,7 +435,10 @@ fn realtime_notices_a_closed_output_while_idle() {
 fn missing_events_file_is_explained() {
     let cases: &[(&str, &str)] = &[
         ("capability,landlock\n", "the tcp LSM is not active"),
-        ("capability,tcp\n", "does not exist although the tcp LSM is active"),
+        (
+            "capability,tcp\n",
+            "does not exist although the tcp LSM is active",
+        ),
     ];
     for (lsms, message) in cases {
         let fake = Fake::new(None, lsms);
@@ -348,15 +446,26 @@ fn missing_events_file_is_explained() {
         assert_eq!(out.status.code(), Some(1), "{out:?}");
         assert!(out.stdout.is_empty());
         let err = text(&out.stderr);
-        assert!(err.starts_with("tcp-monitor: error: ") && err.contains(message), "{err}");
+        assert!(
+            err.starts_with("tcp-monitor: error: ") && err.contains(message),
+            "{err}"
+        );
         assert_eq!(err.lines().count(), 1, "{err}");
     }
     let out = Command::new(MONITOR)
-        .args(["--dir", "/nonexistent/tcp", "--lsm-list", "/nonexistent/lsm"])
+        .args([
+            "--dir",
+            "/nonexistent/tcp",
+            "--lsm-list",
+            "/nonexistent/lsm",
+        ])
         .output()
         .expect("run");
     assert_eq!(out.status.code(), Some(1), "{out:?}");
-    assert!(text(&out.stderr).contains("is securityfs mounted"), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("is securityfs mounted"),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -366,9 +475,15 @@ fn unreadable_events_file_needs_root() {
         return;
     }
     let fake = Fake::with(&sample());
-    fs::set_permissions(fake.dir.join("events"), std::os::unix::fs::PermissionsExt::from_mode(0o000))
-        .expect("chmod");
+    fs::set_permissions(
+        fake.dir.join("events"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o000),
+    )
+    .expect("chmod");
     let out = fake.run(&[]);
     assert_eq!(out.status.code(), Some(1), "{out:?}");
-    assert!(text(&out.stderr).contains("CAP_MAC_ADMIN (run as root)"), "{out:?}");
+    assert!(
+        text(&out.stderr).contains("CAP_MAC_ADMIN (run as root)"),
+        "{out:?}"
+    );
 }

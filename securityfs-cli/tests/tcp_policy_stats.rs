@@ -23,7 +23,11 @@ fn fake(stats: &str, lsms: &str) -> Fake {
     fs::write(dir.join("stats"), stats).expect("write stats");
     let lsm = tmp.path().join("lsm");
     fs::write(&lsm, lsms).expect("write lsm");
-    Fake { _tmp: tmp, dir, lsm }
+    Fake {
+        _tmp: tmp,
+        dir,
+        lsm,
+    }
 }
 
 fn run(fake: &Fake, args: &[&str]) -> Output {
@@ -70,8 +74,13 @@ fn stats_prints_an_aligned_table() {
         .iter()
         .map(|l| {
             let mut parts = l.split_whitespace();
-            let row =
-                (parts.next().unwrap_or(""), parts.next().and_then(|v| v.parse().ok()).unwrap_or(u64::MAX));
+            let row = (
+                parts.next().unwrap_or(""),
+                parts
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(u64::MAX),
+            );
             assert_eq!(parts.next(), None, "{l}");
             row
         })
@@ -82,7 +91,9 @@ fn stats_prints_an_aligned_table() {
     assert_eq!(rows.last(), Some(&("audit.dropped", 0)));
     // The value column is right-aligned: the widest value ends where the others do.
     assert!(lines.iter().any(|l| l.ends_with(" 1234567")));
-    assert!(lines.iter().all(|l| l.ends_with(|c: char| c.is_ascii_digit())));
+    assert!(lines
+        .iter()
+        .all(|l| l.ends_with(|c: char| c.is_ascii_digit())));
 }
 
 #[test]
@@ -95,17 +106,34 @@ fn stats_json_is_one_object() {
     let value: serde_json::Value = serde_json::from_str(&stdout).expect("json");
     let object = value.as_object().expect("an object");
     assert_eq!(object.len(), COUNT);
-    assert_eq!(object.get("decision.file.allowed"), Some(&serde_json::json!(3)));
-    assert_eq!(object.get("cache.hits"), Some(&serde_json::json!(1_234_567)));
+    assert_eq!(
+        object.get("decision.file.allowed"),
+        Some(&serde_json::json!(3))
+    );
+    assert_eq!(
+        object.get("cache.hits"),
+        Some(&serde_json::json!(1_234_567))
+    );
     assert_eq!(object.get("events.dropped"), Some(&serde_json::json!(9)));
-    assert!(stdout.starts_with("{\"decision.file.allowed\":3,"), "{stdout}");
+    assert!(
+        stdout.starts_with("{\"decision.file.allowed\":3,"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn stats_errors_are_one_line_and_exit_1() {
     let cases: &[(&str, &str, &str)] = &[
-        ("cache.hits 1\ncache.misses lots\n", "tcp", "line 2 is not \"NAME VALUE\""),
-        ("cache.hits 1\n", "capability,landlock", "the tcp LSM is not active"),
+        (
+            "cache.hits 1\ncache.misses lots\n",
+            "tcp",
+            "line 2 is not \"NAME VALUE\"",
+        ),
+        (
+            "cache.hits 1\n",
+            "capability,landlock",
+            "the tcp LSM is not active",
+        ),
     ];
     for (stats, lsms, message) in cases {
         let fake = fake(stats, lsms);
@@ -113,7 +141,10 @@ fn stats_errors_are_one_line_and_exit_1() {
         assert_eq!(out.status.code(), Some(1), "{out:?}");
         assert!(out.stdout.is_empty(), "{out:?}");
         let err = text(&out.stderr);
-        assert!(err.starts_with("tcp-policy: error: ") && err.contains(message), "{err}");
+        assert!(
+            err.starts_with("tcp-policy: error: ") && err.contains(message),
+            "{err}"
+        );
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 }

@@ -4,14 +4,22 @@
 use tcp_lsm_engine::format::{compute_digest, field, SectionKind, HEADER_SIZE, SECTIONS_START};
 use tcp_lsm_engine::mode::Mode;
 use tcp_lsm_engine::model::*;
-use tcp_lsm_engine::perm::{bit_of, CAPABILITIES, FILE_PERMS, IPC_PERMS, NET_OPS, PROCESS_OPS, SCOPES};
+use tcp_lsm_engine::perm::{
+    bit_of, CAPABILITIES, FILE_PERMS, IPC_PERMS, NET_OPS, PROCESS_OPS, SCOPES,
+};
 
 pub fn file_perms(names: &[&str]) -> u32 {
-    names.iter().map(|n| 1u32 << bit_of(FILE_PERMS, n).unwrap()).fold(0, |a, b| a | b)
+    names
+        .iter()
+        .map(|n| 1u32 << bit_of(FILE_PERMS, n).unwrap())
+        .fold(0, |a, b| a | b)
 }
 
 pub fn net_ops(names: &[&str]) -> u32 {
-    names.iter().map(|n| 1u32 << bit_of(NET_OPS, n).unwrap()).fold(0, |a, b| a | b)
+    names
+        .iter()
+        .map(|n| 1u32 << bit_of(NET_OPS, n).unwrap())
+        .fold(0, |a, b| a | b)
 }
 
 pub fn v4(a: [u8; 4]) -> [u8; 16] {
@@ -28,8 +36,26 @@ pub fn v6(groups: [u16; 8]) -> [u8; 16] {
     out
 }
 
-pub fn ip_rule(decision: Decision, ops: u32, family: NetFamily, protocol: Protocol, addr: [u8; 16], prefix_len: u8, ports: (u16, u16)) -> NetRule {
-    NetRule { decision, ops, family, protocol, addr, prefix_len, port_lo: ports.0, port_hi: ports.1, unix_path: String::new() }
+pub fn ip_rule(
+    decision: Decision,
+    ops: u32,
+    family: NetFamily,
+    protocol: Protocol,
+    addr: [u8; 16],
+    prefix_len: u8,
+    ports: (u16, u16),
+) -> NetRule {
+    NetRule {
+        decision,
+        ops,
+        family,
+        protocol,
+        addr,
+        prefix_len,
+        port_lo: ports.0,
+        port_hi: ports.1,
+        unix_path: String::new(),
+    }
 }
 
 pub fn unix_rule(decision: Decision, ops: u32, path: &str) -> NetRule {
@@ -47,7 +73,11 @@ pub fn unix_rule(decision: Decision, ops: u32, path: &str) -> NetRule {
 }
 
 pub fn path(pattern: &str, kind: PathMatch, type_id: u32) -> PathRule {
-    PathRule { pattern: pattern.into(), kind, type_id }
+    PathRule {
+        pattern: pattern.into(),
+        kind,
+        type_id,
+    }
 }
 
 pub const DIGEST_A: [u8; 32] = [0xaa; 32];
@@ -59,11 +89,26 @@ pub const DIGEST_B: [u8; 32] = [0xbb; 32];
 pub fn sample_policy() -> Policy {
     // Given order (ids before canonicalization): tmp 1, etc 2, bin 3, home 4, secret 5.
     let types = vec![
-        ObjectType { name: "tmp".into(), protected: false },
-        ObjectType { name: "etc".into(), protected: true },
-        ObjectType { name: "bin".into(), protected: false },
-        ObjectType { name: "home".into(), protected: false },
-        ObjectType { name: "secret".into(), protected: true },
+        ObjectType {
+            name: "tmp".into(),
+            protected: false,
+        },
+        ObjectType {
+            name: "etc".into(),
+            protected: true,
+        },
+        ObjectType {
+            name: "bin".into(),
+            protected: false,
+        },
+        ObjectType {
+            name: "home".into(),
+            protected: false,
+        },
+        ObjectType {
+            name: "secret".into(),
+            protected: true,
+        },
     ];
     let (tmp, etc, bin, home, secret) = (1, 2, 3, 4, 5);
     let paths = vec![
@@ -89,42 +134,143 @@ pub fn sample_policy() -> Policy {
         system: 0,
         process: 1 << bit_of(PROCESS_OPS, "nice").unwrap(),
         files: vec![
-            FileRule { type_id: home, decision: Decision::Allow, perms: file_perms(&["read", "write", "create"]) },
-            FileRule { type_id: bin, decision: Decision::Allow, perms: file_perms(&["read", "execute", "mmap"]) },
-            FileRule { type_id: home, decision: Decision::Deny, perms: file_perms(&["unlink"]) },
-            FileRule { type_id: etc, decision: Decision::Allow, perms: file_perms(&["read"]) },
-            FileRule { type_id: secret, decision: Decision::Deny, perms: file_perms(&["read"]) },
-            FileRule { type_id: home, decision: Decision::Allow, perms: file_perms(&["unlink", "rename"]) },
+            FileRule {
+                type_id: home,
+                decision: Decision::Allow,
+                perms: file_perms(&["read", "write", "create"]),
+            },
+            FileRule {
+                type_id: bin,
+                decision: Decision::Allow,
+                perms: file_perms(&["read", "execute", "mmap"]),
+            },
+            FileRule {
+                type_id: home,
+                decision: Decision::Deny,
+                perms: file_perms(&["unlink"]),
+            },
+            FileRule {
+                type_id: etc,
+                decision: Decision::Allow,
+                perms: file_perms(&["read"]),
+            },
+            FileRule {
+                type_id: secret,
+                decision: Decision::Deny,
+                perms: file_perms(&["read"]),
+            },
+            FileRule {
+                type_id: home,
+                decision: Decision::Allow,
+                perms: file_perms(&["unlink", "rename"]),
+            },
         ],
         net: vec![
-            ip_rule(Decision::Allow, net_ops(&["connect"]), NetFamily::Inet, Protocol::Tcp, v4([10, 0, 0, 0]), 8, (80, 443)),
-            ip_rule(Decision::Deny, net_ops(&["connect"]), NetFamily::Inet, Protocol::Any, v4([10, 1, 0, 0]), 16, (0, 65535)),
-            ip_rule(Decision::Allow, net_ops(&["connect", "send"]), NetFamily::Inet6, Protocol::Any, v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0]), 32, (443, 443)),
+            ip_rule(
+                Decision::Allow,
+                net_ops(&["connect"]),
+                NetFamily::Inet,
+                Protocol::Tcp,
+                v4([10, 0, 0, 0]),
+                8,
+                (80, 443),
+            ),
+            ip_rule(
+                Decision::Deny,
+                net_ops(&["connect"]),
+                NetFamily::Inet,
+                Protocol::Any,
+                v4([10, 1, 0, 0]),
+                16,
+                (0, 65535),
+            ),
+            ip_rule(
+                Decision::Allow,
+                net_ops(&["connect", "send"]),
+                NetFamily::Inet6,
+                Protocol::Any,
+                v6([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0]),
+                32,
+                (443, 443),
+            ),
             unix_rule(Decision::Allow, net_ops(&["connect"]), "/run/agent.sock"),
             unix_rule(Decision::Allow, net_ops(&["connect"]), "@agent.bus1"),
-            ip_rule(Decision::Allow, net_ops(&["bind", "listen"]), NetFamily::Inet, Protocol::Udp, v4([0, 0, 0, 0]), 0, (5353, 5353)),
+            ip_rule(
+                Decision::Allow,
+                net_ops(&["bind", "listen"]),
+                NetFamily::Inet,
+                Protocol::Udp,
+                v4([0, 0, 0, 0]),
+                0,
+                (5353, 5353),
+            ),
         ],
-        behaviour: Some(Behaviour { anomaly_threshold: 100, window_ms: 60_000, max_ops: 5000, response: Response::Audit }),
+        behaviour: Some(Behaviour {
+            anomaly_threshold: 100,
+            window_ms: 60_000,
+            max_ops: 5000,
+            response: Response::Audit,
+        }),
     };
     let tool = Domain {
         name: "tool".into(),
         mode: None,
-        files: vec![FileRule { type_id: tmp, decision: Decision::Allow, perms: tcp_lsm_engine::perm::FILE_PERMS_MASK }],
-        net: vec![unix_rule(Decision::Allow, net_ops(&["connect", "send"]), "")],
-        behaviour: Some(Behaviour { anomaly_threshold: 10, window_ms: 1000, max_ops: 0, response: Response::Quarantine(3) }),
+        files: vec![FileRule {
+            type_id: tmp,
+            decision: Decision::Allow,
+            perms: tcp_lsm_engine::perm::FILE_PERMS_MASK,
+        }],
+        net: vec![unix_rule(
+            Decision::Allow,
+            net_ops(&["connect", "send"]),
+            "",
+        )],
+        behaviour: Some(Behaviour {
+            anomaly_threshold: 10,
+            window_ms: 1000,
+            max_ops: 0,
+            response: Response::Quarantine(3),
+        }),
         ..Domain::default()
     };
-    let jail = Domain { name: "jail".into(), mode: Some(Mode::Enforce), ..Domain::default() };
+    let jail = Domain {
+        name: "jail".into(),
+        mode: Some(Mode::Enforce),
+        ..Domain::default()
+    };
     let transitions = vec![
-        Transition { from: 0, exe: "/usr/bin/agent".into(), digest: None, to: 2 },
-        Transition { from: 0, exe: "/usr/bin/agent".into(), digest: Some(DIGEST_A), to: 1 },
-        Transition { from: 2, exe: "/usr/bin/tool".into(), digest: None, to: 1 },
-        Transition { from: 2, exe: "/usr/bin/tool".into(), digest: Some(DIGEST_B), to: 3 },
+        Transition {
+            from: 0,
+            exe: "/usr/bin/agent".into(),
+            digest: None,
+            to: 2,
+        },
+        Transition {
+            from: 0,
+            exe: "/usr/bin/agent".into(),
+            digest: Some(DIGEST_A),
+            to: 1,
+        },
+        Transition {
+            from: 2,
+            exe: "/usr/bin/tool".into(),
+            digest: None,
+            to: 1,
+        },
+        Transition {
+            from: 2,
+            exe: "/usr/bin/tool".into(),
+            digest: Some(DIGEST_B),
+            to: 3,
+        },
     ];
     Policy {
         settings: Settings {
             mode: Some(Mode::Enforce),
-            heartbeat: Some(Heartbeat { timeout_ms: 30_000, action: HeartbeatAction::DenyNetwork }),
+            heartbeat: Some(Heartbeat {
+                timeout_ms: 30_000,
+                action: HeartbeatAction::DenyNetwork,
+            }),
         },
         types,
         paths,
@@ -144,7 +290,12 @@ pub fn bench_policy(file_rules: usize) -> Policy {
     const TYPES: usize = 1000;
     const PER_DOMAIN: usize = 100;
     let domains_n = file_rules.div_ceil(PER_DOMAIN).max(1);
-    let types = (0..TYPES).map(|i| ObjectType { name: format!("type_{i:04}"), protected: i % 97 == 0 }).collect();
+    let types = (0..TYPES)
+        .map(|i| ObjectType {
+            name: format!("type_{i:04}"),
+            protected: i % 97 == 0,
+        })
+        .collect();
     let mut paths = Vec::new();
     for i in 0..TYPES {
         let t = (i + 1) as u32;
@@ -162,19 +313,51 @@ pub fn bench_policy(file_rules: usize) -> Policy {
         let files = (0..n)
             .map(|k| FileRule {
                 type_id: ((d + k * 7) % TYPES + 1) as u32,
-                decision: if k % 5 == 4 { Decision::Deny } else { Decision::Allow },
-                perms: ((k as u32).wrapping_mul(2_654_435_761) & tcp_lsm_engine::perm::FILE_PERMS_MASK) | 1,
+                decision: if k % 5 == 4 {
+                    Decision::Deny
+                } else {
+                    Decision::Allow
+                },
+                perms: ((k as u32).wrapping_mul(2_654_435_761)
+                    & tcp_lsm_engine::perm::FILE_PERMS_MASK)
+                    | 1,
             })
             .collect();
         let net = (0..4u8)
-            .map(|k| ip_rule(Decision::Allow, net_ops(&["connect"]), NetFamily::Inet, Protocol::Tcp, v4([10, k, (d % 256) as u8, 0]), 24, (1, 1024)))
+            .map(|k| {
+                ip_rule(
+                    Decision::Allow,
+                    net_ops(&["connect"]),
+                    NetFamily::Inet,
+                    Protocol::Tcp,
+                    v4([10, k, (d % 256) as u8, 0]),
+                    24,
+                    (1, 1024),
+                )
+            })
             .collect();
-        domains.push(Domain { name: format!("domain_{d:05}"), files, net, ..Domain::default() });
+        domains.push(Domain {
+            name: format!("domain_{d:05}"),
+            files,
+            net,
+            ..Domain::default()
+        });
     }
     let transitions = (0..domains_n.min(1000))
-        .map(|d| Transition { from: 0, exe: format!("/usr/bin/prog{d}"), digest: None, to: (d + 1) as u32 })
+        .map(|d| Transition {
+            from: 0,
+            exe: format!("/usr/bin/prog{d}"),
+            digest: None,
+            to: (d + 1) as u32,
+        })
         .collect();
-    Policy { settings: Settings::default(), types, paths, domains, transitions }
+    Policy {
+        settings: Settings::default(),
+        types,
+        paths,
+        domains,
+        transitions,
+    }
 }
 
 /// Rewrites the digest of a (corrupted) blob so that the digest check passes.
@@ -217,7 +400,10 @@ pub fn record(bytes: &[u8], kind: SectionKind, index: usize) -> usize {
 /// The string referenced at `at`, as (offset in the blob, length).
 pub fn string_at(bytes: &[u8], at: usize) -> (usize, usize) {
     let pool = section_offset(bytes, SectionKind::Strings);
-    (pool + get_u32(bytes, at) as usize, get_u32(bytes, at + 4) as usize)
+    (
+        pool + get_u32(bytes, at) as usize,
+        get_u32(bytes, at + 4) as usize,
+    )
 }
 
 /// The sections of a blob as (kind, body, count).
@@ -227,7 +413,11 @@ pub fn split_sections(bytes: &[u8]) -> Vec<(u32, Vec<u8>, u32)> {
             let e = HEADER_SIZE + 16 * i;
             let off = get_u32(bytes, e + 4) as usize;
             let len = get_u32(bytes, e + 8) as usize;
-            (get_u32(bytes, e), bytes[off..off + len].to_vec(), get_u32(bytes, e + 12))
+            (
+                get_u32(bytes, e),
+                bytes[off..off + len].to_vec(),
+                get_u32(bytes, e + 12),
+            )
         })
         .collect()
 }

@@ -46,7 +46,11 @@ fn main() -> ExitCode {
         Ok(filter) => filter,
         Err(e) => {
             let text = cli.filter.as_deref().unwrap_or_default();
-            let _ = writeln!(io::stderr(), "tcp-monitor: invalid filter: {}", e.render(text));
+            let _ = writeln!(
+                io::stderr(),
+                "tcp-monitor: invalid filter: {}",
+                e.render(text)
+            );
             return ExitCode::from(2);
         }
     };
@@ -58,10 +62,20 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let options = Options { realtime: cli.realtime, filter, json: cli.json, count: cli.count };
+    let options = Options {
+        realtime: cli.realtime,
+        filter,
+        json: cli.json,
+        count: cli.count,
+    };
     let stdout = io::stdout();
     let mut monitor = Monitor::new(options, BufWriter::new(stdout.lock()), io::stderr());
-    match run(&mut monitor, &mut file, &sfs.file("events"), Some(stdout.as_fd())) {
+    match run(
+        &mut monitor,
+        &mut file,
+        &sfs.file("events"),
+        Some(stdout.as_fd()),
+    ) {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             let _ = writeln!(io::stderr(), "tcp-monitor: error: {e}");

@@ -77,9 +77,13 @@ enum Command {
 
 /// Parses an interval: an integer and `ms`, `s` or `m` (1 ms to 1 hour).
 fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
-    let n: u64 = digits.parse().map_err(|_| format!("{text:?}: expected a number and ms, s or m, e.g. 10s"))?;
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?}: expected a number and ms, s or m, e.g. 10s"))?;
     let ms = match unit {
         "ms" => Some(n),
         "s" => n.checked_mul(1000),
@@ -88,7 +92,9 @@ fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
     }
     .ok_or_else(|| format!("{text:?}: expected a number and ms, s or m, e.g. 10s"))?;
     if !(1..=3_600_000).contains(&ms) {
-        return Err(format!("{text:?}: the interval must be between 1ms and 60m"));
+        return Err(format!(
+            "{text:?}: the interval must be between 1ms and 60m"
+        ));
     }
     Ok(std::time::Duration::from_millis(ms))
 }
@@ -133,10 +139,17 @@ fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
 /// Compiles policy text, or fails with every diagnostic.
 fn compile(path: &Path, bytes: &[u8]) -> Result<Vec<u8>, Failure> {
     let name = path.display().to_string();
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| Failure(format!("{name}: neither a compiled policy nor UTF-8 policy text")))?;
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        Failure(format!(
+            "{name}: neither a compiled policy nor UTF-8 policy text"
+        ))
+    })?;
     compile_to_bytes(&name, text).map_err(|diags| {
-        Failure(format!("{}\n{name}: {} error(s)", render_diagnostics(&name, text, &diags).trim_end(), diags.len()))
+        Failure(format!(
+            "{}\n{name}: {} error(s)",
+            render_diagnostics(&name, text, &diags).trim_end(),
+            diags.len()
+        ))
     })
 }
 
@@ -184,7 +197,11 @@ fn edit(sfs: &Securityfs, args: &RuleArgs, add: bool) -> Result<(), Failure> {
 /// The counters as a table: names left-aligned, values right-aligned.
 fn stats_table(counters: &[(String, u64)]) -> String {
     let name_width = counters.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
-    let value_width = counters.iter().map(|(_, v)| v.to_string().len()).max().unwrap_or(0);
+    let value_width = counters
+        .iter()
+        .map(|(_, v)| v.to_string().len())
+        .max()
+        .unwrap_or(0);
     counters
         .iter()
         .map(|(name, value)| format!("{name:<name_width$}  {value:>value_width$}\n"))
@@ -193,8 +210,10 @@ fn stats_table(counters: &[(String, u64)]) -> String {
 
 /// The counters as one JSON object, in the kernel's order.
 fn stats_json(counters: &[(String, u64)]) -> String {
-    let map: serde_json::Map<String, serde_json::Value> =
-        counters.iter().map(|(name, value)| (name.clone(), (*value).into())).collect();
+    let map: serde_json::Map<String, serde_json::Value> = counters
+        .iter()
+        .map(|(name, value)| (name.clone(), (*value).into()))
+        .collect();
     serde_json::Value::Object(map).to_string()
 }
 
@@ -208,7 +227,11 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             writeln!(out, "policy abi: {}", sfs.version()?)?;
             writeln!(out, "mode: {}", sfs.mode()?)?;
             writeln!(out, "generation: {}", sfs.generation()?)?;
-            writeln!(out, "policy hash: {}", sfs.policy_hash()?.unwrap_or_else(|| "none".into()))?;
+            writeln!(
+                out,
+                "policy hash: {}",
+                sfs.policy_hash()?.unwrap_or_else(|| "none".into())
+            )?;
             match sfs.read_policy() {
                 Ok(blob) if blob.is_empty() => writeln!(out, "policy: none loaded")?,
                 Ok(blob) => {
@@ -243,11 +266,20 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             fs::write(&output, &blob)
                 .map_err(|e| Failure(format!("cannot write {}: {e}", output.display())))?;
             let digest = policy_digest(&blob).map(|d| hex(&d)).unwrap_or_default();
-            writeln!(out, "{}: {} bytes, sha256 {digest}", output.display(), blob.len())?;
+            writeln!(
+                out,
+                "{}: {} bytes, sha256 {digest}",
+                output.display(),
+                blob.len()
+            )?;
         }
         Command::Load { file } => {
             let bytes = read_file(&file)?;
-            let blob = if bytes.starts_with(&MAGIC) { bytes } else { compile(&file, &bytes)? };
+            let blob = if bytes.starts_with(&MAGIC) {
+                bytes
+            } else {
+                compile(&file, &bytes)?
+            };
             load_blob(&sfs, &blob)?;
         }
         Command::Add(args) => edit(&sfs, &args, true)?,
@@ -261,7 +293,9 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             sfs.heartbeat()?;
             writeln!(out, "heartbeat: {}", sfs.heartbeat_status()?)?;
         }
-        Command::Heartbeat { every: Some(interval) } => loop {
+        Command::Heartbeat {
+            every: Some(interval),
+        } => loop {
             sfs.heartbeat()?;
             std::thread::sleep(interval);
         },
@@ -295,27 +329,55 @@ mod tests {
 
     #[test]
     fn heartbeat_intervals() {
-        assert_eq!(parse_interval("10s"), Ok(std::time::Duration::from_secs(10)));
-        assert_eq!(parse_interval("500ms"), Ok(std::time::Duration::from_millis(500)));
-        assert_eq!(parse_interval("2m"), Ok(std::time::Duration::from_secs(120)));
-        for bad in ["", "10", "s", "0s", "61m", "1h", "-1s", "1.5s", "99999999999999999999s"] {
+        assert_eq!(
+            parse_interval("10s"),
+            Ok(std::time::Duration::from_secs(10))
+        );
+        assert_eq!(
+            parse_interval("500ms"),
+            Ok(std::time::Duration::from_millis(500))
+        );
+        assert_eq!(
+            parse_interval("2m"),
+            Ok(std::time::Duration::from_secs(120))
+        );
+        for bad in [
+            "",
+            "10",
+            "s",
+            "0s",
+            "61m",
+            "1h",
+            "-1s",
+            "1.5s",
+            "99999999999999999999s",
+        ] {
             assert!(parse_interval(bad).is_err(), "{bad:?} accepted");
         }
     }
 
     fn counters() -> Vec<(String, u64)> {
-        vec![("decision.file.allowed".into(), 12345), ("cache.hits".into(), 7)]
+        vec![
+            ("decision.file.allowed".into(), 12345),
+            ("cache.hits".into(), 7),
+        ]
     }
 
     #[test]
     fn stats_table_is_aligned() {
-        assert_eq!(stats_table(&counters()), "decision.file.allowed  12345\ncache.hits                 7\n");
+        assert_eq!(
+            stats_table(&counters()),
+            "decision.file.allowed  12345\ncache.hits                 7\n"
+        );
         assert_eq!(stats_table(&[]), "");
     }
 
     #[test]
     fn stats_json_keeps_the_order() {
-        assert_eq!(stats_json(&counters()), r#"{"decision.file.allowed":12345,"cache.hits":7}"#);
+        assert_eq!(
+            stats_json(&counters()),
+            r#"{"decision.file.allowed":12345,"cache.hits":7}"#
+        );
         assert_eq!(stats_json(&[]), "{}");
     }
 }
