@@ -40,7 +40,7 @@ fn injected_failure() -> harness::Outcome {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("__helper") {
-        return helpers::main(args.get(1..).unwrap_or_default());
+        return helpers::process::main(args.get(1..).unwrap_or_default());
     }
     if args.first().map(String::as_str) == Some("__stress") {
         return stress::child_main(args.get(1..).unwrap_or_default());

@@ -13,12 +13,11 @@ use std::process::Command;
 use nix::errno::Errno;
 use tcp_lsm_engine::encode::encode;
 use tcp_lsm_engine::format::{validate, ErrorClass, HEADER_SIZE, MAX_POLICY_SIZE};
-use tcp_lsm_engine::model::{Decision, Domain, FileRule, ObjectType, PathMatch, PathRule, Policy};
 use tcp_lsm_engine::sha256::sha256;
 
 use crate::harness::{ensure, ensure_eq, ensure_errno, errno_of, helper, Outcome, Test};
+use crate::helpers::policy_load::{load, sample_blob, sample_policy, POLICY};
 
-const POLICY: &str = "/sys/kernel/security/tcp/policy";
 const GENERATION: &str = "/sys/kernel/security/tcp/generation";
 const HASH: &str = "/sys/kernel/security/tcp/policy_hash";
 
@@ -90,44 +89,6 @@ pub const ACTIVE: &[Test] = &[
     },
 ];
 
-/// A small valid policy whose content varies with `n`.
-pub fn sample_policy(n: u32) -> Policy {
-    let mut p = Policy::default();
-    p.types.push(ObjectType {
-        name: "workspace".into(),
-        protected: false,
-    });
-    p.types.push(ObjectType {
-        name: "secrets".into(),
-        protected: true,
-    });
-    p.paths.push(PathRule {
-        pattern: "/work".into(),
-        kind: PathMatch::Prefix,
-        type_id: 1,
-    });
-    p.paths.push(PathRule {
-        pattern: format!("/secret/{n}"),
-        kind: PathMatch::Exact,
-        type_id: 2,
-    });
-    p.domains.push(Domain {
-        name: "agent".into(),
-        files: vec![FileRule {
-            type_id: 1,
-            decision: Decision::Allow,
-            perms: 0b11,
-        }],
-        ..Domain::default()
-    });
-    p
-}
-
-/// The encoded form of [`sample_policy`].
-pub fn sample_blob(n: u32) -> Result<Vec<u8>, String> {
-    encode(&sample_policy(n)).map_err(|e| format!("encode: {e:?}"))
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -143,11 +104,6 @@ fn hash() -> Result<String, String> {
     fs::read_to_string(HASH)
         .map(|s| s.trim().to_owned())
         .map_err(|e| format!("read {HASH}: {e}"))
-}
-
-/// Writes `blob` to the policy file in one write on a fresh descriptor.
-pub fn load(blob: &[u8]) -> std::io::Result<usize> {
-    OpenOptions::new().write(true).open(POLICY)?.write(blob)
 }
 
 /// The state every load test compares against: generation and hash.

@@ -5,20 +5,21 @@
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{BufRead, BufReader, ErrorKind, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::os::unix::fs::OpenOptionsExt;
 use std::process::{Command, Stdio};
 
 use tcp_lsm_engine::event::{parse_line, Line};
 
 use crate::harness::{ensure, ensure_eq, errno_of, Outcome, Test};
-use crate::mediation::{expect, probe_in};
+use crate::helpers::probe::{expect, probe, probe_in};
+use crate::helpers::securityfs::{drain_events, find, path};
 
 /// Tests for a kernel booted with `tcp`; the first loads the mediation policy.
 pub const ACTIVE: &[Test] = &[
     Test {
         name: "reporting_setup_loads_mediation_policy",
-        run: crate::mediation::setup,
+        run: crate::helpers::fixture::setup,
     },
     Test {
         name: "boot_parameters_applied_or_defaulted_with_one_warning",
@@ -78,12 +79,6 @@ pub const ACTIVE: &[Test] = &[
     },
 ];
 
-const DIR: &str = "/sys/kernel/security/tcp";
-
-fn path(name: &str) -> String {
-    format!("{DIR}/{name}")
-}
-
 fn read(name: &str) -> Result<String, String> {
     fs::read_to_string(path(name)).map_err(|e| format!("read {name}: {e}"))
 }
@@ -108,40 +103,6 @@ fn delta(before: &HashMap<String, u64>, after: &HashMap<String, u64>, name: &str
         .wrapping_sub(before.get(name).copied().unwrap_or(0))
 }
 
-/// Everything queued in `events` now: the event lines' fields, and the sum of `lost=`.
-pub(crate) fn drain_events() -> Result<(Vec<HashMap<String, String>>, u64), String> {
-    let mut file = fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
-        .open(path("events"))
-        .map_err(|e| format!("open events: {e}"))?;
-    let mut text = Vec::new();
-    let mut buf = vec![0u8; 65536];
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => return Err("events: end of file on a stream".to_owned()),
-            Ok(n) => {
-                ensure(
-                    buf[..n].ends_with(b"\n"),
-                    "a read of events ended inside a line",
-                )?;
-                text.extend_from_slice(&buf[..n]);
-            }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => break,
-            Err(e) => return Err(format!("read events: {e}")),
-        }
-    }
-    let mut events = Vec::new();
-    let mut lost = 0;
-    for line in String::from_utf8_lossy(&text).lines() {
-        match parse_line(line).map_err(|e| format!("events line {line:?}: {e}"))? {
-            Line::Event(fields) => events.push(fields.into_iter().collect()),
-            Line::Lost(n) => lost += n,
-        }
-    }
-    Ok((events, lost))
-}
-
 /// Asserts that `e` has every `(field, value)` of `want`.
 fn has_fields(e: &HashMap<String, String>, want: &[(&str, &str)], what: &str) -> Outcome {
     for (k, v) in want {
@@ -152,28 +113,6 @@ fn has_fields(e: &HashMap<String, String>, want: &[(&str, &str)], what: &str) ->
         )?;
     }
     Ok(())
-}
-
-/// The one event of `events` with `op` and `object`.
-pub(crate) fn find<'a>(
-    events: &'a [HashMap<String, String>],
-    op: &str,
-    object: &str,
-) -> Result<&'a HashMap<String, String>, String> {
-    let found: Vec<_> = events
-        .iter()
-        .filter(|e| {
-            e.get("op").map(String::as_str) == Some(op)
-                && e.get("object").map(String::as_str) == Some(object)
-        })
-        .collect();
-    match found[..] {
-        [one] => Ok(one),
-        _ => Err(format!(
-            "{} events with op={op} object={object} in {events:?}",
-            found.len()
-        )),
-    }
 }
 
 /// An event's fields by name.
@@ -277,13 +216,13 @@ fn stats_counts() -> Outcome {
     expect(&["read", "/tmp/work/counted"], "ok")?;
     // A policy load and a rejected one.
     let current = fs::read(path("policy")).map_err(|e| e.to_string())?;
-    crate::policy::load(&current).map_err(|e| format!("reload: {e}"))?;
+    crate::helpers::policy_load::load(&current).map_err(|e| format!("reload: {e}"))?;
     let mut corrupt = current.clone();
     if let Some(b) = corrupt.last_mut() {
         *b ^= 1;
     }
     ensure(
-        crate::policy::load(&corrupt).is_err(),
+        crate::helpers::policy_load::load(&corrupt).is_err(),
         "a corrupted policy loaded",
     )?;
     let after = stats()?;
@@ -438,8 +377,7 @@ fn modes() -> Outcome {
         set_mode(mode)?;
         drain_events()?;
         let before = stats()?;
-        let reports: Result<Vec<String>, String> =
-            ops.iter().map(|op| crate::mediation::probe(op)).collect();
+        let reports: Result<Vec<String>, String> = ops.iter().map(|op| probe(op)).collect();
         set_mode("enforce")?;
         let after = stats()?;
         let (events, _) = drain_events()?;
@@ -636,12 +574,12 @@ fn cache_and_reload() -> Outcome {
         "misses in a warm run",
     )?;
     // A policy without `read` on the type: the very next read is refused, warm cache or not.
-    let text = crate::mediation::policy_text()?;
+    let text = crate::helpers::fixture::policy_text()?;
     let narrowed = text.replace("allow file work { read write", "allow file work { write");
     ensure(narrowed != text, "the policy text changed")?;
-    crate::mediation::load_policy(&narrowed)?;
+    crate::helpers::fixture::load_policy(&narrowed)?;
     let refused = expect(&["read", "/tmp/work/cached"], "errno=EACCES");
-    crate::mediation::load_policy(&text)?;
+    crate::helpers::fixture::load_policy(&text)?;
     refused?;
     expect(&["read", "/tmp/work/cached"], "ok")
 }

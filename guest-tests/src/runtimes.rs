@@ -17,7 +17,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::harness::{ensure, ensure_eq, Outcome, Test};
-use crate::reporting::drain_events;
+use crate::helpers::securityfs::drain_events;
 
 /// Where `--add build/node-bundle` puts the bundle.
 const BUNDLE: &str = "/add/node-bundle";
@@ -334,7 +334,7 @@ fn setup() -> Outcome {
     fs::create_dir_all(WORK).map_err(|e| format!("mkdir {WORK}: {e}"))?;
     let blob = tcp_policy_compiler::compile_to_bytes("runtimes.policy", POLICY)
         .map_err(|d| tcp_policy_compiler::render_diagnostics("runtimes.policy", POLICY, &d))?;
-    crate::policy::load(&blob).map_err(|e| format!("load: {e}"))?;
+    crate::helpers::policy_load::load(&blob).map_err(|e| format!("load: {e}"))?;
     let version = fs::read_to_string(format!("{BUNDLE}/VERSION")).unwrap_or_default();
     println!("# node bundle {}", version.trim());
     need_madvise()

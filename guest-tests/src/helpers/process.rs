@@ -113,9 +113,9 @@ fn run(args: &[&str]) -> Result<String, String> {
             // Loads policy `1000 + which` `times` times; reports how many loads succeeded.
             let which: u32 = which.parse().map_err(|_| "bad index".to_owned())?;
             let times: u32 = times.parse().map_err(|_| "bad count".to_owned())?;
-            let blob = crate::policy::sample_blob(1000 + which)?;
+            let blob = crate::helpers::policy_load::sample_blob(1000 + which)?;
             let ok = (0..times)
-                .filter(|_| crate::policy::load(&blob).is_ok())
+                .filter(|_| crate::helpers::policy_load::load(&blob).is_ok())
                 .count();
             Ok(ok.to_string())
         }
