@@ -3,15 +3,48 @@
 //! Per-object security state ("blobs") kept by the LSM framework for this LSM.
 //!
 //! The framework allocates one region per object for all LSMs, zero-filled, and gives each
-//! LSM an offset into it (written into `setup::BLOB_SIZES` at boot). All-zero is therefore
+//! LSM an offset into it (written into [`BLOB_SIZES`] at boot). All-zero is therefore
 //! the initial value of every type here, and means "unconfined / not yet classified".
 
 use core::cell::UnsafeCell;
+use core::mem::size_of;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 
 use kernel::bindings;
+use kernel::ffi::c_int;
 
-use crate::setup;
+/// Converts a blob size for `lsm_blob_sizes` (all sizes here are a few bytes).
+const fn blob_size<T>() -> c_int {
+    size_of::<T>() as c_int
+}
+
+/// Blob sizes requested from the framework. At boot the framework replaces each non-zero
+/// size with this LSM's offset into the shared blob; it is read-only after init.
+#[link_section = ".data..ro_after_init"]
+pub(crate) static mut BLOB_SIZES: bindings::lsm_blob_sizes = bindings::lsm_blob_sizes {
+    lbs_cred: blob_size::<CredSecurity>(),
+    lbs_file: blob_size::<FileSecurity>(),
+    lbs_backing_file: 0,
+    lbs_ib: 0,
+    lbs_inode: blob_size::<InodeSecurity>(),
+    lbs_sock: blob_size::<SockSecurity>(),
+    lbs_superblock: 0,
+    lbs_ipc: blob_size::<IpcSecurity>(),
+    lbs_key: 0,
+    lbs_msg_msg: 0,
+    lbs_perf_event: 0,
+    lbs_task: blob_size::<TaskSecurity>(),
+    lbs_xattr_count: 0,
+    lbs_tun_dev: 0,
+    lbs_bdev: 0,
+};
+
+/// The blob offsets assigned by the framework.
+pub(crate) fn blob_offsets() -> &'static bindings::lsm_blob_sizes {
+    // SAFETY: The framework writes BLOB_SIZES only in `security_init()`, before any hook of
+    // this LSM is registered; afterwards it is read-only (`.data..ro_after_init`).
+    unsafe { &*(&raw const BLOB_SIZES) }
+}
 
 /// Longest domain name (the format's `MAX_NAME_LEN`).
 pub(crate) const DOMAIN_NAME_MAX: usize = 64;
@@ -330,7 +363,7 @@ unsafe fn at<T>(region: *mut core::ffi::c_void, offset: core::ffi::c_int) -> *mu
 /// `cred` must point to a live cred whose blob was allocated by the framework.
 pub(crate) unsafe fn cred(cred: *const bindings::cred) -> *mut CredSecurity {
     // SAFETY: The caller guarantees `cred` is live; its `security` field is the blob region.
-    unsafe { at((*cred).security, setup::blob_offsets().lbs_cred) }
+    unsafe { at((*cred).security, blob_offsets().lbs_cred) }
 }
 
 /// The behaviour state of `task`.
@@ -340,7 +373,7 @@ pub(crate) unsafe fn cred(cred: *const bindings::cred) -> *mut CredSecurity {
 /// `task` must point to a live task whose blob was allocated by the framework.
 pub(crate) unsafe fn task(task: *const bindings::task_struct) -> *mut TaskSecurity {
     // SAFETY: The caller guarantees `task` is live; its `security` field is the blob region.
-    unsafe { at((*task).security, setup::blob_offsets().lbs_task) }
+    unsafe { at((*task).security, blob_offsets().lbs_task) }
 }
 
 /// The object state of `inode`.
@@ -350,7 +383,7 @@ pub(crate) unsafe fn task(task: *const bindings::task_struct) -> *mut TaskSecuri
 /// `inode` must point to a live inode whose blob was allocated by the framework.
 pub(crate) unsafe fn inode(inode: *const bindings::inode) -> *mut InodeSecurity {
     // SAFETY: The caller guarantees `inode` is live; `i_security` is the blob region.
-    unsafe { at((*inode).i_security, setup::blob_offsets().lbs_inode) }
+    unsafe { at((*inode).i_security, blob_offsets().lbs_inode) }
 }
 
 /// The state of the open file `file`.
@@ -360,7 +393,7 @@ pub(crate) unsafe fn inode(inode: *const bindings::inode) -> *mut InodeSecurity 
 /// `file` must point to a live file whose blob was allocated by the framework.
 pub(crate) unsafe fn file(file: *const bindings::file) -> *mut FileSecurity {
     // SAFETY: The caller guarantees `file` is live; `f_security` is the blob region.
-    unsafe { at((*file).f_security, setup::blob_offsets().lbs_file) }
+    unsafe { at((*file).f_security, blob_offsets().lbs_file) }
 }
 
 /// The state of socket `sk`.
@@ -370,7 +403,7 @@ pub(crate) unsafe fn file(file: *const bindings::file) -> *mut FileSecurity {
 /// `sk` must point to a live sock whose blob was allocated by the framework.
 pub(crate) unsafe fn sock(sk: *const bindings::sock) -> *mut SockSecurity {
     // SAFETY: The caller guarantees `sk` is live; `sk_security` is the blob region.
-    unsafe { at((*sk).sk_security, setup::blob_offsets().lbs_sock) }
+    unsafe { at((*sk).sk_security, blob_offsets().lbs_sock) }
 }
 
 /// The state of the IPC object `perm`.
@@ -380,7 +413,7 @@ pub(crate) unsafe fn sock(sk: *const bindings::sock) -> *mut SockSecurity {
 /// `perm` must point to a live IPC object whose blob was allocated by the framework.
 pub(crate) unsafe fn ipc(perm: *const bindings::kern_ipc_perm) -> *mut IpcSecurity {
     // SAFETY: The caller guarantees `perm` is live; `security` is the blob region.
-    unsafe { at((*perm).security, setup::blob_offsets().lbs_ipc) }
+    unsafe { at((*perm).security, blob_offsets().lbs_ipc) }
 }
 
 /// The current task's subjective cred.
@@ -424,7 +457,7 @@ pub(crate) unsafe fn task_domain(task: *const bindings::task_struct) -> DomainNa
     if let Some(q) = unsafe { (*self::task(task)).quarantine() } {
         return *q;
     }
-    let _rcu = crate::policy::RcuReadGuard::new();
+    let _rcu = crate::rcu::RcuReadGuard::new();
     // SAFETY: The caller keeps `task` alive; `real_cred` is RCU-protected and read inside a
     // read-side section, during which the cred (and its blob) cannot be freed.
     unsafe { *(*cred((*task).real_cred)).domain() }

@@ -28,8 +28,9 @@ use crate::engine::event::Text;
 use crate::engine::format::MAX_ANOMALY_THRESHOLD;
 use crate::engine::mode::Mode;
 use crate::engine::stats::Counter;
+use crate::errno;
 use crate::report;
-use crate::securityfs::{create_file, errno, text_fops, text_open, FileOps, SeqText, NO_FOPS};
+use crate::securityfs::{create_file, text_fops, text_open, FileOps, SeqText, NO_FOPS};
 use crate::state;
 
 // ---------------------------------------------------------------------------------------
@@ -196,15 +197,15 @@ unsafe fn write_value(
     apply: impl FnOnce(&[u8]) -> Result,
 ) -> isize {
     if let Err(e) = crate::securityfs::refuse_confined_writer() {
-        return errno(e);
+        return errno::io(e);
     }
     // SAFETY: Guaranteed by the caller.
     match unsafe { small_write(buf, count, ppos) } {
         Ok((bytes, len)) => match apply(bytes.get(..len).unwrap_or(&[])) {
             Ok(()) => count as isize,
-            Err(e) => errno(e),
+            Err(e) => errno::io(e),
         },
-        Err(e) => errno(e),
+        Err(e) => errno::io(e),
     }
 }
 
@@ -342,14 +343,14 @@ unsafe extern "C" fn hardware_write(
 ) -> isize {
     // SAFETY: The VFS passes an open `hardware/` file.
     let Some(feature) = (unsafe { feature_of(f) }) else {
-        return errno(EINVAL);
+        return errno::io(EINVAL);
     };
     // SAFETY: The arguments are those of this write operation.
     unsafe {
         write_value(buf, count, ppos, |v| {
             let on = parse_bool(v).ok_or(EINVAL)?;
             if on && (!feature.supported() || !HARDWARE.load(Ordering::Relaxed)) {
-                return Err(crate::decide::errno(bindings::EOPNOTSUPP));
+                return Err(crate::errno::code(bindings::EOPNOTSUPP));
             }
             feature.enabled.store(on, Ordering::Relaxed);
             Ok(())
@@ -428,12 +429,12 @@ unsafe extern "C" fn events_read(
     _ppos: *mut bindings::loff_t,
 ) -> isize {
     if count < EVENTS_READ_MIN {
-        return errno(EINVAL);
+        return errno::io(EINVAL);
     }
     let cap = count.min(64 * 1024);
     let mut out = match KVec::with_capacity(cap, GFP_KERNEL) {
         Ok(v) => v,
-        Err(_) => return errno(ENOMEM),
+        Err(_) => return errno::io(ENOMEM),
     };
     // SAFETY: The VFS passes an open file.
     let nonblock = unsafe { (*f).f_flags } & bindings::O_NONBLOCK != 0;
@@ -442,10 +443,10 @@ unsafe extern "C" fn events_read(
     while out.is_empty() {
         if !report::has_lines() {
             if nonblock {
-                return errno(EAGAIN);
+                return errno::io(EAGAIN);
             }
             if let Err(e) = wait_for_lines() {
-                return errno(e);
+                return errno::io(e);
             }
         }
         while cap - out.len() >= LINE_MAX + LOST_LINE_MAX {
@@ -487,7 +488,7 @@ unsafe extern "C" fn events_read(
         // The lines are gone from the queue: they are lost, and reported as such.
         report::count_n(Counter::EventsDropped, popped);
         report::untake_lost(popped + lost);
-        return errno(EFAULT);
+        return errno::io(EFAULT);
     }
     out.len() as isize
 }

@@ -344,18 +344,5 @@ impl<'a> Subject<'a> {
     }
 }
 
-/// Converts a hook result to the C return value.
-pub(crate) fn to_ret(result: Result) -> kernel::ffi::c_int {
-    match result {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
-}
-
 /// The usual refusal.
 pub(crate) const DENIED: Error = EACCES;
-
-/// An errno the `kernel` crate has no constant for (`bindings::E*`).
-pub(crate) fn errno(code: u32) -> Error {
-    Error::from_errno(-(code as kernel::ffi::c_int))
-}

@@ -22,7 +22,7 @@ use kernel::prelude::*;
 
 /// `-ENAMETOOLONG`.
 fn too_long() -> Error {
-    crate::decide::errno(bindings::ENAMETOOLONG)
+    crate::errno::code(bindings::ENAMETOOLONG)
 }
 
 /// `PATH_MAX`: the longest path the VFS hands out.

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: GPL-2.0
-
 //! Network hooks: socket creation by family and type, and connect, bind, listen, accept
 //! and sends to an explicit destination checked against the domain's network rules
 //! (CIDR and port range; IPv4-mapped IPv6 addresses are matched as IPv4; Unix sockets by
@@ -15,17 +14,47 @@ use kernel::error::code::EINVAL;
 use kernel::ffi::c_int;
 use kernel::prelude::*;
 
-use crate::decide::{to_ret, Ask, Object, Subject, DENIED};
+use crate::blob;
+use crate::decide::{Ask, Object, Subject, DENIED};
 use crate::engine::perm::bits::net as op;
 use crate::engine::perm::Class;
 use crate::engine::sockaddr::{self, SockAddr};
 use crate::engine::types::{NetFamily, Protocol};
+use crate::errno::to_ret;
+
+/// `sk_alloc_security`: a socket belongs to the domain of the task that creates it.
+pub(crate) unsafe extern "C" fn sk_alloc_security(
+    sk: *mut bindings::sock,
+    _family: c_int,
+    _priority: bindings::gfp_t,
+) -> c_int {
+    let domain = blob::current_domain().key();
+    // SAFETY: The framework passes the sock being allocated, with its blob.
+    unsafe { (*blob::sock(sk)).owner_domain = domain };
+    // Recording the owner cannot fail; creation is decided in `socket_create`. Some socks
+    // are allocated in softirq context, where `current` is unrelated: for sockets created
+    // by a task, `socket_post_create` records the owner again, reliably.
+    0
+}
+
+/// `sk_clone_security`: an accepted or cloned socket belongs to its parent's domain.
+pub(crate) unsafe extern "C" fn sk_clone_security(
+    sk: *const bindings::sock,
+    newsk: *mut bindings::sock,
+) {
+    // SAFETY: The framework passes the live parent and the new sock, both with blobs.
+    unsafe { *blob::sock(newsk) = *blob::sock(sk) };
+}
 
 /// `SOCK_*` types (`include/linux/net.h`).
 const SOCK_STREAM: c_int = 1;
+
 const SOCK_DGRAM: c_int = 2;
+
 const SOCK_RAW: c_int = 3;
+
 const SOCK_TYPE_MASK: c_int = 0xf;
+
 /// `AF_PACKET`.
 const AF_PACKET: c_int = 17;
 
@@ -39,6 +68,7 @@ fn protocol_of(sock_type: c_int) -> Protocol {
 
 /// `IPPROTO_TCP`, `IPPROTO_UDP` (`include/uapi/linux/in.h`).
 const IPPROTO_TCP: c_int = 6;
+
 const IPPROTO_UDP: c_int = 17;
 
 /// Whether an IP socket is a stream or datagram socket whose `protocol` argument of
@@ -175,7 +205,7 @@ unsafe fn check_addr_for(
     // Malformed input is the kernel's to refuse, with its own errno (as Landlock does):
     // only well-formed requests are decided.
     match sockaddr::kernel_verdict(bytes, sock_family, ops == op::BIND, ops == op::SEND) {
-        sockaddr::KernelVerdict::Refuses(errno) => return Err(crate::decide::errno(errno)),
+        sockaddr::KernelVerdict::Refuses(errno) => return Err(crate::errno::code(errno)),
         // As a send without a name: to the connected peer (checked as such for sockets
         // from outside the domain by the caller).
         sockaddr::KernelVerdict::NoName => return Ok(()),

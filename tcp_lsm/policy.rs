@@ -18,6 +18,7 @@ use kernel::sync::{Arc, ArcBorrow};
 
 use crate::engine::format::{self, ErrorClass, FormatError};
 use crate::engine::types::PathMatch;
+use crate::rcu::RcuReadGuard;
 use crate::state;
 
 /// One loaded policy.
@@ -231,26 +232,6 @@ pub(crate) fn internal_named(kind: crate::engine::perm::Internal) -> bool {
 /// inside an RCU read-side section; writers replace it with `compare_exchange`.
 static CURRENT: AtomicPtr<Loaded> = AtomicPtr::new(core::ptr::null_mut());
 
-/// Marks an RCU read-side critical section; ends it when dropped.
-pub(crate) struct RcuReadGuard;
-
-impl RcuReadGuard {
-    /// Enters a read-side section.
-    pub(crate) fn new() -> Self {
-        // SAFETY: `rcu_read_lock` may be called from any context; the guard ensures the
-        // matching unlock on every path.
-        unsafe { bindings::rcu_read_lock() };
-        RcuReadGuard
-    }
-}
-
-impl Drop for RcuReadGuard {
-    fn drop(&mut self) {
-        // SAFETY: Paired with the `rcu_read_lock` in `new`.
-        unsafe { bindings::rcu_read_unlock() };
-    }
-}
-
 /// A counted reference to the current policy, or `None` when none was loaded.
 pub(crate) fn current() -> Option<Arc<Loaded>> {
     let _rcu = RcuReadGuard::new();
@@ -292,8 +273,8 @@ impl LoadError {
             LoadError::Invalid(e) => match e.class() {
                 ErrorClass::TooLarge => EFBIG,
                 ErrorClass::BadMagic => ENOEXEC,
-                ErrorClass::BadVersion => crate::decide::errno(bindings::EPROTO),
-                ErrorClass::BadChecksum => crate::decide::errno(bindings::EBADMSG),
+                ErrorClass::BadVersion => crate::errno::code(bindings::EPROTO),
+                ErrorClass::BadChecksum => crate::errno::code(bindings::EBADMSG),
                 ErrorClass::Truncated
                 | ErrorClass::BadLayout
                 | ErrorClass::BadReference

@@ -19,7 +19,7 @@
 //!   inodes, and marks, stay in memory while the policy is in force;
 //! - when a confined task reaches it by a name of a protected type (`file.rs`, `answer`);
 //! - when it appears below a marked directory whose subtree inherits (any lookup or
-//!   creation, by any task: [`d_instantiate`]);
+//!   creation, by any task: [`crate::inode::d_instantiate`]);
 //! - before a link, a rename or a bind mount gives it a new name, by any task, when its
 //!   name, or a protected rule's name below a moved directory or a mount's source, has a
 //!   protected type ([`before_link`], [`before_move_dir`], [`before_bind`]).
@@ -42,11 +42,12 @@ use crate::policy::{LoadError, Loaded};
 
 /// Most objects one policy load resolves, marks and holds.
 pub(crate) const MAX_PINNED: usize = 4096;
+
 /// Deepest level below a protected prefix the load walks.
 pub(crate) const MAX_DEPTH: usize = 16;
 
 /// Bit 0 of a mark: what appears below this directory inherits the mark.
-const INHERIT: u64 = 1;
+pub(crate) const INHERIT: u64 = 1;
 
 /// The mark of protected type `type_id` of `view`; `inherit` for a directory whose
 /// whole subtree has the type.
@@ -119,6 +120,7 @@ pub(crate) struct Pins(KVec<bindings::path>);
 // SAFETY: The paths are only read by `Drop`; their reference counts are atomic, so the
 // last owner of the policy may put them from any task.
 unsafe impl Send for Pins {}
+
 // SAFETY: Shared references never touch the paths.
 unsafe impl Sync for Pins {}
 
@@ -351,7 +353,6 @@ pub(crate) unsafe fn before_move_dir(name: crate::fspath::Name<'_>, dir: *mut bi
                 // SAFETY: The reference the previous lookup returned, put once.
                 unsafe { bindings::dput(at) };
             }
-            at = dir;
             if child.is_null() || kernel::error::from_err_ptr(child).is_err() {
                 return;
             }
@@ -554,32 +555,4 @@ fn list_dir(cname: &[u8], room: usize) -> Result<KVec<KVec<u8>>, LoadError> {
         return Err(LoadError::NoMemory);
     }
     Ok(lister.names)
-}
-
-/// `d_instantiate` (for every task): an inode that appears below a directory whose mark
-/// inherits (a lookup, a creation) gets the same mark, unless it has one.
-pub(crate) unsafe extern "C" fn d_instantiate(
-    dentry: *mut bindings::dentry,
-    inode: *mut bindings::inode,
-) {
-    if inode.is_null() {
-        return;
-    }
-    // SAFETY: The dcache passes a live dentry being given `inode`; its parent is pinned by
-    // it, and a directory with children keeps its inode.
-    let parent = unsafe { (*dentry).d_parent };
-    if parent.is_null() || parent == dentry {
-        return;
-    }
-    // SAFETY: As above.
-    let dir = unsafe { (*parent).d_inode };
-    if dir.is_null() {
-        return;
-    }
-    // SAFETY: Live inodes have blobs.
-    let mark = unsafe { (*blob::inode(dir)).protected_mark() };
-    if mark & INHERIT != 0 {
-        // SAFETY: As above.
-        unsafe { (*blob::inode(inode)).replace_protected_mark(0, mark) };
-    }
 }

@@ -30,6 +30,7 @@ use kernel::uaccess::UserSlice;
 use crate::engine::abi::{MODE_WRITE_MAX, POLICY_ABI_VERSION};
 use crate::engine::format::{HEADER_SIZE, MAGIC, MAX_POLICY_SIZE};
 use crate::engine::mode::Mode;
+use crate::errno;
 use crate::policy::{self, Loaded};
 use crate::state;
 
@@ -171,11 +172,6 @@ macro_rules! text_open {
 pub(crate) const FMODE_PWRITE: bindings::fmode_t = 1 << 4;
 pub(crate) use text_open;
 
-/// Negative errno as a `read`/`write` return value.
-pub(crate) fn errno(err: kernel::error::Error) -> isize {
-    err.to_errno() as isize
-}
-
 fn version_text(_file: *const bindings::file, out: &mut SeqText) -> core::fmt::Result {
     writeln!(out, "{}", POLICY_ABI_VERSION)
 }
@@ -239,27 +235,27 @@ unsafe extern "C" fn mode_write(
     ppos: *mut bindings::loff_t,
 ) -> isize {
     if let Err(e) = refuse_confined_writer() {
-        return errno(e);
+        return errno::io(e);
     }
     // A mode is written whole, in one write at offset 0.
     // SAFETY: The VFS passes a valid position pointer.
     if unsafe { *ppos } != 0 || count == 0 || count > MODE_WRITE_MAX {
-        return errno(EINVAL);
+        return errno::io(EINVAL);
     }
     let mut bytes = [0u8; MODE_WRITE_MAX];
     let Some(dst) = bytes.get_mut(..count) else {
-        return errno(EINVAL);
+        return errno::io(EINVAL);
     };
     if UserSlice::new(buf as usize, count)
         .reader()
         .read_slice(dst)
         .is_err()
     {
-        return errno(EFAULT);
+        return errno::io(EFAULT);
     }
     let mode = match Mode::parse(dst) {
         Ok(mode) => mode,
-        Err(_) => return errno(EINVAL),
+        Err(_) => return errno::io(EINVAL),
     };
     let old = state::set_mode(mode);
     // SAFETY: `get_current` returns the running task, live while it runs.
@@ -452,7 +448,7 @@ unsafe extern "C" fn policy_read(
 ) -> isize {
     // SAFETY: The VFS passes an open `policy` file.
     let Some(state) = (unsafe { policy_file(file) }) else {
-        return errno(EINVAL);
+        return errno::io(EINVAL);
     };
     let bytes = state.snapshot.as_ref().map_or(&[][..], |p| p.bytes());
     // SAFETY: The arguments are those of this read operation.
@@ -466,18 +462,18 @@ unsafe extern "C" fn policy_write(
     ppos: *mut bindings::loff_t,
 ) -> isize {
     if let Err(e) = refuse_confined_writer() {
-        return errno(e);
+        return errno::io(e);
     }
     // SAFETY: The VFS passes an open `policy` file.
     let Some(state) = (unsafe { policy_file(file) }) else {
-        return errno(EINVAL);
+        return errno::io(EINVAL);
     };
     if state
         .busy
         .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
         .is_err()
     {
-        return errno(EBUSY);
+        return errno::io(EBUSY);
     }
     // SAFETY: `busy` was false and is now ours: no other reference to the staging exists
     // until it is cleared below.
@@ -501,7 +497,7 @@ unsafe extern "C" fn policy_write(
             }
             staging.failed = true;
             staging.bytes = KVVec::new();
-            errno(e)
+            errno::io(e)
         }
     };
     state.busy.store(false, Ordering::Release);

@@ -6,46 +6,14 @@
 //! placed in the `.lsm_info.init` section that `security_init()` walks, and the hook list
 //! points each entry at the framework's static-call slots for that hook.
 
-use core::mem::size_of;
-
 use kernel::bindings;
 use kernel::ffi::c_int;
 use kernel::prelude::*;
 
-use crate::{blob, engine, exec, file, hooks, net, securityfs, state, task};
-
-/// Converts a blob size for `lsm_blob_sizes` (all sizes here are a few bytes).
-const fn blob_size<T>() -> c_int {
-    size_of::<T>() as c_int
-}
-
-/// Blob sizes requested from the framework. At boot the framework replaces each non-zero
-/// size with this LSM's offset into the shared blob; it is read-only after init.
-#[link_section = ".data..ro_after_init"]
-static mut BLOB_SIZES: bindings::lsm_blob_sizes = bindings::lsm_blob_sizes {
-    lbs_cred: blob_size::<blob::CredSecurity>(),
-    lbs_file: blob_size::<blob::FileSecurity>(),
-    lbs_backing_file: 0,
-    lbs_ib: 0,
-    lbs_inode: blob_size::<blob::InodeSecurity>(),
-    lbs_sock: blob_size::<blob::SockSecurity>(),
-    lbs_superblock: 0,
-    lbs_ipc: blob_size::<blob::IpcSecurity>(),
-    lbs_key: 0,
-    lbs_msg_msg: 0,
-    lbs_perf_event: 0,
-    lbs_task: blob_size::<blob::TaskSecurity>(),
-    lbs_xattr_count: 0,
-    lbs_tun_dev: 0,
-    lbs_bdev: 0,
+use crate::{
+    attr, blob, engine, exec, file, inode, ipc, memory, mount, net, path, securityfs, state,
+    system, task,
 };
-
-/// The blob offsets assigned by the framework.
-pub(crate) fn blob_offsets() -> &'static bindings::lsm_blob_sizes {
-    // SAFETY: The framework writes BLOB_SIZES only in `security_init()`, before any hook of
-    // this LSM is registered; afterwards it is read-only (`.data..ro_after_init`).
-    unsafe { &*(&raw const BLOB_SIZES) }
-}
 
 /// Wrapper making the id record shareable; it is never written after being built.
 #[repr(transparent)]
@@ -72,7 +40,7 @@ static mut TCP_LSM_INFO: bindings::lsm_info = bindings::lsm_info {
     // `tcp_lsm.enabled=0` on the command line turns this to 0 before `security_init()`.
     enabled: crate::control::ENABLED.as_ptr(),
     init: Some(tcp_lsm_init),
-    blobs: &raw mut BLOB_SIZES,
+    blobs: &raw mut blob::BLOB_SIZES,
 };
 
 /// Builds one `security_hook_list` entry, the Rust form of C's `LSM_HOOK_INIT`.
@@ -97,47 +65,47 @@ const HOOK_COUNT: usize = 104;
 #[link_section = ".data..ro_after_init"]
 static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     // Lifecycle of the blobs.
-    hook!(task_alloc, hooks::task_alloc),
-    hook!(cred_prepare, hooks::cred_prepare),
-    hook!(cred_transfer, hooks::cred_transfer),
-    hook!(file_alloc_security, hooks::file_alloc_security),
-    hook!(sk_alloc_security, hooks::sk_alloc_security),
-    hook!(sk_clone_security, hooks::sk_clone_security),
-    hook!(msg_queue_alloc_security, hooks::msg_queue_alloc_security),
-    hook!(shm_alloc_security, hooks::shm_alloc_security),
-    hook!(sem_alloc_security, hooks::sem_alloc_security),
+    hook!(task_alloc, task::task_alloc),
+    hook!(cred_prepare, task::cred_prepare),
+    hook!(cred_transfer, task::cred_transfer),
+    hook!(file_alloc_security, file::file_alloc_security),
+    hook!(sk_alloc_security, net::sk_alloc_security),
+    hook!(sk_clone_security, net::sk_clone_security),
+    hook!(msg_queue_alloc_security, ipc::msg_queue_alloc_security),
+    hook!(shm_alloc_security, ipc::shm_alloc_security),
+    hook!(sem_alloc_security, ipc::sem_alloc_security),
     // Domains.
     hook!(bprm_creds_for_exec, exec::bprm_creds_for_exec),
     hook!(bprm_committing_creds, exec::bprm_committing_creds),
-    hook!(getselfattr, exec::getselfattr),
-    hook!(setselfattr, exec::setselfattr),
-    hook!(getprocattr, exec::getprocattr),
+    hook!(getselfattr, attr::getselfattr),
+    hook!(setselfattr, attr::setselfattr),
+    hook!(getprocattr, attr::getprocattr),
     // Files, exec, memory.
     hook!(file_open, file::file_open),
-    hook!(bprm_check_security, file::bprm_check_security),
-    hook!(mmap_file, file::mmap_file),
-    hook!(file_mprotect, file::file_mprotect),
-    hook!(path_unlink, file::path_unlink),
-    hook!(path_mkdir, file::path_mkdir),
-    hook!(path_rmdir, file::path_rmdir),
-    hook!(path_mknod, file::path_mknod),
-    hook!(path_symlink, file::path_symlink),
-    hook!(path_link, file::path_link),
-    hook!(path_rename, file::path_rename),
-    hook!(path_truncate, file::path_truncate),
-    hook!(path_chmod, file::path_chmod),
-    hook!(path_chown, file::path_chown),
-    hook!(inode_getattr, file::inode_getattr),
-    hook!(inode_setattr, file::inode_setattr),
-    hook!(inode_unlink, file::inode_unlink),
-    hook!(inode_rmdir, file::inode_rmdir),
-    hook!(inode_link, file::inode_link),
-    hook!(inode_rename, file::inode_rename),
-    hook!(d_instantiate, crate::protect::d_instantiate),
-    hook!(inode_setxattr, file::inode_setxattr),
-    hook!(inode_removexattr, file::inode_removexattr),
-    hook!(inode_getxattr, file::inode_getxattr),
-    hook!(inode_listxattr, file::inode_listxattr),
+    hook!(bprm_check_security, exec::bprm_check_security),
+    hook!(mmap_file, memory::mmap_file),
+    hook!(file_mprotect, memory::file_mprotect),
+    hook!(path_unlink, path::path_unlink),
+    hook!(path_mkdir, path::path_mkdir),
+    hook!(path_rmdir, path::path_rmdir),
+    hook!(path_mknod, path::path_mknod),
+    hook!(path_symlink, path::path_symlink),
+    hook!(path_link, path::path_link),
+    hook!(path_rename, path::path_rename),
+    hook!(path_truncate, path::path_truncate),
+    hook!(path_chmod, path::path_chmod),
+    hook!(path_chown, path::path_chown),
+    hook!(inode_getattr, inode::inode_getattr),
+    hook!(inode_setattr, inode::inode_setattr),
+    hook!(inode_unlink, inode::inode_unlink),
+    hook!(inode_rmdir, inode::inode_rmdir),
+    hook!(inode_link, inode::inode_link),
+    hook!(inode_rename, inode::inode_rename),
+    hook!(d_instantiate, inode::d_instantiate),
+    hook!(inode_setxattr, inode::inode_setxattr),
+    hook!(inode_removexattr, inode::inode_removexattr),
+    hook!(inode_getxattr, inode::inode_getxattr),
+    hook!(inode_listxattr, inode::inode_listxattr),
     hook!(file_ioctl, file::file_ioctl),
     hook!(file_ioctl_compat, file::file_ioctl_compat),
     hook!(file_lock, file::file_lock),
@@ -161,7 +129,7 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     hook!(unix_may_send, net::unix_may_send),
     // Capabilities and processes.
     hook!(capable, task::capable),
-    hook!(mmap_addr, task::mmap_addr),
+    hook!(mmap_addr, memory::mmap_addr),
     hook!(ptrace_access_check, task::ptrace_access_check),
     hook!(ptrace_traceme, task::ptrace_traceme),
     hook!(task_kill, task::task_kill),
@@ -180,33 +148,33 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
     hook!(task_fix_setgroups, task::task_fix_setgroups),
     hook!(task_prlimit, task::task_prlimit),
     // System operations.
-    hook!(kernel_module_request, task::kernel_module_request),
-    hook!(kernel_load_data, task::kernel_load_data),
-    hook!(kernel_read_file, task::kernel_read_file),
-    hook!(bpf, task::bpf),
-    hook!(settime, task::settime),
-    hook!(perf_event_open, task::perf_event_open),
-    hook!(uring_override_creds, task::uring_override_creds),
-    hook!(uring_sqpoll, task::uring_sqpoll),
-    hook!(uring_cmd, task::uring_cmd),
-    hook!(inode_init_security_anon, task::inode_init_security_anon),
-    hook!(sb_mount, task::sb_mount),
-    hook!(sb_umount, task::sb_umount),
-    hook!(sb_pivotroot, task::sb_pivotroot),
-    hook!(move_mount, task::move_mount),
-    hook!(bpf_map, task::bpf_map),
-    hook!(bpf_prog, task::bpf_prog),
+    hook!(kernel_module_request, system::kernel_module_request),
+    hook!(kernel_load_data, system::kernel_load_data),
+    hook!(kernel_read_file, system::kernel_read_file),
+    hook!(bpf, system::bpf),
+    hook!(settime, system::settime),
+    hook!(perf_event_open, system::perf_event_open),
+    hook!(uring_override_creds, system::uring_override_creds),
+    hook!(uring_sqpoll, system::uring_sqpoll),
+    hook!(uring_cmd, system::uring_cmd),
+    hook!(inode_init_security_anon, inode::inode_init_security_anon),
+    hook!(sb_mount, mount::sb_mount),
+    hook!(sb_umount, mount::sb_umount),
+    hook!(sb_pivotroot, mount::sb_pivotroot),
+    hook!(move_mount, mount::move_mount),
+    hook!(bpf_map, system::bpf_map),
+    hook!(bpf_prog, system::bpf_prog),
     // SysV IPC.
-    hook!(msg_queue_associate, task::msg_queue_associate),
-    hook!(msg_queue_msgsnd, task::msg_queue_msgsnd),
-    hook!(msg_queue_msgrcv, task::msg_queue_msgrcv),
-    hook!(shm_associate, task::shm_associate),
-    hook!(shm_shmat, task::shm_shmat),
-    hook!(sem_associate, task::sem_associate),
-    hook!(sem_semop, task::sem_semop),
-    hook!(msg_queue_msgctl, task::msg_queue_msgctl),
-    hook!(shm_shmctl, task::shm_shmctl),
-    hook!(sem_semctl, task::sem_semctl),
+    hook!(msg_queue_associate, ipc::msg_queue_associate),
+    hook!(msg_queue_msgsnd, ipc::msg_queue_msgsnd),
+    hook!(msg_queue_msgrcv, ipc::msg_queue_msgrcv),
+    hook!(shm_associate, ipc::shm_associate),
+    hook!(shm_shmat, ipc::shm_shmat),
+    hook!(sem_associate, ipc::sem_associate),
+    hook!(sem_semop, ipc::sem_semop),
+    hook!(msg_queue_msgctl, ipc::msg_queue_msgctl),
+    hook!(shm_shmctl, ipc::shm_shmctl),
+    hook!(sem_semctl, ipc::sem_semctl),
 ];
 
 /// Called once by `security_init()` when `tcp` is among the selected LSMs.

@@ -1,21 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Capabilities, processes (ptrace, signals, credentials and attributes), SysV IPC and
-//! system operations (modules, BPF, time, io_uring, ...).
+//! Tasks and credentials: `task_alloc`, `cred_prepare`, `cred_transfer` (a child inherits
+//! its parent's domain), `capable`, `ptrace_access_check`, `ptrace_traceme`, the signal
+//! hooks (`task_kill`, `file_set_fowner`, `file_send_sigiotask`) and the other `task_*`
+//! hooks (prctl, setuid/setgid/setgroups, nice, ioprio, rlimits, scheduler, pgid, sid).
 //!
 //! Several of these hooks run in atomic context (`task_kill` even in interrupts,
 //! `capable` under spinlocks): everything here is lock-free and never sleeps.
 
 use kernel::bindings;
 use kernel::error::code::EPERM;
-use kernel::ffi::{c_char, c_int, c_long, c_uint, c_ulong};
+use kernel::ffi::{c_int, c_uint, c_ulong};
 use kernel::prelude::*;
 
 use crate::blob::{self, DomainName};
-use crate::decide::{to_ret, Ask, Object, Subject, DENIED};
+use crate::decide::{Ask, Object, Subject};
 use crate::engine::format::DomainView;
-use crate::engine::perm::bits::{ipc, process, scope, system, NEVER_GRANTED_CAPS};
+use crate::engine::perm::bits::{process, scope, NEVER_GRANTED_CAPS};
 use crate::engine::perm::Class;
+use crate::errno::to_ret;
 
 /// `capable`: a domain has only the capabilities its policy lists, and never those in
 /// `NEVER_GRANTED_CAPS`.
@@ -41,32 +44,6 @@ pub(crate) unsafe extern "C" fn capable(
     }
     to_ret(subject.check(EPERM, &ask, |_, d| d.capable(cap)))
 }
-
-/// `mmap_addr`: mapping below `mmap_min_addr` takes CAP_SYS_RAWIO, which commoncap checks
-/// without asking the LSMs (`cap_mmap_addr`): refused here to every domain, as the
-/// capability is never granted to one.
-pub(crate) unsafe extern "C" fn mmap_addr(addr: c_ulong) -> c_int {
-    // SAFETY: A plain read of a sysctl-tunable word (`vm.mmap_min_addr`), as commoncap does.
-    let min = unsafe { bindings::dac_mmap_min_addr };
-    if addr >= min {
-        return 0;
-    }
-    match Subject::current() {
-        None => 0,
-        Some(s) => {
-            let ask = Ask::new(
-                "mmap_addr",
-                Class::Capability,
-                1 << CAP_SYS_RAWIO,
-                Object::Text("below mmap_min_addr"),
-            );
-            to_ret(s.refuse(EPERM, &ask))
-        }
-    }
-}
-
-/// `CAP_SYS_RAWIO`.
-const CAP_SYS_RAWIO: u32 = 17;
 
 /// Whether `scope` bits allow acting on a task of domain `target` from domain `own`.
 fn scope_allows(bits: u32, own: &DomainName, target: &DomainName) -> bool {
@@ -114,7 +91,7 @@ pub(crate) unsafe extern "C" fn ptrace_access_check(
 
 /// `ptrace_traceme`: the tracer (`parent`) must be allowed to trace the caller.
 pub(crate) unsafe extern "C" fn ptrace_traceme(parent: *mut bindings::task_struct) -> c_int {
-    let _rcu = crate::policy::RcuReadGuard::new();
+    let _rcu = crate::rcu::RcuReadGuard::new();
     // SAFETY: The caller holds the tasklist lock, which keeps `parent` alive; its cred is
     // read under RCU.
     let Some(tracer) = (unsafe { Subject::of_cred((*parent).real_cred) }) else {
@@ -214,10 +191,10 @@ pub(crate) unsafe extern "C" fn task_prctl(
     _a5: c_ulong,
 ) -> c_int {
     if PRCTL_NARROWING.contains(&option) {
-        return crate::decide::errno(bindings::ENOSYS).to_errno();
+        return crate::errno::code(bindings::ENOSYS).to_errno();
     }
     match process_op("task_prctl", process::PRCTL) {
-        Ok(()) => crate::decide::errno(bindings::ENOSYS).to_errno(),
+        Ok(()) => crate::errno::code(bindings::ENOSYS).to_errno(),
         Err(e) => e.to_errno(),
     }
 }
@@ -280,199 +257,6 @@ pub(crate) unsafe extern "C" fn task_setpgid(
     to_ret(process_op("task_setpgid", process::SETPGID))
 }
 
-/// Checks a system operation bit for the current task.
-fn system_op(hook: &'static str, bit: u32) -> c_int {
-    match Subject::current() {
-        None => 0,
-        Some(s) => to_ret(s.check(
-            EPERM,
-            &Ask::new(hook, Class::System, u64::from(bit), Object::None),
-            |_, d| d.system() & bit != 0,
-        )),
-    }
-}
-
-/// `kernel_module_request`.
-pub(crate) unsafe extern "C" fn kernel_module_request(_name: *mut c_char) -> c_int {
-    system_op("kernel_module_request", system::MODULE_REQUEST)
-}
-
-/// The system operation bit for loading what `id` names (`enum kernel_read_file_id`, the
-/// same numbering as `enum kernel_load_data_id`): kernel modules are `module-load`, kexec
-/// images and initramfs `kexec`, everything else (firmware, security policies, X.509
-/// certificates, unknown) `kernel-read-file`.
-fn load_bit(id: u32) -> u32 {
-    const MODULE: u32 = bindings::kernel_read_file_id_READING_MODULE as u32;
-    const KEXEC_IMAGE: u32 = bindings::kernel_read_file_id_READING_KEXEC_IMAGE as u32;
-    const KEXEC_INITRAMFS: u32 = bindings::kernel_read_file_id_READING_KEXEC_INITRAMFS as u32;
-    match id {
-        MODULE => system::MODULE_LOAD,
-        KEXEC_IMAGE | KEXEC_INITRAMFS => system::KEXEC,
-        _ => system::KERNEL_READ_FILE,
-    }
-}
-
-/// `kernel_load_data` (module, kexec image, firmware or policy blobs from memory).
-pub(crate) unsafe extern "C" fn kernel_load_data(
-    id: bindings::kernel_load_data_id,
-    _contents: bool,
-) -> c_int {
-    system_op("kernel_load_data", load_bit(id as u32))
-}
-
-/// `kernel_read_file` (modules, kexec images, firmware read from files).
-pub(crate) unsafe extern "C" fn kernel_read_file(
-    _file: *mut bindings::file,
-    id: bindings::kernel_read_file_id,
-    _contents: bool,
-) -> c_int {
-    system_op("kernel_read_file", load_bit(id as u32))
-}
-
-/// `perf_event_open`: `perf` (every kind of access: open, CPU-wide, kernel, tracepoint).
-pub(crate) unsafe extern "C" fn perf_event_open(_kind: c_int) -> c_int {
-    system_op("perf_event_open", system::PERF)
-}
-
-/// `bpf`: every `bpf(2)` command.
-pub(crate) unsafe extern "C" fn bpf(
-    _cmd: c_int,
-    _attr: *mut bindings::bpf_attr,
-    _size: c_uint,
-) -> c_int {
-    system_op("bpf", system::BPF)
-}
-
-/// `settime`.
-pub(crate) unsafe extern "C" fn settime(
-    _ts: *const bindings::timespec64,
-    _tz: *const bindings::timezone,
-) -> c_int {
-    system_op("settime", system::TIME)
-}
-
-/// `uring_override_creds`: io_uring running requests with other creds.
-pub(crate) unsafe extern "C" fn uring_override_creds(new: *const bindings::cred) -> c_int {
-    if !new.is_null() {
-        // What io_uring runs with this cred is the task's choice, never a file system's
-        // (`blob::creds_overridden_by_kernel`).
-        // SAFETY: io_uring passes a live cred it holds; live creds carry blobs.
-        unsafe { (*crate::blob::cred(new)).mark_uring_personality() };
-    }
-    system_op("uring_override_creds", system::IO_URING)
-}
-
-/// `uring_sqpoll`.
-pub(crate) unsafe extern "C" fn uring_sqpoll() -> c_int {
-    system_op("uring_sqpoll", system::IO_URING)
-}
-
-/// `uring_cmd`.
-pub(crate) unsafe extern "C" fn uring_cmd(_cmd: *mut bindings::io_uring_cmd) -> c_int {
-    system_op("uring_cmd", system::IO_URING)
-}
-
-/// `inode_init_security_anon`: refuses to create an io_uring instance (`[io_uring]`
-/// anonymous inode) in a domain without `io-uring`, so no request bypasses the hooks.
-pub(crate) unsafe extern "C" fn inode_init_security_anon(
-    _inode: *mut bindings::inode,
-    name: *const bindings::qstr,
-    _context: *const bindings::inode,
-) -> c_int {
-    if name.is_null() {
-        // Not a named anonymous inode: nothing that a rule governs.
-        return 0;
-    }
-    // SAFETY: `name` is a live qstr whose `name` is NUL-terminated.
-    let name = unsafe { core::ffi::CStr::from_ptr((*name).name.cast()) }.to_bytes();
-    if name != b"[io_uring]" {
-        // Other anonymous inodes (eventfd, timerfd, signalfd, epoll, userfaultfd, ...) are
-        // the process's own objects: their use reaches nothing a rule names.
-        return 0;
-    }
-    system_op("inode_init_security_anon", system::IO_URING)
-}
-
-/// Checks a SysV IPC bit for the current task.
-fn ipc_op(hook: &'static str, bit: u32) -> c_int {
-    match Subject::current() {
-        None => 0,
-        Some(s) => to_ret(s.check(
-            DENIED,
-            &Ask::new(hook, Class::Ipc, u64::from(bit), Object::None),
-            |_, d| d.ipc() & bit != 0,
-        )),
-    }
-}
-
-/// `msg_queue_associate` (msgget of an existing queue).
-pub(crate) unsafe extern "C" fn msg_queue_associate(
-    _perm: *mut bindings::kern_ipc_perm,
-    _flg: c_int,
-) -> c_int {
-    ipc_op("msg_queue_associate", ipc::MSG)
-}
-
-/// `msg_queue_msgsnd`.
-pub(crate) unsafe extern "C" fn msg_queue_msgsnd(
-    _perm: *mut bindings::kern_ipc_perm,
-    _msg: *mut bindings::msg_msg,
-    _flg: c_int,
-) -> c_int {
-    ipc_op("msg_queue_msgsnd", ipc::MSG)
-}
-
-/// `msg_queue_msgrcv`.
-pub(crate) unsafe extern "C" fn msg_queue_msgrcv(
-    _perm: *mut bindings::kern_ipc_perm,
-    _msg: *mut bindings::msg_msg,
-    _target: *mut bindings::task_struct,
-    _type: c_long,
-    _mode: c_int,
-) -> c_int {
-    ipc_op("msg_queue_msgrcv", ipc::MSG)
-}
-
-/// `shm_associate` (shmget of an existing segment).
-pub(crate) unsafe extern "C" fn shm_associate(
-    _perm: *mut bindings::kern_ipc_perm,
-    _flg: c_int,
-) -> c_int {
-    ipc_op("shm_associate", ipc::SHM)
-}
-
-/// `shm_shmat`.
-pub(crate) unsafe extern "C" fn shm_shmat(
-    _perm: *mut bindings::kern_ipc_perm,
-    _addr: *mut c_char,
-    _flg: c_int,
-) -> c_int {
-    ipc_op("shm_shmat", ipc::SHM)
-}
-
-/// `sem_associate` (semget of an existing set).
-pub(crate) unsafe extern "C" fn sem_associate(
-    _perm: *mut bindings::kern_ipc_perm,
-    _flg: c_int,
-) -> c_int {
-    ipc_op("sem_associate", ipc::SEM)
-}
-
-/// `sem_semop`.
-pub(crate) unsafe extern "C" fn sem_semop(
-    _perm: *mut bindings::kern_ipc_perm,
-    _sops: *mut bindings::sembuf,
-    _nsops: c_uint,
-    _alter: c_int,
-) -> c_int {
-    ipc_op("sem_semop", ipc::SEM)
-}
-
-/// Creation of a SysV object of kind `bit` (from the `*_alloc_security` hooks).
-pub(crate) fn ipc_create(hook: &'static str, bit: u32) -> c_int {
-    ipc_op(hook, bit)
-}
-
 /// `task_fix_setgroups`: `setgid`.
 pub(crate) unsafe extern "C" fn task_fix_setgroups(
     _new: *mut bindings::cred,
@@ -490,81 +274,6 @@ pub(crate) unsafe extern "C" fn task_prlimit(
 ) -> c_int {
     // SAFETY: The framework passes the caller's live cred.
     to_ret(unsafe { process_op_of("task_prlimit", cred, process::RLIMIT) })
-}
-
-/// `sb_mount` (mount, remount, bind, move, propagation changes): `mount`.
-pub(crate) unsafe extern "C" fn sb_mount(
-    dev: *const c_char,
-    _path: *const bindings::path,
-    _fstype: *const c_char,
-    flags: c_ulong,
-    _data: *mut kernel::ffi::c_void,
-) -> c_int {
-    let result = system_op("sb_mount", system::MOUNT);
-    if result == 0 && flags as u64 & crate::layout::MS_BIND != 0 {
-        // Whoever binds, protected objects stay protected through the new mount.
-        // SAFETY: For a bind mount `dev` is the source path, a kernel copy.
-        unsafe { crate::protect::before_bind(dev) };
-    }
-    result
-}
-
-/// `sb_umount`: `mount`.
-pub(crate) unsafe extern "C" fn sb_umount(_mnt: *mut bindings::vfsmount, _flags: c_int) -> c_int {
-    system_op("sb_umount", system::MOUNT)
-}
-
-/// `sb_pivotroot`: `mount`.
-pub(crate) unsafe extern "C" fn sb_pivotroot(
-    _old: *const bindings::path,
-    _new: *const bindings::path,
-) -> c_int {
-    system_op("sb_pivotroot", system::MOUNT)
-}
-
-/// `move_mount`: `mount`.
-pub(crate) unsafe extern "C" fn move_mount(
-    _from: *const bindings::path,
-    _to: *const bindings::path,
-) -> c_int {
-    system_op("move_mount", system::MOUNT)
-}
-
-/// `bpf_map` (a descriptor for a BPF map, e.g. from a pinned path): `bpf`.
-pub(crate) unsafe extern "C" fn bpf_map(
-    _map: *mut bindings::bpf_map,
-    _fmode: bindings::fmode_t,
-) -> c_int {
-    system_op("bpf_map", system::BPF)
-}
-
-/// `bpf_prog` (a descriptor for a BPF program): `bpf`.
-pub(crate) unsafe extern "C" fn bpf_prog(_prog: *mut bindings::bpf_prog) -> c_int {
-    system_op("bpf_prog", system::BPF)
-}
-
-/// `msg_queue_msgctl` (`perm` is null for the info commands): `msg`.
-pub(crate) unsafe extern "C" fn msg_queue_msgctl(
-    _perm: *mut bindings::kern_ipc_perm,
-    _cmd: c_int,
-) -> c_int {
-    ipc_op("msg_queue_msgctl", ipc::MSG)
-}
-
-/// `shm_shmctl` (`perm` may be null): `shm`.
-pub(crate) unsafe extern "C" fn shm_shmctl(
-    _perm: *mut bindings::kern_ipc_perm,
-    _cmd: c_int,
-) -> c_int {
-    ipc_op("shm_shmctl", ipc::SHM)
-}
-
-/// `sem_semctl` (`perm` may be null): `sem`.
-pub(crate) unsafe extern "C" fn sem_semctl(
-    _perm: *mut bindings::kern_ipc_perm,
-    _cmd: c_int,
-) -> c_int {
-    ipc_op("sem_semctl", ipc::SEM)
 }
 
 /// `file_set_fowner`: remembers the domain of the task that becomes the file's owner, on
@@ -597,4 +306,41 @@ pub(crate) unsafe extern "C" fn file_send_sigiotask(
         &target,
         |d| d.signal(),
     )
+}
+
+/// `task_alloc`: a new task starts a fresh behaviour window; its cred (and with it the
+/// domain) is inherited through `cred_prepare`.
+pub(crate) unsafe extern "C" fn task_alloc(
+    task: *mut bindings::task_struct,
+    _clone_flags: c_ulong,
+) -> c_int {
+    // SAFETY: The framework passes the task being created, whose blob it has just
+    // allocated; the current task (its parent) is live with a blob.
+    let (child, parent) = unsafe { (&*blob::task(task), &*blob::task(bindings::get_current())) };
+    child.start(parent, crate::report::now_ns());
+    // Allocating task state cannot fail and denies nothing.
+    0
+}
+
+/// `cred_prepare`: a new cred copies the subject state of the one it derives from, so a
+/// domain survives `fork`, `setuid` and every other cred change.
+pub(crate) unsafe extern "C" fn cred_prepare(
+    new: *mut bindings::cred,
+    old: *const bindings::cred,
+    _gfp: bindings::gfp_t,
+) -> c_int {
+    // SAFETY: The framework passes a cred under construction and the live cred it derives
+    // from, both with blobs; they are distinct objects.
+    unsafe { (*blob::cred(new)).copy_from(&*blob::cred(old)) };
+    // Copying plain data cannot fail.
+    0
+}
+
+/// `cred_transfer`: like `cred_prepare`, for keyctl's session-keyring replacement.
+pub(crate) unsafe extern "C" fn cred_transfer(
+    new: *mut bindings::cred,
+    old: *const bindings::cred,
+) {
+    // SAFETY: As for `cred_prepare`.
+    unsafe { (*blob::cred(new)).copy_from(&*blob::cred(old)) };
 }

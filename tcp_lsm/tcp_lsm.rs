@@ -11,24 +11,33 @@
 /// Prefix of every kernel log line this LSM prints (used by `pr_*!`).
 const __LOG_PREFIX: &[u8] = b"tcp\0";
 
+mod attr;
 mod behaviour;
 mod blob;
 mod control;
 mod decide;
+mod errno;
 mod exec;
 mod file;
+mod fscheck;
 mod fspath;
 mod heartbeat;
-mod hooks;
+mod inode;
+mod ipc;
 mod layout;
+mod memory;
+mod mount;
 mod net;
+mod path;
 mod pathcache;
 mod policy;
 mod protect;
+mod rcu;
 mod report;
 mod securityfs;
 mod setup;
 mod state;
+mod system;
 mod task;
 
 /// The shared engine; the files are copied from `engine/src/` of the repository.

@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The `path_*` hooks, called with the name the operation uses: `path_unlink`,
+//! `path_mkdir`, `path_rmdir`, `path_mknod`, `path_symlink`, `path_link`, `path_rename`,
+//! `path_truncate`, `path_chmod` and `path_chown`. A rename or link may never give the
+//! moved object a type the task could not have created there (`check_move`).
+
+use kernel::bindings;
+use kernel::ffi::{c_int, c_uint};
+use kernel::prelude::*;
+
+use crate::decide::Subject;
+use crate::engine::perm::bits::file as perm;
+use crate::errno::to_ret;
+use crate::fscheck::{
+    check_create, check_name, check_new, check_new_name, check_path, check_subtree, inode_of,
+    mark_written, S_IFDIR, S_IFMT, S_IFREG,
+};
+use crate::fspath;
+
+const S_IFLNK: u32 = 0o120000;
+
+/// `RENAME_EXCHANGE` (`include/uapi/linux/fs.h`).
+const RENAME_EXCHANGE: c_uint = 1 << 1;
+
+/// Checks `perms` on the child `dentry` of the directory `dir`.
+///
+/// # Safety
+///
+/// `dir` and `dentry` must be live, `dentry` on `dir`'s mount.
+unsafe fn check_child(
+    op: &'static str,
+    dir: *const bindings::path,
+    dentry: *mut bindings::dentry,
+    perms: u32,
+) -> Result {
+    let Some(subject) = Subject::current() else {
+        return Ok(());
+    };
+    // SAFETY: Guaranteed by the caller; the child dentry is live.
+    unsafe {
+        fspath::with_child(dir, dentry, |name| {
+            check_name(op, &subject, name, inode_of(dentry), perms, None)
+        })
+    }?
+}
+
+/// `path_unlink`.
+pub(crate) unsafe extern "C" fn path_unlink(
+    dir: *const bindings::path,
+    dentry: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: The VFS passes the locked parent and the victim.
+    to_ret(unsafe { check_child("path_unlink", dir, dentry, perm::UNLINK) })
+}
+
+/// The permission that creating an object of the kind `mode` (its `S_IFMT` bits) needs.
+fn create_perm(mode: u32) -> u32 {
+    match mode & S_IFMT {
+        S_IFDIR => perm::MKDIR,
+        S_IFLNK => perm::SYMLINK,
+        0 | S_IFREG => perm::CREATE,
+        _ => perm::MKNOD,
+    }
+}
+
+/// The `i_mode` of a positive dentry's inode (0 for a negative dentry).
+///
+/// # Safety
+///
+/// `dentry` must be live.
+unsafe fn mode_of(dentry: *const bindings::dentry) -> u32 {
+    // SAFETY: Guaranteed by the caller.
+    let inode = unsafe { inode_of(dentry) };
+    if inode.is_null() {
+        return 0;
+    }
+    // SAFETY: A positive dentry's inode is live.
+    u32::from(unsafe { (*inode).i_mode })
+}
+
+/// `path_mkdir`: `mkdir` on the new name.
+pub(crate) unsafe extern "C" fn path_mkdir(
+    dir: *const bindings::path,
+    dentry: *mut bindings::dentry,
+    _mode: bindings::umode_t,
+) -> c_int {
+    // SAFETY: The VFS passes the locked parent and the new dentry.
+    to_ret(unsafe { check_create("path_mkdir", dir, dentry, perm::MKDIR, false) })
+}
+
+/// `path_rmdir`.
+pub(crate) unsafe extern "C" fn path_rmdir(
+    dir: *const bindings::path,
+    dentry: *mut bindings::dentry,
+) -> c_int {
+    // SAFETY: The VFS passes the locked parent and the victim.
+    to_ret(unsafe { check_child("path_rmdir", dir, dentry, perm::RMDIR) })
+}
+
+/// `path_mknod`: regular files (`open(O_CREAT)` comes here too) need `create`, device
+/// nodes, fifos and sockets `mknod`.
+pub(crate) unsafe extern "C" fn path_mknod(
+    dir: *const bindings::path,
+    dentry: *mut bindings::dentry,
+    mode: bindings::umode_t,
+    _dev: c_uint,
+) -> c_int {
+    let perms = create_perm(u32::from(mode));
+    // SAFETY: The VFS passes the locked parent and the new dentry.
+    to_ret(unsafe { check_create("path_mknod", dir, dentry, perms, false) })
+}
+
+/// `path_symlink`: `symlink` on the new link's path.
+pub(crate) unsafe extern "C" fn path_symlink(
+    dir: *const bindings::path,
+    dentry: *mut bindings::dentry,
+    _old_name: *const kernel::ffi::c_char,
+) -> c_int {
+    // SAFETY: The VFS passes the locked parent and the new dentry.
+    to_ret(unsafe { check_create("path_symlink", dir, dentry, perm::SYMLINK, true) })
+}
+
+/// `path_link`: `link` on the existing file's type (never a protected one), and on the
+/// new name `link` with what creating such an object there needs: a hard link must not
+/// give a file a type its domain could not have created it with.
+pub(crate) unsafe extern "C" fn path_link(
+    old_dentry: *mut bindings::dentry,
+    new_dir: *const bindings::path,
+    new_dentry: *mut bindings::dentry,
+) -> c_int {
+    let Some(subject) = Subject::current() else {
+        // Whoever links, a protected object stays one by its new name (`protect.rs`); the
+        // name is built only when the policy protects something.
+        if crate::protect::any_protected() {
+            // SAFETY: Hard links stay within one mount; the source is positive.
+            let _ = unsafe {
+                fspath::with_child(new_dir, old_dentry, |name| {
+                    crate::protect::before_link(name, inode_of(old_dentry))
+                })
+            };
+        }
+        return 0;
+    };
+    // SAFETY: The VFS passes the live source dentry.
+    let mode = unsafe { mode_of(old_dentry) };
+    // SAFETY: Hard links stay within one mount, so the old dentry is on `new_dir`'s mount.
+    let old = unsafe { check_child("path_link", new_dir, old_dentry, perm::LINK) };
+    // SAFETY: The VFS passes the locked parent and the new dentry.
+    let result = old.and_then(|()| unsafe {
+        check_new_name(
+            "path_link",
+            &subject,
+            new_dir,
+            new_dentry,
+            create_perm(mode) | perm::LINK,
+            mode & S_IFMT == S_IFLNK,
+        )
+    });
+    if result.is_ok() {
+        // SAFETY: As above.
+        unsafe { mark_written(&subject, old_dentry) };
+    }
+    to_ret(result)
+}
+
+/// Checks moving the object at `from` (in `from_dir`) to the name `to` (in `to_dir`):
+/// `rename` on its type where it leaves (for a directory, on every type below it too),
+/// and where it arrives `rename` with what creating such an object there needs (for a
+/// directory, `create` on every type below the new name), and nothing reserved below
+/// the new name. As Landlock's `REFER` right: a move never gives an object, or anything
+/// below a moved directory, a type its domain could not have created it with, and never
+/// takes one out of a type its domain may not move things out of.
+///
+/// # Safety
+///
+/// All four must be live, each dentry on its directory's mount; `from` positive.
+unsafe fn check_move(
+    subject: &Subject<'_>,
+    from_dir: *const bindings::path,
+    from: *mut bindings::dentry,
+    to_dir: *const bindings::path,
+    to: *mut bindings::dentry,
+) -> Result {
+    const OP: &str = "path_rename";
+    // SAFETY: Guaranteed by the caller.
+    let mode = unsafe { mode_of(from) };
+    let is_dir = mode & S_IFMT == S_IFDIR;
+    // SAFETY: Guaranteed by the caller.
+    unsafe {
+        fspath::with_child(from_dir, from, |name| -> Result {
+            check_name(OP, subject, name, inode_of(from), perm::RENAME, None)?;
+            if is_dir {
+                // For a name too long to build: every type below the directory named.
+                check_subtree(OP, subject, name.bytes(), perm::RENAME)?;
+            }
+            Ok(())
+        })
+    }??;
+    let arrive = perm::RENAME | create_perm(mode);
+    // SAFETY: Guaranteed by the caller.
+    unsafe {
+        fspath::with_child(to_dir, to, |name| -> Result {
+            check_new(
+                OP,
+                subject,
+                name,
+                inode_of(to),
+                arrive,
+                mode & S_IFMT == S_IFLNK,
+            )?;
+            if is_dir {
+                check_subtree(OP, subject, name.bytes(), perm::CREATE)?;
+            }
+            Ok(())
+        })
+    }?
+}
+
+/// Before an unconfined task's rename: the moved objects (both, with `RENAME_EXCHANGE`) and,
+/// for a directory, the protected objects below it keep their protection by their new
+/// names (`protect.rs`). Does nothing when the policy protects nothing.
+///
+/// # Safety
+///
+/// As for `path_rename`: both parents locked and live, their children live, the source
+/// positive, and with `RENAME_EXCHANGE` the target too.
+unsafe fn protect_moved(
+    old_dir: *const bindings::path,
+    old_dentry: *mut bindings::dentry,
+    new_dir: *const bindings::path,
+    new_dentry: *mut bindings::dentry,
+    flags: c_uint,
+) {
+    if !crate::protect::any_protected() {
+        return;
+    }
+    let moved = |dir: *const bindings::path, dentry: *mut bindings::dentry| {
+        // SAFETY: Guaranteed by the caller: `dentry` is positive, below `dir`.
+        unsafe {
+            let inode = inode_of(dentry);
+            let _ = fspath::with_child(dir, dentry, |name| {
+                crate::protect::before_link(name, inode);
+                if u32::from((*inode).i_mode) & S_IFMT == S_IFDIR {
+                    crate::protect::before_move_dir(name, dentry);
+                }
+            });
+        }
+    };
+    moved(old_dir, old_dentry);
+    if flags & RENAME_EXCHANGE != 0 {
+        moved(new_dir, new_dentry);
+    }
+}
+
+/// `path_rename`: see [`check_move`]; with `RENAME_EXCHANGE` both objects move, and
+/// each is checked as a move. A replaced target needs `rename` on its type, which the
+/// arrival check asks on the same name.
+pub(crate) unsafe extern "C" fn path_rename(
+    old_dir: *const bindings::path,
+    old_dentry: *mut bindings::dentry,
+    new_dir: *const bindings::path,
+    new_dentry: *mut bindings::dentry,
+    flags: c_uint,
+) -> c_int {
+    let Some(subject) = Subject::current() else {
+        // Whoever renames, a protected object keeps its protection by its new name
+        // (`protect.rs`, as for a link); the name is built only when the policy protects
+        // something. (A confined task's rename of a protected object, or of a directory
+        // holding one by name, is refused by `check_move`: it needs no mark.)
+        // SAFETY: The VFS passes both locked parents and their positive children.
+        unsafe { protect_moved(old_dir, old_dentry, new_dir, new_dentry, flags) };
+        return 0;
+    };
+    // SAFETY: The VFS passes both locked parents and their children; the source is
+    // positive, and with RENAME_EXCHANGE so is the target.
+    let mut result = unsafe { check_move(&subject, old_dir, old_dentry, new_dir, new_dentry) };
+    if flags & RENAME_EXCHANGE != 0 {
+        // SAFETY: As above.
+        result = result.and_then(|()| unsafe {
+            check_move(&subject, new_dir, new_dentry, old_dir, old_dentry)
+        });
+    }
+    if result.is_ok() {
+        // SAFETY: As above.
+        unsafe {
+            mark_written(&subject, old_dentry);
+            if flags & RENAME_EXCHANGE != 0 {
+                mark_written(&subject, new_dentry);
+            }
+        }
+    }
+    to_ret(result)
+}
+
+/// `path_truncate`: `write`.
+pub(crate) unsafe extern "C" fn path_truncate(path: *const bindings::path) -> c_int {
+    // SAFETY: The VFS passes a live path.
+    let result = unsafe { check_path("path_truncate", path, perm::WRITE) };
+    if let (Ok(()), Some(subject)) = (&result, Subject::current()) {
+        // SAFETY: A live path holds its dentry.
+        unsafe { mark_written(&subject, (*path).dentry) };
+    }
+    to_ret(result)
+}
+
+/// `path_chmod`: `setattr`.
+pub(crate) unsafe extern "C" fn path_chmod(
+    path: *const bindings::path,
+    _mode: bindings::umode_t,
+) -> c_int {
+    // SAFETY: The VFS passes a live path.
+    to_ret(unsafe { check_path("path_chmod", path, perm::SETATTR) })
+}
+
+/// `path_chown`: `setattr`.
+pub(crate) unsafe extern "C" fn path_chown(
+    path: *const bindings::path,
+    _uid: bindings::kuid_t,
+    _gid: bindings::kgid_t,
+) -> c_int {
+    // SAFETY: The VFS passes a live path.
+    to_ret(unsafe { check_path("path_chown", path, perm::SETATTR) })
+}
