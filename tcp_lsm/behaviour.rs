@@ -12,8 +12,7 @@
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use crate::blob::{self, DomainName};
-use crate::decide::Subject;
-use crate::engine::format::PolicyView;
+use crate::engine::format::{DomainView, PolicyView};
 use crate::engine::types::Response;
 use crate::report::now_ns;
 
@@ -37,22 +36,22 @@ pub(crate) enum Trigger {
     Quarantined(DomainName),
 }
 
-/// Counts one decision for `subject`, which must be the current task. Returns what its
-/// domain's limit asks for, once per window, when the decision passed it.
+/// Whether some domain of the policy in force has a limit: without one, a decision skips
+/// [`feed`].
 #[inline]
-pub(crate) fn feed(subject: &Subject<'_>) -> Option<Trigger> {
-    if !LIMITED.load(Ordering::Relaxed) {
-        return None;
-    }
-    feed_limited(subject)
+pub(crate) fn limited() -> bool {
+    LIMITED.load(Ordering::Relaxed)
 }
 
-/// [`feed`] when some domain has a limit.
-fn feed_limited(subject: &Subject<'_>) -> Option<Trigger> {
-    let (window_ms, max_ops, response) = subject.with(|v| {
-        let b = v?.1.behaviour()?;
+/// Counts one decision of the current task, whose policy and domain are `v` (the
+/// decision's own, `Subject::with`). Returns what its domain's limit asks for, once per
+/// window, when the decision passed it.
+pub(crate) fn feed(v: Option<(&PolicyView<'_>, &DomainView<'_>)>) -> Option<Trigger> {
+    let (policy, domain) = v?;
+    let (window_ms, max_ops, response) = {
+        let b = domain.behaviour()?;
         (b.max_ops != 0).then_some((b.window_ms, b.max_ops, b.response))
-    })?;
+    }?;
     // SAFETY: The current task is live and has a blob.
     let task = unsafe { &*blob::task(kernel::bindings::get_current()) };
     let now = now_ns();
@@ -70,10 +69,9 @@ fn feed_limited(subject: &Subject<'_>) -> Option<Trigger> {
     match response {
         Response::Audit => Some(Trigger::Audit),
         Response::Quarantine(id) => {
-            let name = subject.with(|v| {
-                v.and_then(|(p, _)| p.domain(id))
-                    .and_then(|d| DomainName::new(d.name().as_bytes()))
-            })?;
+            let name = policy
+                .domain(id)
+                .and_then(|d| DomainName::new(d.name().as_bytes()))?;
             task.set_quarantine(&name)
                 .then_some(Trigger::Quarantined(name))
         }

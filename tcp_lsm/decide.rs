@@ -269,7 +269,12 @@ impl<'a> Subject<'a> {
         }
         // The event names the class and permissions of the decision that passed the limit;
         // its object is `max-ops` (audit) or the quarantine domain (`task:NAME`).
-        match crate::behaviour::feed(self) {
+        let trigger = if crate::behaviour::limited() {
+            self.with(crate::behaviour::feed)
+        } else {
+            None
+        };
+        match trigger {
             None => {}
             Some(crate::behaviour::Trigger::Audit) => {
                 let note = Ask::new("behaviour", ask.class, ask.perms, Object::Text("max-ops"));

@@ -85,7 +85,7 @@ pub(crate) unsafe fn answer(
                 Some(type_id) => crate::protect::effective(loaded, cache, type_id, None),
                 // Not classified by name under this policy: a protected object is still
                 // decided as one.
-                None => match crate::protect::type_of_mark(
+                None => match crate::marks::type_of_mark(
                     loaded.protected_index(),
                     cache.protected_mark(),
                 ) {
@@ -740,7 +740,7 @@ unsafe fn is_protected(dentry: *const bindings::dentry) -> bool {
         p.is_some_and(|p| {
             // SAFETY: A positive dentry's inode is live and has a blob.
             let security = unsafe { &*blob::inode(inode) };
-            crate::protect::type_of_mark(p.protected_index(), security.protected_mark()).is_some()
+            crate::marks::type_of_mark(p.protected_index(), security.protected_mark()).is_some()
                 || security
                     .load(p.generation())
                     .is_some_and(|t| p.view().type_is_protected(t))

@@ -14,7 +14,7 @@ use crate::decide::Subject;
 use crate::engine::perm::bits::{file as perm, system};
 use crate::errno::to_ret;
 use crate::fscheck::{check_dentry, check_file, check_path, refuse_protected};
-use crate::protect::INHERIT;
+use crate::marks::INHERIT;
 use crate::system::system_op;
 
 /// `inode_getattr` (`stat(2)` and friends): `getattr`.

@@ -42,7 +42,7 @@ pub(crate) struct Loaded {
     reserved: KVec<u64>,
     /// Whether a protected type has a glob rule (then the index cannot answer alone).
     reserved_globs: bool,
-    /// The protected types by the hash of their names (`protect::index`): what an
+    /// The protected types by the hash of their names (`marks::index`): what an
     /// inode's protected mark means under this policy.
     protected: KVec<(u64, u32)>,
     /// The id of the built-in type of each kind of internal object (`perm::Internal`,
@@ -58,8 +58,8 @@ pub(crate) struct Loaded {
     /// name reached) and kept: bit [`ANYWHERE_KNOWN`] set once known.
     anywhere: KVec<AtomicU64>,
     /// The objects the protected types name, resolved, marked and held at load
-    /// (`protect::resolve`): never read, held for its `Drop`, which lets them go.
-    _pins: crate::protect::Pins,
+    /// (`marks::resolve`): never read, held for its `Drop`, which lets them go.
+    _pins: crate::marks::Pins,
 }
 
 /// Set in [`Loaded::anywhere`] once the permissions beside it are known.
@@ -265,6 +265,12 @@ pub(crate) enum LoadError {
     NoMemory,
 }
 
+impl From<crate::marks::NoMemory> for LoadError {
+    fn from(_: crate::marks::NoMemory) -> Self {
+        LoadError::NoMemory
+    }
+}
+
 impl LoadError {
     /// The errno returned to the writer (documented in docs/securityfs.md).
     pub(crate) fn to_errno(&self) -> c_int {
@@ -299,8 +305,8 @@ pub(crate) fn load(bytes: KVVec<u8>) -> Result<u64, LoadError> {
     let stable: &'static [u8] = unsafe { core::slice::from_raw_parts(bytes.as_ptr(), bytes.len()) };
     let view = format::PolicyView::from_layout(stable, layout);
     let (reserved, reserved_globs) = reserved_index(&view)?;
-    let protected = crate::protect::index(&view)?;
-    let pins = crate::protect::resolve(&view)?;
+    let protected = crate::marks::index(&view)?;
+    let pins = crate::marks::resolve(&view)?;
     let internal = crate::engine::perm::Internal::ALL.map(|kind| {
         view.type_id_by_name(kind.type_name().as_bytes())
             .unwrap_or(0)

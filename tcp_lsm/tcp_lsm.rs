@@ -25,6 +25,7 @@ mod heartbeat;
 mod inode;
 mod ipc;
 mod layout;
+mod marks;
 mod memory;
 mod mount;
 mod net;
