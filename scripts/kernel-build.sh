@@ -92,18 +92,27 @@ mkdir -p "$DEST/engine"
 for f in "$REPO"/tcp_lsm/Kbuild "$REPO"/tcp_lsm/Kconfig "$REPO"/tcp_lsm/*.rs "$REPO"/tcp_lsm/*.c; do
   sync_file "$f" "$DEST/$(basename "$f")"
 done
-for f in "$REPO"/engine/src/*.rs; do
-  sync_file "$f" "$DEST/engine/$(basename "$f")"
-done
+# The engine's sources at every depth (a directory module such as format/ included).
+while IFS= read -r -d '' f; do
+  sync_file "$REPO/engine/src/$f" "$DEST/engine/$f"
+done < <(cd "$REPO/engine/src" && find . -type f -name '*.rs' -printf '%P\0')
 # Drop files that were removed from the repository (not what Kbuild generates there).
-for f in "$DEST"/*.rs "$DEST"/*.c "$DEST"/engine/*.rs; do
+for f in "$DEST"/*.rs "$DEST"/*.c; do
   [ -e "$f" ] || continue
   case "$f" in
     "$DEST"/layout_generated.rs) ;;
-    "$DEST"/engine/*) [ -e "$REPO/engine/src/$(basename "$f")" ] || rm -f "$f" ;;
     *) [ -e "$REPO/tcp_lsm/$(basename "$f")" ] || rm -f "$f" ;;
   esac
 done
+# Kbuild writes nothing below engine/: every file there is a copy, kept only while its
+# source exists (a stale format.rs next to a new format/mod.rs would not even compile).
+while IFS= read -r -d '' f; do
+  case "$f" in
+    *.rs) [ -f "$REPO/engine/src/$f" ] || rm -f "$DEST/engine/$f" ;;
+    *) rm -f "$DEST/engine/$f" ;;
+  esac
+done < <(cd "$DEST/engine" && find . -type f -printf '%P\0')
+find "$DEST/engine" -mindepth 1 -type d -empty -delete
 
 # 4. Configure when the fragment (or the patch) changed.
 cfg_sum=$(cat "${FRAGMENTS[@]}" "$PATCH" | sha256sum | cut -d' ' -f1)

@@ -47,7 +47,7 @@ macro_rules! size {
 /// Rust declarations of C structs that bindgen does not emit, by their C names.
 mod mirror {
     #![allow(non_camel_case_types)]
-    pub(super) type obs_kernel_param = crate::control::SetupParam;
+    pub(super) type obs_kernel_param = crate::params::SetupParam;
 }
 
 /// Asserts that the LSM's own declaration of `struct $ty` (in `mirror`) puts `$field`

@@ -83,7 +83,7 @@ void tcp_lsm_layout(void)
 {
 	/* @@LIST@@ */
 
-	/* Constants (file.rs: objects of the kernel's internal mounts; task.rs: binds). */
+	/* Constants (fscheck.rs: objects of the kernel's internal mounts; mount.rs: binds). */
 	CONSTANT(SB_KERNMOUNT);
 	CONSTANT(MS_BIND);
 
@@ -260,15 +260,15 @@ void tcp_lsm_layout(void)
 	FIELD(linux_binprm, cred);
 	SIZE(linux_binprm);
 
-	/* exec.rs: setselfattr reads the header and takes size_of the struct. */
+	/* attr.rs: setselfattr reads the header and takes size_of the struct. */
 	FIELD(lsm_ctx, ctx_len);
 	FIELD(lsm_ctx, ctx);
 	SIZE(lsm_ctx);
 
 	/*
-	 * Open files: blob.rs (f_security), file.rs (f_mode, f_flags, f_inode, f_path and
-	 * the mount and dentry read through it), exec.rs (f_path), securityfs.rs (f_flags,
-	 * private_data), control.rs (f_flags, f_inode).
+	 * Open files: blob.rs (f_security), fscheck.rs and file.rs (f_mode, f_flags, f_inode, f_path and
+	 * the mount and dentry read through it), exec.rs (f_path), policy_file.rs (f_flags,
+	 * private_data), textfile.rs (f_flags, f_inode).
 	 */
 	FIELD(file, f_mode);
 	FIELD(file, private_data);
@@ -282,7 +282,7 @@ void tcp_lsm_layout(void)
 	FIELD(fown_struct, file);			/* task.rs */
 	SIZE(fown_struct);
 
-	/* The file_operations tables built in securityfs.rs and control.rs. */
+	/* The file_operations tables built in textfile.rs, value_files.rs, events_file.rs and policy_file.rs. */
 	FIELD(file_operations, llseek);
 	FIELD(file_operations, read);
 	FIELD(file_operations, write);
@@ -290,12 +290,12 @@ void tcp_lsm_layout(void)
 	FIELD(file_operations, open);
 	FIELD(file_operations, release);
 	SIZE(file_operations);
-	FIELD(poll_table_struct, _qproc);		/* control.rs (poll_wait) */
+	FIELD(poll_table_struct, _qproc);		/* events_file.rs (poll_wait) */
 	SIZE(poll_table_struct);
 
 	/*
-	 * Inodes, dentries and paths: blob.rs (i_security), file.rs (i_mode, d_inode,
-	 * path, mnt_flags, ia_valid), control.rs (i_private), task.rs (qstr name),
+	 * Inodes, dentries and paths: blob.rs (i_security), fscheck.rs, path.rs and inode.rs (i_mode, d_inode,
+	 * path, mnt_flags, ia_valid), value_files.rs (i_private), marks.rs and protect.rs (qstr name),
 	 * fspath.rs (builds a struct path), pathcache.rs and net.rs (path).
 	 */
 	FIELD(inode, i_mode);
@@ -305,7 +305,7 @@ void tcp_lsm_layout(void)
 	FIELD(dentry, d_inode);
 	FIELD(dentry, d_sb);
 	FIELD(dentry, d_parent);
-	FIELD(dentry, d_name);				/* file.rs: kinds of internal objects */
+	FIELD(dentry, d_name);				/* fscheck.rs: kinds of internal objects */
 	SIZE(dentry);
 	FIELD(super_block, s_magic);
 	FIELD(super_block, s_flags);
@@ -339,7 +339,7 @@ void tcp_lsm_layout(void)
 	FIELD(seqcount, sequence);
 	SIZE_T(seqcount_t);
 
-	/* Memory mappings (file.rs, file_mprotect); vm_flags is in an anonymous union. */
+	/* Memory mappings (memory.rs, file_mprotect); vm_flags is in an anonymous union. */
 	FIELD(vm_area_struct, anon_vma);
 	FIELD(vm_area_struct, vm_file);
 	FIELD_AS(vm_area_struct, vm_flags, __bindgen_anon_2.vm_flags);
@@ -370,22 +370,22 @@ void tcp_lsm_layout(void)
 
 	/*
 	 * Wait queues: report.rs embeds a wait_queue_head and its lock_class_key in a
-	 * static, control.rs builds a wait_queue_entry on the stack.
+	 * static, events_file.rs builds a wait_queue_entry on the stack.
 	 */
 	SIZE(wait_queue_head);
 	SIZE(lock_class_key);
 	SIZE(wait_queue_entry);
 
-	/* boot_cpu_data (control.rs); x86_capability is in an anonymous union. */
+	/* boot_cpu_data (value_files.rs); x86_capability is in an anonymous union. */
 	FIELD_AS(cpuinfo_x86, x86_capability, __bindgen_anon_2.x86_capability);
 	SIZE(cpuinfo_x86);
 
 	/*
 	 * Typedefs and enums passed by value to the hooks or through pointers: kuid_t and
-	 * kgid_t (file.rs path_chown), loff_t (securityfs.rs, control.rs, exec.rs),
-	 * umode_t (file.rs), fmode_t (task.rs bpf_map), gfp_t (hooks.rs), pid_t (task.rs
+	 * kgid_t (path.rs path_chown), loff_t (textfile.rs, policy_file.rs, events_file.rs, exec.rs),
+	 * umode_t (path.rs), fmode_t (system.rs bpf_map), gfp_t (task.rs, net.rs), pid_t (task.rs
 	 * task_setpgid; task_struct.pid in report.rs), the kernel_load_data_id and
-	 * kernel_read_file_id enums (task.rs).
+	 * kernel_read_file_id enums (system.rs).
 	 */
 	SIZE_T(kuid_t);
 	SIZE_T(kgid_t);
@@ -397,7 +397,7 @@ void tcp_lsm_layout(void)
 	SIZE_E(kernel_load_data_id);
 	SIZE_E(kernel_read_file_id);
 
-	/* control.rs: SetupParam, the LSM's copy of struct obs_kernel_param (__setup()). */
+	/* params.rs: SetupParam, the LSM's copy of struct obs_kernel_param (__setup()). */
 	MIRROR_FIELD(obs_kernel_param, str, name);
 	MIRROR_FIELD(obs_kernel_param, setup_func, setup);
 	MIRROR_FIELD(obs_kernel_param, early, early);

@@ -36,7 +36,7 @@ use kernel::ffi::c_char;
 use kernel::prelude::*;
 
 use crate::blob::{self, InodeSecurity};
-use crate::marks::{Todo, mark_of, mark_tree, type_of_mark};
+use crate::marks::{mark_of, mark_tree, type_of_mark, Todo};
 use crate::policy::Loaded;
 
 /// The type to decide an object by: the protected type its inode is marked with, when

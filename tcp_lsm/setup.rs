@@ -38,7 +38,7 @@ static mut TCP_LSM_INFO: bindings::lsm_info = bindings::lsm_info {
     order: bindings::lsm_order_LSM_ORDER_MUTABLE,
     flags: 0,
     // `tcp_lsm.enabled=0` on the command line turns this to 0 before `security_init()`.
-    enabled: crate::control::ENABLED.as_ptr(),
+    enabled: crate::params::ENABLED.as_ptr(),
     init: Some(tcp_lsm_init),
     blobs: &raw mut blob::BLOB_SIZES,
 };

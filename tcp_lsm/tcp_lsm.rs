@@ -14,9 +14,9 @@ const __LOG_PREFIX: &[u8] = b"tcp\0";
 mod attr;
 mod behaviour;
 mod blob;
-mod control;
 mod decide;
 mod errno;
+mod events_file;
 mod exec;
 mod file;
 mod fscheck;
@@ -29,9 +29,11 @@ mod marks;
 mod memory;
 mod mount;
 mod net;
+mod params;
 mod path;
 mod pathcache;
 mod policy;
+mod policy_file;
 mod protect;
 mod rcu;
 mod report;
@@ -40,6 +42,8 @@ mod setup;
 mod state;
 mod system;
 mod task;
+mod textfile;
+mod value_files;
 
 /// The shared engine; the files are copied from `engine/src/` of the repository.
 mod engine {

@@ -9,8 +9,9 @@
 
 mod common;
 
+use common::oracle::check_blob_invariants;
 use common::*;
-use tcp_lsm_engine::encode::{check_blob_invariants, decode, encode};
+use tcp_lsm_engine::encode::{decode, encode};
 use tcp_lsm_engine::format::{
     declared_size, field, validate, ErrorClass, FormatError, SectionKind, HEADER_SIZE,
     MAX_POLICY_SIZE,

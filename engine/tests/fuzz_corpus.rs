@@ -16,8 +16,9 @@ mod common;
 use std::fs;
 use std::path::PathBuf;
 
+use common::oracle::check_blob_invariants;
 use common::*;
-use tcp_lsm_engine::encode::{check_blob_invariants, encode};
+use tcp_lsm_engine::encode::encode;
 use tcp_lsm_engine::format::{field, validate, SectionKind};
 use tcp_lsm_engine::model::*;
 

@@ -8,6 +8,7 @@
 
 mod common;
 
+use common::oracle;
 use common::*;
 use tcp_lsm_engine::encode::encode;
 use tcp_lsm_engine::format::{glob_match, prefix_match, validate, PolicyView};
@@ -225,7 +226,7 @@ fn glob_semantics() {
             "{p} should match {t}"
         );
         assert!(
-            tcp_lsm_engine::encode::reference::glob_match(p.as_bytes(), t.as_bytes()),
+            oracle::reference::glob_match(p.as_bytes(), t.as_bytes()),
             "reference: {p} {t}"
         );
     }
@@ -235,7 +236,7 @@ fn glob_semantics() {
             "{p} should not match {t}"
         );
         assert!(
-            !tcp_lsm_engine::encode::reference::glob_match(p.as_bytes(), t.as_bytes()),
+            !oracle::reference::glob_match(p.as_bytes(), t.as_bytes()),
             "reference: {p} {t}"
         );
     }
@@ -625,7 +626,7 @@ fn binary_search_over_many_rules() {
     let v = validate(&b).unwrap();
     let mut canonical = p.clone();
     canonical.canonicalize();
-    tcp_lsm_engine::encode::check_queries(&v, &canonical).unwrap();
+    oracle::check_queries(&v, &canonical).unwrap();
     for i in (0..1000).step_by(37) {
         let t = v
             .type_id_by_name(format!("type_{i:04}").as_bytes())
@@ -647,8 +648,7 @@ fn binary_search_over_many_rules() {
         let dv = v.domain(id).unwrap();
         let domain = &canonical.domains[(id - 1) as usize];
         for f in &domain.files {
-            let allowed =
-                tcp_lsm_engine::encode::reference::file_allows(domain, f.type_id, f.perms);
+            let allowed = oracle::reference::file_allows(domain, f.type_id, f.perms);
             assert_eq!(dv.file_allows(f.type_id, f.perms), allowed);
         }
         assert_eq!(

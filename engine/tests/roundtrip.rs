@@ -12,8 +12,9 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use common::oracle::{check_blob_invariants, check_queries, reference};
 use proptest::prelude::*;
-use tcp_lsm_engine::encode::{check_blob_invariants, check_queries, decode, encode, reference};
+use tcp_lsm_engine::encode::{decode, encode};
 use tcp_lsm_engine::format::{glob_match, validate};
 use tcp_lsm_engine::mode::Mode;
 use tcp_lsm_engine::model::*;

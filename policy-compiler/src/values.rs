@@ -31,14 +31,10 @@ pub const HEARTBEAT_MAX_MS: u32 = format::MAX_HEARTBEAT_TIMEOUT_MS;
 
 type VResult<T> = Result<T, Diagnostic>;
 
-/// True for `[A-Za-z_][A-Za-z0-9_.-]*` of at most [`NAME_MAX`] bytes.
+/// True for `[A-Za-z_][A-Za-z0-9_.-]*` of at most [`NAME_MAX`] bytes: the engine's rule
+/// ([`format::check_name`]), which the validator applies to every name of a blob.
 pub fn is_valid_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    name.len() <= NAME_MAX
-        && chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    format::check_name(name.as_bytes())
 }
 
 /// Checks a name being declared (`what` is `type` or `domain`).

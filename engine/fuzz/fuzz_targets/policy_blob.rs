@@ -5,8 +5,12 @@
 //! the digest.
 #![no_main]
 
+// The oracle is test-side code of the engine, shared with its tests.
+#[path = "../../tests/common/oracle.rs"]
+mod oracle;
+
 use libfuzzer_sys::fuzz_target;
-use tcp_lsm_engine::encode::check_blob_invariants;
+use oracle::check_blob_invariants;
 use tcp_lsm_engine::format::{compute_digest, field};
 
 fuzz_target!(|data: &[u8]| {

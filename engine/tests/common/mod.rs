@@ -1,6 +1,8 @@
 //! Policies and blob surgery shared by the engine's tests and benchmarks.
 #![allow(dead_code, clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
 
+pub mod oracle;
+
 use tcp_lsm_engine::format::{compute_digest, field, SectionKind, HEADER_SIZE, SECTIONS_START};
 use tcp_lsm_engine::mode::Mode;
 use tcp_lsm_engine::model::*;
