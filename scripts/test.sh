@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine (set-up included):
-#   1. the workspace's `cargo test`;
+#   1. format and lint gates (cargo fmt --check, cargo clippy -D warnings; after the
+#      kernel is built, its make rustfmtcheck and a CLIPPY=1 build of the LSM), then the
+#      workspace's `cargo test`;
 #   2. the guest tests in QEMU with the LSM active (lsm=landlock,tcp) on the test kernel
 #      (SMP, preemptible, every debug checker on: any checker report fails a run), on 4
 #      vCPUs; boot parameters; the LSM inactive; stacking with AppArmor and SELinux;
@@ -54,6 +56,19 @@ guest_tests() { # description, qemu-boot args...
 
 step "guest tests, LSM active, 4 vCPUs (builds the kernel if needed)"
 guest_tests "guest tests (lsm=landlock,tcp, 4 vCPUs)" --smp 4 --run 'tcp-guest-tests'
+
+step "format and lints of the kernel crate: make rustfmtcheck, and clippy (CLIPPY=1) on the LSM"
+# The kernel's own gates, on the tree the step above built: rustfmt with the kernel's
+# .rustfmt.toml over every Rust file of the tree (the LSM's and the engine's copies
+# included), and the LSM's crate rebuilt through clippy-driver with the kernel's lint set.
+kdir=$REPO/build/linux-test
+make -C "$kdir" LLVM=1 rustfmtcheck || fail "make LLVM=1 rustfmtcheck (format tcp_lsm/ with rustfmt --edition 2021)"
+touch "$kdir/security/tcp_lsm/tcp_lsm.rs"
+rc=0; out=$(make -C "$kdir" LLVM=1 CLIPPY=1 -j"$(nproc)" security/tcp_lsm/tcp_lsm.o 2>&1) || rc=$?
+if [ "$rc" -ne 0 ] || grep -qE '^(warning|error)' <<<"$out"; then
+  grep -E -A6 '^(warning|error)' <<<"$out" | head -n 60
+  fail "make LLVM=1 CLIPPY=1 security/tcp_lsm/tcp_lsm.o: exit $rc or clippy warnings"
+fi
 
 step "the README's first example prints the LSM list and exits 0"
 rc=0; out=$("$BOOT" --no-build --run 'cat /sys/kernel/security/lsm') || rc=$?

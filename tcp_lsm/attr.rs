@@ -33,16 +33,21 @@ fn attr_value(domain: &DomainName, buf: &mut [u8; 80]) -> usize {
 
 /// `getselfattr`: `LSM_ATTR_CURRENT` is the task's domain, `LSM_ATTR_EXEC` the domain
 /// requested for the next exec (`unconfined` when none).
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn getselfattr(
     attr: c_uint,
     ctx: *mut bindings::lsm_ctx,
     size: *mut u32,
     _flags: u32,
 ) -> c_int {
-    // SAFETY: The current cred is live, and so is the current task (whose quarantine, if
-    // any, is its domain).
     let domain = match attr {
+        // SAFETY: The current task is live (its quarantine, if any, is its domain).
         bindings::LSM_ATTR_CURRENT => unsafe { blob::task_domain(bindings::get_current()) },
+        // SAFETY: The current cred is live while the task runs.
         bindings::LSM_ATTR_EXEC => unsafe { (*blob::cred(blob::current_cred())).exec_domain },
         _ => return crate::errno::code(bindings::EOPNOTSUPP).to_errno(),
     };
@@ -62,6 +67,11 @@ pub(crate) unsafe extern "C" fn getselfattr(
 /// `setselfattr`: `LSM_ATTR_EXEC` with a domain name asks for that domain at the next
 /// exec. Only unconfined tasks may ask (a domain never widens or changes itself), and the
 /// domain must exist in the policy in force.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn setselfattr(
     attr: c_uint,
     ctx: *mut bindings::lsm_ctx,
@@ -116,6 +126,11 @@ fn set_exec_domain(domain: DomainName) -> Result {
 }
 
 /// `getprocattr`: `/proc/<pid>/attr/current` (the task's domain) and `.../exec`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn getprocattr(
     task: *mut bindings::task_struct,
     name: *const c_char,

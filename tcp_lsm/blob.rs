@@ -43,7 +43,12 @@ pub(crate) static mut BLOB_SIZES: bindings::lsm_blob_sizes = bindings::lsm_blob_
 pub(crate) fn blob_offsets() -> &'static bindings::lsm_blob_sizes {
     // SAFETY: The framework writes BLOB_SIZES only in `security_init()`, before any hook of
     // this LSM is registered; afterwards it is read-only (`.data..ro_after_init`).
-    unsafe { &*(&raw const BLOB_SIZES) }
+    // `&raw const` then a dereference, not `&BLOB_SIZES`: no reference to a `static mut`
+    // is ever made (`static_mut_refs`).
+    #[allow(clippy::deref_addrof)]
+    unsafe {
+        &*(&raw const BLOB_SIZES)
+    }
 }
 
 /// Longest domain name (the format's `MAX_NAME_LEN`).

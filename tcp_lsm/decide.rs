@@ -344,7 +344,7 @@ impl<'a> Subject<'a> {
         ask: &Ask<'_>,
         allows: impl FnOnce(&PolicyView<'_>, &DomainView<'_>) -> bool,
     ) -> Result {
-        let allowed = self.with(|v| v.is_some_and(|(p, d)| allows(&p, &d)));
+        let allowed = self.with(|v| v.is_some_and(|(p, d)| allows(p, d)));
         self.verdict(allowed, errno, ask)
     }
 }

@@ -29,6 +29,10 @@ const EPOLLIN: c_uint = 0x1;
 
 const EPOLLRDNORM: c_uint = 0x40;
 
+/// # Safety
+///
+/// The VFS calls it as a file operation of this LSM's securityfs files, with that
+/// operation's arguments.
 unsafe extern "C" fn events_open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
     // Decisions name files, addresses and tasks: only an unconfined administrator reads
     // them.
@@ -70,6 +74,10 @@ fn wait_for_lines() -> Result {
     result
 }
 
+/// # Safety
+///
+/// The VFS calls it as a file operation of this LSM's securityfs files, with that
+/// operation's arguments.
 unsafe extern "C" fn events_read(
     f: *mut bindings::file,
     buf: *mut c_char,
@@ -141,6 +149,10 @@ unsafe extern "C" fn events_read(
     out.len() as isize
 }
 
+/// # Safety
+///
+/// The VFS calls it as a file operation of this LSM's securityfs files, with that
+/// operation's arguments.
 unsafe extern "C" fn events_poll(
     f: *mut bindings::file,
     pt: *mut bindings::poll_table_struct,

@@ -18,6 +18,11 @@ use crate::{blob, policy};
 
 /// `bprm_check_security`: a domain may only execute files of types it may execute. Runs
 /// for the script and again for its interpreter.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn bprm_check_security(bprm: *mut bindings::linux_binprm) -> c_int {
     // SAFETY: The exec path passes a live bprm whose `file` is open.
     to_ret(unsafe { check_file("bprm_check_security", (*bprm).file, perm::EXECUTE) })
@@ -129,6 +134,11 @@ unsafe fn refuse_forged_entrypoint(bprm: *mut bindings::linux_binprm, from: &Dom
 /// `bprm_creds_for_exec`: decides the domain of the new program. A pending request
 /// (`LSM_ATTR_EXEC`) wins and is consumed; otherwise a transition from the current domain
 /// applies; otherwise the domain stays as it is.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn bprm_creds_for_exec(bprm: *mut bindings::linux_binprm) -> c_int {
     // SAFETY: `bprm->cred` is the new cred, prepared from the current one and private to
     // this exec until it is committed.
@@ -159,6 +169,11 @@ pub(crate) unsafe extern "C" fn bprm_creds_for_exec(bprm: *mut bindings::linux_b
 
 /// `bprm_committing_creds`: a task that changes domain starts a new behaviour window, so
 /// what it did before the exec does not count against its new domain.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn bprm_committing_creds(bprm: *const bindings::linux_binprm) {
     // SAFETY: `bprm->cred` is the cred about to be committed; the current cred is live.
     let (new, old) = unsafe {

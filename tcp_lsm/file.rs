@@ -25,6 +25,11 @@ const FMODE_EXEC_FLAG: u32 = 1 << 5;
 
 /// `file_open`: read, write or append on the file's type (readdir for directories,
 /// execute for the opens of exec).
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn file_open(file: *mut bindings::file) -> c_int {
     // SAFETY: The VFS passes the file being opened; its inode and path are set.
     let (fmode, flags, imode) = unsafe {
@@ -63,6 +68,11 @@ pub(crate) unsafe extern "C" fn file_open(file: *mut bindings::file) -> c_int {
 }
 
 /// `file_ioctl`: `ioctl` on the file's type.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn file_ioctl(
     file: *mut bindings::file,
     _cmd: c_uint,
@@ -73,6 +83,11 @@ pub(crate) unsafe extern "C" fn file_ioctl(
 }
 
 /// `file_ioctl_compat`: as `file_ioctl`, for 32-bit callers.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn file_ioctl_compat(
     file: *mut bindings::file,
     cmd: c_uint,
@@ -83,6 +98,11 @@ pub(crate) unsafe extern "C" fn file_ioctl_compat(
 }
 
 /// `file_lock` (`flock(2)`): `lock`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn file_lock(file: *mut bindings::file, _cmd: c_uint) -> c_int {
     // SAFETY: The VFS passes an open file.
     to_ret(unsafe { check_file("file_lock", file, perm::LOCK) })
@@ -95,6 +115,11 @@ const LOCK_CMDS: [c_uint; 4] = [6, 7, 37, 38];
 /// `file_fcntl`: record locks need `lock`. The other commands change descriptor flags,
 /// owners and signals, which cannot widen the access checked at open, so they are let
 /// through.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn file_fcntl(
     file: *mut bindings::file,
     cmd: c_uint,
@@ -122,6 +147,11 @@ fn write_perm(flags: u32) -> u32 {
 /// for `read`/`write` and their vector forms, `getdents`, `splice`, `sendfile`,
 /// `copy_file_range` and io_uring reads and writes (`rw_verify_area`). The inode's
 /// remembered type keeps this cheap.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn file_permission(file: *mut bindings::file, mask: c_int) -> c_int {
     let mask = mask as u32;
     // SAFETY: The VFS passes an open file.
@@ -147,6 +177,11 @@ pub(crate) unsafe extern "C" fn file_permission(file: *mut bindings::file, mask:
 
 /// `file_receive` (descriptors passed over Unix sockets, `pidfd_getfd`): the receiving
 /// domain needs the access the descriptor carries on the file's type.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn file_receive(file: *mut bindings::file) -> c_int {
     // SAFETY: The caller holds a reference to the file.
     unsafe {
@@ -164,6 +199,11 @@ pub(crate) unsafe extern "C" fn file_receive(file: *mut bindings::file) -> c_int
 }
 
 /// `file_alloc_security`: a file remembers the domain of the task that opened it.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn file_alloc_security(file: *mut bindings::file) -> c_int {
     let domain = blob::current_domain().key();
     // SAFETY: The framework passes the file being allocated, with its blob.

@@ -299,10 +299,8 @@ pub(crate) unsafe fn with_child<R>(
     f: impl FnOnce(Name<'_>) -> R,
 ) -> Result<R> {
     // SAFETY: `dir` is live (caller).
-    let child = bindings::path {
-        mnt: unsafe { (*dir).mnt },
-        dentry,
-    };
+    let mnt = unsafe { (*dir).mnt };
+    let child = bindings::path { mnt, dentry };
     // SAFETY: `child` lives on this stack frame for the call.
     unsafe { with(&child, f) }
 }

@@ -22,12 +22,22 @@ use crate::system::system_op;
 /// Objects on the kernel's internal mounts (pipes, sockets, anonymous inodes, memfds) are
 /// left alone: no path rule can name them and a descriptor to them was already decided
 /// on; `fstat` on them (which every `printf` to a pipe does) reveals nothing more.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn inode_getattr(path: *const bindings::path) -> c_int {
     // SAFETY: The VFS passes a live path.
     to_ret(unsafe { check_path("inode_getattr", path, perm::GETATTR) })
 }
 
 /// `inode_setxattr`: `xattr` on the type remembered for the inode.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn inode_setxattr(
     _idmap: *mut bindings::mnt_idmap,
     dentry: *mut bindings::dentry,
@@ -41,6 +51,11 @@ pub(crate) unsafe extern "C" fn inode_setxattr(
 }
 
 /// `inode_removexattr`: `xattr`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn inode_removexattr(
     _idmap: *mut bindings::mnt_idmap,
     dentry: *mut bindings::dentry,
@@ -51,6 +66,11 @@ pub(crate) unsafe extern "C" fn inode_removexattr(
 }
 
 /// `inode_getxattr`: reading an attribute is `getattr`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn inode_getxattr(
     dentry: *mut bindings::dentry,
     _name: *const kernel::ffi::c_char,
@@ -60,12 +80,22 @@ pub(crate) unsafe extern "C" fn inode_getxattr(
 }
 
 /// `inode_listxattr`: `getattr`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn inode_listxattr(dentry: *mut bindings::dentry) -> c_int {
     // SAFETY: The VFS passes a live dentry.
     to_ret(unsafe { check_dentry("inode_listxattr", dentry, perm::GETATTR) })
 }
 
 /// `inode_unlink`: protected objects are never unlinked.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn inode_unlink(
     _dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
@@ -75,6 +105,11 @@ pub(crate) unsafe extern "C" fn inode_unlink(
 }
 
 /// `inode_rmdir`: protected directories are never removed.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn inode_rmdir(
     _dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
@@ -85,6 +120,11 @@ pub(crate) unsafe extern "C" fn inode_rmdir(
 
 /// `inode_link`: protected objects get no new names. For every task, it also tells the
 /// path type cache that an inode gets another name (`pathcache::note_link`).
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn inode_link(
     old_dentry: *mut bindings::dentry,
     _dir: *mut bindings::inode,
@@ -96,6 +136,11 @@ pub(crate) unsafe extern "C" fn inode_link(
 }
 
 /// `inode_rename`: protected objects are neither moved nor replaced.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn inode_rename(
     _old_dir: *mut bindings::inode,
     old_dentry: *mut bindings::dentry,
@@ -128,6 +173,11 @@ const ATTR_TIMES_SET: u32 = 1 << 16;
 /// type is the one remembered in the inode: an object never reached by a path under the
 /// policy in force is refused (`utimensat` on a path has no path hook; `touch` opens the
 /// file first, which classifies it).
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn inode_setattr(
     _idmap: *mut bindings::mnt_idmap,
     dentry: *mut bindings::dentry,
@@ -166,6 +216,11 @@ pub(crate) unsafe extern "C" fn inode_setattr(
 
 /// `inode_init_security_anon`: refuses to create an io_uring instance (`[io_uring]`
 /// anonymous inode) in a domain without `io-uring`, so no request bypasses the hooks.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn inode_init_security_anon(
     _inode: *mut bindings::inode,
     name: *const bindings::qstr,
@@ -187,6 +242,11 @@ pub(crate) unsafe extern "C" fn inode_init_security_anon(
 
 /// `d_instantiate` (for every task): an inode that appears below a directory whose mark
 /// inherits (a lookup, a creation) gets the same mark, unless it has one.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn d_instantiate(
     dentry: *mut bindings::dentry,
     inode: *mut bindings::inode,

@@ -25,6 +25,11 @@ fn ipc_op(hook: &'static str, bit: u32) -> c_int {
 }
 
 /// `msg_queue_associate` (msgget of an existing queue).
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn msg_queue_associate(
     _perm: *mut bindings::kern_ipc_perm,
     _flg: c_int,
@@ -33,6 +38,11 @@ pub(crate) unsafe extern "C" fn msg_queue_associate(
 }
 
 /// `msg_queue_msgsnd`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn msg_queue_msgsnd(
     _perm: *mut bindings::kern_ipc_perm,
     _msg: *mut bindings::msg_msg,
@@ -42,6 +52,11 @@ pub(crate) unsafe extern "C" fn msg_queue_msgsnd(
 }
 
 /// `msg_queue_msgrcv`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn msg_queue_msgrcv(
     _perm: *mut bindings::kern_ipc_perm,
     _msg: *mut bindings::msg_msg,
@@ -53,6 +68,11 @@ pub(crate) unsafe extern "C" fn msg_queue_msgrcv(
 }
 
 /// `shm_associate` (shmget of an existing segment).
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn shm_associate(
     _perm: *mut bindings::kern_ipc_perm,
     _flg: c_int,
@@ -61,6 +81,11 @@ pub(crate) unsafe extern "C" fn shm_associate(
 }
 
 /// `shm_shmat`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn shm_shmat(
     _perm: *mut bindings::kern_ipc_perm,
     _addr: *mut c_char,
@@ -70,6 +95,11 @@ pub(crate) unsafe extern "C" fn shm_shmat(
 }
 
 /// `sem_associate` (semget of an existing set).
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn sem_associate(
     _perm: *mut bindings::kern_ipc_perm,
     _flg: c_int,
@@ -78,6 +108,11 @@ pub(crate) unsafe extern "C" fn sem_associate(
 }
 
 /// `sem_semop`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn sem_semop(
     _perm: *mut bindings::kern_ipc_perm,
     _sops: *mut bindings::sembuf,
@@ -93,6 +128,11 @@ pub(crate) fn ipc_create(hook: &'static str, bit: u32) -> c_int {
 }
 
 /// `msg_queue_msgctl` (`perm` is null for the info commands): `msg`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn msg_queue_msgctl(
     _perm: *mut bindings::kern_ipc_perm,
     _cmd: c_int,
@@ -101,6 +141,11 @@ pub(crate) unsafe extern "C" fn msg_queue_msgctl(
 }
 
 /// `shm_shmctl` (`perm` may be null): `shm`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn shm_shmctl(
     _perm: *mut bindings::kern_ipc_perm,
     _cmd: c_int,
@@ -109,6 +154,11 @@ pub(crate) unsafe extern "C" fn shm_shmctl(
 }
 
 /// `sem_semctl` (`perm` may be null): `sem`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn sem_semctl(
     _perm: *mut bindings::kern_ipc_perm,
     _cmd: c_int,
@@ -134,6 +184,11 @@ unsafe fn ipc_alloc(hook: &'static str, perm: *mut bindings::kern_ipc_perm, kind
 }
 
 /// `msg_queue_alloc_security`: see [`ipc_alloc`].
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn msg_queue_alloc_security(
     perm: *mut bindings::kern_ipc_perm,
 ) -> c_int {
@@ -148,6 +203,11 @@ pub(crate) unsafe extern "C" fn msg_queue_alloc_security(
 }
 
 /// `shm_alloc_security`: see [`ipc_alloc`].
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn shm_alloc_security(perm: *mut bindings::kern_ipc_perm) -> c_int {
     // SAFETY: The framework passes the shared memory segment being allocated.
     unsafe {
@@ -160,6 +220,11 @@ pub(crate) unsafe extern "C" fn shm_alloc_security(perm: *mut bindings::kern_ipc
 }
 
 /// `sem_alloc_security`: see [`ipc_alloc`].
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn sem_alloc_security(perm: *mut bindings::kern_ipc_perm) -> c_int {
     // SAFETY: The framework passes the semaphore set being allocated.
     unsafe {

@@ -78,6 +78,11 @@ unsafe fn memfd_runs_as_file(subject: &Subject<'_>, file: *const bindings::file)
 /// on the internal mounts (memfds, io_uring rings, other anonymous inodes) need `mmap`
 /// (and `write` when shared writable) on their kind ([`check_internal`]); SysV shared
 /// memory was decided when it was attached (`shm_shmat`).
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn mmap_file(
     file: *mut bindings::file,
     _reqprot: c_ulong,
@@ -133,7 +138,6 @@ pub(crate) unsafe extern "C" fn mmap_file(
             perms,
         ));
     }
-    drop(subject);
     // SAFETY: As above.
     to_ret(unsafe { check_file("mmap_file", file, perms) })
 }
@@ -141,6 +145,11 @@ pub(crate) unsafe extern "C" fn mmap_file(
 /// `file_mprotect`: making memory executable needs a file mapping of an executable type;
 /// memory no file of a type holds, or private file pages that were written, need
 /// `execmem`, and memory writable at the same time `execmem-rwx` ([`check_execmem`]).
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn file_mprotect(
     vma: *mut bindings::vm_area_struct,
     _reqprot: c_ulong,
@@ -198,7 +207,6 @@ pub(crate) unsafe extern "C" fn file_mprotect(
     if anonymous {
         return 0;
     }
-    drop(subject);
     // SAFETY: The vma holds a reference to its file.
     to_ret(unsafe { check_file("file_mprotect", file, perm::EXECUTE) })
 }
@@ -206,6 +214,11 @@ pub(crate) unsafe extern "C" fn file_mprotect(
 /// `mmap_addr`: mapping below `mmap_min_addr` takes CAP_SYS_RAWIO, which commoncap checks
 /// without asking the LSMs (`cap_mmap_addr`): refused here to every domain, as the
 /// capability is never granted to one.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn mmap_addr(addr: c_ulong) -> c_int {
     // SAFETY: A plain read of a sysctl-tunable word (`vm.mmap_min_addr`), as commoncap does.
     let min = unsafe { bindings::dac_mmap_min_addr };

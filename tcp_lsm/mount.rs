@@ -10,6 +10,11 @@ use crate::engine::perm::bits::system;
 use crate::system::system_op;
 
 /// `sb_mount` (mount, remount, bind, move, propagation changes): `mount`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn sb_mount(
     dev: *const c_char,
     _path: *const bindings::path,
@@ -27,11 +32,21 @@ pub(crate) unsafe extern "C" fn sb_mount(
 }
 
 /// `sb_umount`: `mount`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn sb_umount(_mnt: *mut bindings::vfsmount, _flags: c_int) -> c_int {
     system_op("sb_umount", system::MOUNT)
 }
 
 /// `sb_pivotroot`: `mount`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn sb_pivotroot(
     _old: *const bindings::path,
     _new: *const bindings::path,
@@ -40,6 +55,11 @@ pub(crate) unsafe extern "C" fn sb_pivotroot(
 }
 
 /// `move_mount`: `mount`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn move_mount(
     _from: *const bindings::path,
     _to: *const bindings::path,

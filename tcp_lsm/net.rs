@@ -23,6 +23,11 @@ use crate::engine::types::{NetFamily, Protocol};
 use crate::errno::to_ret;
 
 /// `sk_alloc_security`: a socket belongs to the domain of the task that creates it.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn sk_alloc_security(
     sk: *mut bindings::sock,
     _family: c_int,
@@ -38,6 +43,11 @@ pub(crate) unsafe extern "C" fn sk_alloc_security(
 }
 
 /// `sk_clone_security`: an accepted or cloned socket belongs to its parent's domain.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn sk_clone_security(
     sk: *const bindings::sock,
     newsk: *mut bindings::sock,
@@ -95,6 +105,11 @@ fn family_of(family: c_int) -> Option<NetFamily> {
 
 /// `socket_create`: a domain may create sockets of a family and protocol that some
 /// `create` rule names; raw and packet sockets never.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn socket_create(
     family: c_int,
     sock_type: c_int,
@@ -239,6 +254,11 @@ unsafe fn check_addr_for(
 }
 
 /// `socket_connect`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn socket_connect(
     sock: *mut bindings::socket,
     address: *mut bindings::sockaddr,
@@ -249,6 +269,11 @@ pub(crate) unsafe extern "C" fn socket_connect(
 }
 
 /// `socket_bind`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn socket_bind(
     sock: *mut bindings::socket,
     address: *mut bindings::sockaddr,
@@ -285,6 +310,11 @@ unsafe fn check_local(hook: &'static str, sock: *mut bindings::socket, ops: u32)
 }
 
 /// `socket_listen`: `listen` at the bound address.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn socket_listen(
     sock: *mut bindings::socket,
     _backlog: c_int,
@@ -294,6 +324,11 @@ pub(crate) unsafe extern "C" fn socket_listen(
 }
 
 /// `socket_accept`: `accept` at the listening socket's address.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn socket_accept(
     sock: *mut bindings::socket,
     _newsock: *mut bindings::socket,
@@ -367,6 +402,11 @@ unsafe fn check_foreign(hook: &'static str, sock: *mut bindings::socket) -> c_in
 /// needs `connect` towards its real peer too, whatever name the call gives (a connected
 /// TCP socket ignores the name: a decoy must not stand for the peer); sends on the
 /// domain's own connected sockets were decided at connect.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn socket_sendmsg(
     sock: *mut bindings::socket,
     msg: *mut bindings::msghdr,
@@ -398,6 +438,11 @@ pub(crate) unsafe extern "C" fn socket_sendmsg(
 
 /// `socket_recvmsg`: receiving on a socket from outside the domain (see
 /// [`check_foreign_for`]).
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn socket_recvmsg(
     sock: *mut bindings::socket,
     _msg: *mut bindings::msghdr,
@@ -456,6 +501,11 @@ unsafe fn check_unix_peer(
 /// the path it is bound to, see [`check_unix_peer`]). The server end of the new
 /// connection is allocated by the connecting task; it belongs to the listener's domain,
 /// like accepted TCP sockets. Runs under the listener's state lock.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn unix_stream_connect(
     _sock: *mut bindings::sock,
     other: *mut bindings::sock,
@@ -475,6 +525,11 @@ pub(crate) unsafe extern "C" fn unix_stream_connect(
 /// must be one the domain may send to or connect to, by the path it is bound to (see
 /// [`check_unix_peer`]; the name given was checked by `socket_connect` or
 /// `socket_sendmsg`). Runs under the peer's state lock.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn unix_may_send(
     _sock: *mut bindings::socket,
     other: *mut bindings::socket,
@@ -495,18 +550,33 @@ pub(crate) unsafe extern "C" fn unix_may_send(
 }
 
 /// `socket_getsockname`: as [`socket_recvmsg`].
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn socket_getsockname(sock: *mut bindings::socket) -> c_int {
     // SAFETY: The socket layer passes a live socket.
     unsafe { check_foreign("socket_getsockname", sock) }
 }
 
 /// `socket_getpeername`: as [`socket_recvmsg`].
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn socket_getpeername(sock: *mut bindings::socket) -> c_int {
     // SAFETY: The socket layer passes a live socket.
     unsafe { check_foreign("socket_getpeername", sock) }
 }
 
 /// `socket_setsockopt`: as [`socket_recvmsg`].
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn socket_setsockopt(
     sock: *mut bindings::socket,
     _level: c_int,
@@ -517,6 +587,11 @@ pub(crate) unsafe extern "C" fn socket_setsockopt(
 }
 
 /// `socket_shutdown`: as [`socket_recvmsg`].
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn socket_shutdown(sock: *mut bindings::socket, _how: c_int) -> c_int {
     // SAFETY: The socket layer passes a live socket.
     unsafe { check_foreign("socket_shutdown", sock) }
@@ -524,6 +599,11 @@ pub(crate) unsafe extern "C" fn socket_shutdown(sock: *mut bindings::socket, _ho
 
 /// `socket_post_create`: records the creating domain in the new socket (here, unlike in
 /// `sk_alloc_security`, `current` is always the creator).
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn socket_post_create(
     sock: *mut bindings::socket,
     _family: c_int,

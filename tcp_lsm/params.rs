@@ -51,6 +51,10 @@ fn bad_value(name: &str, value: &[u8], default: &str) {
     );
 }
 
+/// # Safety
+///
+/// The kernel's command-line parser calls it during early boot with a NUL-terminated
+/// value.
 unsafe extern "C" fn enabled_setup(value: *mut c_char) -> c_int {
     // SAFETY: The kernel passes the NUL-terminated value.
     let v = unsafe { value_bytes(value) };
@@ -61,6 +65,10 @@ unsafe extern "C" fn enabled_setup(value: *mut c_char) -> c_int {
     1
 }
 
+/// # Safety
+///
+/// The kernel's command-line parser calls it during early boot with a NUL-terminated
+/// value.
 unsafe extern "C" fn mode_setup(value: *mut c_char) -> c_int {
     // SAFETY: The kernel passes the NUL-terminated value.
     let v = unsafe { value_bytes(value) };
@@ -73,6 +81,10 @@ unsafe extern "C" fn mode_setup(value: *mut c_char) -> c_int {
     1
 }
 
+/// # Safety
+///
+/// The kernel's command-line parser calls it during early boot with a NUL-terminated
+/// value.
 unsafe extern "C" fn audit_setup(value: *mut c_char) -> c_int {
     // SAFETY: The kernel passes the NUL-terminated value.
     let v = unsafe { value_bytes(value) };
@@ -83,6 +95,10 @@ unsafe extern "C" fn audit_setup(value: *mut c_char) -> c_int {
     1
 }
 
+/// # Safety
+///
+/// The kernel's command-line parser calls it during early boot with a NUL-terminated
+/// value.
 unsafe extern "C" fn hardware_setup(value: *mut c_char) -> c_int {
     // SAFETY: The kernel passes the NUL-terminated value.
     let v = unsafe { value_bytes(value) };

@@ -46,6 +46,11 @@ unsafe fn check_child(
 }
 
 /// `path_unlink`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn path_unlink(
     dir: *const bindings::path,
     dentry: *mut bindings::dentry,
@@ -80,6 +85,11 @@ unsafe fn mode_of(dentry: *const bindings::dentry) -> u32 {
 }
 
 /// `path_mkdir`: `mkdir` on the new name.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn path_mkdir(
     dir: *const bindings::path,
     dentry: *mut bindings::dentry,
@@ -90,6 +100,11 @@ pub(crate) unsafe extern "C" fn path_mkdir(
 }
 
 /// `path_rmdir`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn path_rmdir(
     dir: *const bindings::path,
     dentry: *mut bindings::dentry,
@@ -100,6 +115,11 @@ pub(crate) unsafe extern "C" fn path_rmdir(
 
 /// `path_mknod`: regular files (`open(O_CREAT)` comes here too) need `create`, device
 /// nodes, fifos and sockets `mknod`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn path_mknod(
     dir: *const bindings::path,
     dentry: *mut bindings::dentry,
@@ -112,6 +132,11 @@ pub(crate) unsafe extern "C" fn path_mknod(
 }
 
 /// `path_symlink`: `symlink` on the new link's path.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn path_symlink(
     dir: *const bindings::path,
     dentry: *mut bindings::dentry,
@@ -124,6 +149,11 @@ pub(crate) unsafe extern "C" fn path_symlink(
 /// `path_link`: `link` on the existing file's type (never a protected one), and on the
 /// new name `link` with what creating such an object there needs: a hard link must not
 /// give a file a type its domain could not have created it with.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn path_link(
     old_dentry: *mut bindings::dentry,
     new_dir: *const bindings::path,
@@ -256,6 +286,11 @@ unsafe fn protect_moved(
 /// `path_rename`: see [`check_move`]; with `RENAME_EXCHANGE` both objects move, and
 /// each is checked as a move. A replaced target needs `rename` on its type, which the
 /// arrival check asks on the same name.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn path_rename(
     old_dir: *const bindings::path,
     old_dentry: *mut bindings::dentry,
@@ -294,6 +329,11 @@ pub(crate) unsafe extern "C" fn path_rename(
 }
 
 /// `path_truncate`: `write`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn path_truncate(path: *const bindings::path) -> c_int {
     // SAFETY: The VFS passes a live path.
     let result = unsafe { check_path("path_truncate", path, perm::WRITE) };
@@ -305,6 +345,11 @@ pub(crate) unsafe extern "C" fn path_truncate(path: *const bindings::path) -> c_
 }
 
 /// `path_chmod`: `setattr`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn path_chmod(
     path: *const bindings::path,
     _mode: bindings::umode_t,
@@ -314,6 +359,11 @@ pub(crate) unsafe extern "C" fn path_chmod(
 }
 
 /// `path_chown`: `setattr`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn path_chown(
     path: *const bindings::path,
     _uid: bindings::kuid_t,

@@ -127,6 +127,10 @@ unsafe fn policy_file<'a>(file: *mut bindings::file) -> Option<&'a PolicyFile> {
     unsafe { (*file).private_data.cast::<PolicyFile>().as_ref() }
 }
 
+/// # Safety
+///
+/// The VFS calls it as a file operation of this LSM's securityfs files, with that
+/// operation's arguments.
 unsafe extern "C" fn policy_open(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
     // SAFETY: The VFS passes the file being opened.
     if let Err(e) = unsafe { check_writer(file) } {
@@ -155,6 +159,10 @@ unsafe extern "C" fn policy_open(_inode: *mut bindings::inode, file: *mut bindin
     }
 }
 
+/// # Safety
+///
+/// The VFS calls it as a file operation of this LSM's securityfs files, with that
+/// operation's arguments.
 unsafe extern "C" fn policy_release(
     _inode: *mut bindings::inode,
     file: *mut bindings::file,
@@ -178,6 +186,10 @@ unsafe extern "C" fn policy_release(
     0
 }
 
+/// # Safety
+///
+/// The VFS calls it as a file operation of this LSM's securityfs files, with that
+/// operation's arguments.
 unsafe extern "C" fn policy_read(
     file: *mut bindings::file,
     buf: *mut c_char,
@@ -193,6 +205,10 @@ unsafe extern "C" fn policy_read(
     unsafe { read_text(buf, count, ppos, bytes) }
 }
 
+/// # Safety
+///
+/// The VFS calls it as a file operation of this LSM's securityfs files, with that
+/// operation's arguments.
 unsafe extern "C" fn policy_write(
     file: *mut bindings::file,
     buf: *const c_char,

@@ -149,7 +149,8 @@ pub(crate) fn stamp(e: &mut Event) {
         ((*task).pid, (*task).comm)
     };
     e.pid = u32::try_from(pid).unwrap_or(0);
-    let comm: [u8; 16] = comm.map(|c| c as u8);
+    // `c_char` is `u8` in the kernel (built with -funsigned-char on every architecture).
+    let comm: [u8; 16] = comm;
     let len = comm.iter().position(|&b| b == 0).unwrap_or(comm.len());
     e.comm = Text::new(comm.get(..len).unwrap_or(&[]));
 }

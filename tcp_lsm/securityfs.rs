@@ -3,19 +3,22 @@
 //! The files under `/sys/kernel/security/tcp/`: the boundary with userspace. This module
 //! makes the tree; each file's operations live in the module named in the last column.
 //!
-//! | file                | mode | read                               | write                              | module        |
-//! |---------------------|------|------------------------------------|------------------------------------|---------------|
-//! | `version`           | 0444 | policy ABI version, e.g. `1`       | refused (`-EINVAL`)                | `value_files` |
-//! | `mode`              | 0644 | `monitor`, `alert`, `enforce`      | one of those names; else `-EINVAL` | `value_files` |
-//! | `policy`            | 0600 | the loaded blob (empty: none)      | a blob, in one or many writes      | `policy_file` |
-//! | `generation`        | 0444 | generation, 0 before any load      | refused                            | `value_files` |
-//! | `policy_hash`       | 0444 | SHA-256 of the blob, or none       | refused                            | `value_files` |
-//! | `events`            | 0400 | queued denials, one line each      | refused                            | `events_file` |
-//! | `stats`             | 0444 | `name value` counter lines         | refused                            | `value_files` |
-//! | `enforce`           | 0644 | `1` in enforce mode, else `0`      | `1`: enforce; `0`: alert           | `value_files` |
-//! | `anomaly_threshold` | 0644 | the threshold                      | 1..=1000000                        | `value_files` |
-//! | `heartbeat`         | 0644 | `none`, or timeout, action, age    | `1`: a heartbeat                   | `value_files` |
-//! | `hardware/FEATURE`  | 0644 | `supported=0/1 enabled=0/1`        | `1` (`-EOPNOTSUPP` if missing)     | `value_files` |
+//! | file                | mode | read                            | write                          |
+//! |---------------------|------|---------------------------------|--------------------------------|
+//! | `version`           | 0444 | policy ABI version, e.g. `1`    | refused (`-EINVAL`)            |
+//! | `mode`              | 0644 | `monitor`, `alert`, `enforce`   | one of those; else `-EINVAL`   |
+//! | `policy`            | 0600 | the loaded blob (empty: none)   | a blob, in one or many writes  |
+//! | `generation`        | 0444 | generation, 0 before any load   | refused                        |
+//! | `policy_hash`       | 0444 | SHA-256 of the blob, or none    | refused                        |
+//! | `events`            | 0400 | queued denials, one line each   | refused                        |
+//! | `stats`             | 0444 | `name value` counter lines      | refused                        |
+//! | `enforce`           | 0644 | `1` in enforce mode, else `0`   | `1`: enforce; `0`: alert       |
+//! | `anomaly_threshold` | 0644 | the threshold                   | 1..=1000000                    |
+//! | `heartbeat`         | 0644 | `none`, or timeout, action, age | `1`: a heartbeat               |
+//! | `hardware/FEATURE`  | 0644 | `supported=0/1 enabled=0/1`     | `1` (`-EOPNOTSUPP` if missing) |
+//!
+//! Operations: `policy_file` (`policy`), `events_file` (`events`), `value_files` (the
+//! others), all over `textfile`'s plumbing.
 //!
 //! Opening a writable file for writing needs CAP_MAC_ADMIN, checked at open with the
 //! opener's credentials (`-EPERM` otherwise); an open file keeps the opener's right, and

@@ -178,6 +178,10 @@ static mut HOOKS: [bindings::security_hook_list; HOOK_COUNT] = [
 ];
 
 /// Called once by `security_init()` when `tcp` is among the selected LSMs.
+///
+/// # Safety
+///
+/// The LSM framework calls it once, during `security_init()`.
 #[link_section = ".init.text"]
 unsafe extern "C" fn tcp_lsm_init() -> c_int {
     // Before any hook can report an event.

@@ -26,6 +26,11 @@ pub(crate) fn system_op(hook: &'static str, bit: u32) -> c_int {
 }
 
 /// `kernel_module_request`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn kernel_module_request(_name: *mut c_char) -> c_int {
     system_op("kernel_module_request", system::MODULE_REQUEST)
 }
@@ -35,9 +40,9 @@ pub(crate) unsafe extern "C" fn kernel_module_request(_name: *mut c_char) -> c_i
 /// images and initramfs `kexec`, everything else (firmware, security policies, X.509
 /// certificates, unknown) `kernel-read-file`.
 fn load_bit(id: u32) -> u32 {
-    const MODULE: u32 = bindings::kernel_read_file_id_READING_MODULE as u32;
-    const KEXEC_IMAGE: u32 = bindings::kernel_read_file_id_READING_KEXEC_IMAGE as u32;
-    const KEXEC_INITRAMFS: u32 = bindings::kernel_read_file_id_READING_KEXEC_INITRAMFS as u32;
+    const MODULE: u32 = bindings::kernel_read_file_id_READING_MODULE;
+    const KEXEC_IMAGE: u32 = bindings::kernel_read_file_id_READING_KEXEC_IMAGE;
+    const KEXEC_INITRAMFS: u32 = bindings::kernel_read_file_id_READING_KEXEC_INITRAMFS;
     match id {
         MODULE => system::MODULE_LOAD,
         KEXEC_IMAGE | KEXEC_INITRAMFS => system::KEXEC,
@@ -46,28 +51,48 @@ fn load_bit(id: u32) -> u32 {
 }
 
 /// `kernel_load_data` (module, kexec image, firmware or policy blobs from memory).
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn kernel_load_data(
     id: bindings::kernel_load_data_id,
     _contents: bool,
 ) -> c_int {
-    system_op("kernel_load_data", load_bit(id as u32))
+    system_op("kernel_load_data", load_bit(id))
 }
 
 /// `kernel_read_file` (modules, kexec images, firmware read from files).
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn kernel_read_file(
     _file: *mut bindings::file,
     id: bindings::kernel_read_file_id,
     _contents: bool,
 ) -> c_int {
-    system_op("kernel_read_file", load_bit(id as u32))
+    system_op("kernel_read_file", load_bit(id))
 }
 
 /// `perf_event_open`: `perf` (every kind of access: open, CPU-wide, kernel, tracepoint).
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn perf_event_open(_kind: c_int) -> c_int {
     system_op("perf_event_open", system::PERF)
 }
 
 /// `bpf`: every `bpf(2)` command.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn bpf(
     _cmd: c_int,
     _attr: *mut bindings::bpf_attr,
@@ -77,6 +102,11 @@ pub(crate) unsafe extern "C" fn bpf(
 }
 
 /// `settime`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn settime(
     _ts: *const bindings::timespec64,
     _tz: *const bindings::timezone,
@@ -85,6 +115,11 @@ pub(crate) unsafe extern "C" fn settime(
 }
 
 /// `uring_override_creds`: io_uring running requests with other creds.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn uring_override_creds(new: *const bindings::cred) -> c_int {
     if !new.is_null() {
         // What io_uring runs with this cred is the task's choice, never a file system's
@@ -96,16 +131,31 @@ pub(crate) unsafe extern "C" fn uring_override_creds(new: *const bindings::cred)
 }
 
 /// `uring_sqpoll`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn uring_sqpoll() -> c_int {
     system_op("uring_sqpoll", system::IO_URING)
 }
 
 /// `uring_cmd`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn uring_cmd(_cmd: *mut bindings::io_uring_cmd) -> c_int {
     system_op("uring_cmd", system::IO_URING)
 }
 
 /// `bpf_map` (a descriptor for a BPF map, e.g. from a pinned path): `bpf`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn bpf_map(
     _map: *mut bindings::bpf_map,
     _fmode: bindings::fmode_t,
@@ -114,6 +164,11 @@ pub(crate) unsafe extern "C" fn bpf_map(
 }
 
 /// `bpf_prog` (a descriptor for a BPF program): `bpf`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn bpf_prog(_prog: *mut bindings::bpf_prog) -> c_int {
     system_op("bpf_prog", system::BPF)
 }

@@ -22,6 +22,11 @@ use crate::errno::to_ret;
 
 /// `capable`: a domain has only the capabilities its policy lists, and never those in
 /// `NEVER_GRANTED_CAPS`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn capable(
     cred: *const bindings::cred,
     _ns: *mut bindings::user_namespace,
@@ -71,6 +76,11 @@ fn scope_check(
 }
 
 /// `ptrace_access_check`: a domain traces only what its ptrace scope allows.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn ptrace_access_check(
     child: *mut bindings::task_struct,
     _mode: c_uint,
@@ -90,6 +100,11 @@ pub(crate) unsafe extern "C" fn ptrace_access_check(
 }
 
 /// `ptrace_traceme`: the tracer (`parent`) must be allowed to trace the caller.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn ptrace_traceme(parent: *mut bindings::task_struct) -> c_int {
     let _rcu = crate::rcu::RcuReadGuard::new();
     // SAFETY: The caller holds the tasklist lock, which keeps `parent` alive; its cred is
@@ -102,6 +117,11 @@ pub(crate) unsafe extern "C" fn ptrace_traceme(parent: *mut bindings::task_struc
 }
 
 /// `task_kill`: a domain signals only what its signal scope allows.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn task_kill(
     p: *mut bindings::task_struct,
     _info: *mut bindings::kernel_siginfo,
@@ -140,12 +160,22 @@ unsafe fn task_query(hook: &'static str, p: *mut bindings::task_struct) -> c_int
 }
 
 /// `task_getpgid` (`getpgid(2)` of another process): within the signal scope.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn task_getpgid(p: *mut bindings::task_struct) -> c_int {
     // SAFETY: The caller holds the RCU read lock that keeps `p` alive.
     unsafe { task_query("task_getpgid", p) }
 }
 
 /// `task_getsid` (`getsid(2)` of another process): within the signal scope.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn task_getsid(p: *mut bindings::task_struct) -> c_int {
     // SAFETY: The caller holds the RCU read lock that keeps `p` alive.
     unsafe { task_query("task_getsid", p) }
@@ -183,6 +213,11 @@ const PRCTL_NARROWING: [c_int; 6] = [21, 22, 23, 24, 38, 39];
 
 /// `task_prctl`: `prctl`, except for the options that only narrow the caller. Returns
 /// `-ENOSYS` to let the prctl proceed: 0 would mean "handled".
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn task_prctl(
     option: c_int,
     _a2: c_ulong,
@@ -200,6 +235,11 @@ pub(crate) unsafe extern "C" fn task_prctl(
 }
 
 /// `task_fix_setuid`: `setuid` (the domain itself never changes with the uid).
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn task_fix_setuid(
     _new: *mut bindings::cred,
     old: *const bindings::cred,
@@ -210,6 +250,11 @@ pub(crate) unsafe extern "C" fn task_fix_setuid(
 }
 
 /// `task_fix_setgid`: `setgid`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn task_fix_setgid(
     _new: *mut bindings::cred,
     old: *const bindings::cred,
@@ -220,6 +265,11 @@ pub(crate) unsafe extern "C" fn task_fix_setgid(
 }
 
 /// `task_setnice`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn task_setnice(
     _p: *mut bindings::task_struct,
     _nice: c_int,
@@ -228,6 +278,11 @@ pub(crate) unsafe extern "C" fn task_setnice(
 }
 
 /// `task_setioprio`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn task_setioprio(
     _p: *mut bindings::task_struct,
     _ioprio: c_int,
@@ -236,6 +291,11 @@ pub(crate) unsafe extern "C" fn task_setioprio(
 }
 
 /// `task_setrlimit`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn task_setrlimit(
     _p: *mut bindings::task_struct,
     _resource: c_uint,
@@ -245,11 +305,21 @@ pub(crate) unsafe extern "C" fn task_setrlimit(
 }
 
 /// `task_setscheduler`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn task_setscheduler(_p: *mut bindings::task_struct) -> c_int {
     to_ret(process_op("task_setscheduler", process::SCHEDULER))
 }
 
 /// `task_setpgid`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn task_setpgid(
     _p: *mut bindings::task_struct,
     _pgid: bindings::pid_t,
@@ -258,6 +328,11 @@ pub(crate) unsafe extern "C" fn task_setpgid(
 }
 
 /// `task_fix_setgroups`: `setgid`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn task_fix_setgroups(
     _new: *mut bindings::cred,
     old: *const bindings::cred,
@@ -267,6 +342,11 @@ pub(crate) unsafe extern "C" fn task_fix_setgroups(
 }
 
 /// `task_prlimit` (reading or changing another task's limits): `rlimit`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn task_prlimit(
     cred: *const bindings::cred,
     _tcred: *const bindings::cred,
@@ -278,6 +358,11 @@ pub(crate) unsafe extern "C" fn task_prlimit(
 
 /// `file_set_fowner`: remembers the domain of the task that becomes the file's owner, on
 /// whose behalf the file later sends SIGIO/SIGURG. Runs with IRQs off: a copy only.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn file_set_fowner(file: *mut bindings::file) {
     let domain = *blob::current_domain();
     // SAFETY: The fcntl path passes a live file with its blob, under the owner lock.
@@ -286,6 +371,11 @@ pub(crate) unsafe extern "C" fn file_set_fowner(file: *mut bindings::file) {
 
 /// `file_send_sigiotask`: a file signals a task on behalf of its owner, so the owner's
 /// signal scope applies. May run in interrupt context: lock-free, no allocation.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn file_send_sigiotask(
     tsk: *mut bindings::task_struct,
     fown: *mut bindings::fown_struct,
@@ -310,6 +400,11 @@ pub(crate) unsafe extern "C" fn file_send_sigiotask(
 
 /// `task_alloc`: a new task starts a fresh behaviour window; its cred (and with it the
 /// domain) is inherited through `cred_prepare`.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn task_alloc(
     task: *mut bindings::task_struct,
     _clone_flags: c_ulong,
@@ -324,6 +419,11 @@ pub(crate) unsafe extern "C" fn task_alloc(
 
 /// `cred_prepare`: a new cred copies the subject state of the one it derives from, so a
 /// domain survives `fork`, `setuid` and every other cred change.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn cred_prepare(
     new: *mut bindings::cred,
     old: *const bindings::cred,
@@ -337,6 +437,11 @@ pub(crate) unsafe extern "C" fn cred_prepare(
 }
 
 /// `cred_transfer`: like `cred_prepare`, for keyctl's session-keyring replacement.
+///
+/// # Safety
+///
+/// The LSM framework calls it as this LSM's hook of the same name, with that hook's
+/// arguments, live for the call.
 pub(crate) unsafe extern "C" fn cred_transfer(
     new: *mut bindings::cred,
     old: *const bindings::cred,

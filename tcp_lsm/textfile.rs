@@ -74,6 +74,11 @@ pub(crate) unsafe fn open_text(file: *mut bindings::file, fill: Fill) -> c_int {
 }
 
 /// seq_file's `show` for every value file: calls the file's `Fill`.
+///
+/// # Safety
+///
+/// The VFS calls it as a file operation of this LSM's securityfs files, with that
+/// operation's arguments.
 unsafe extern "C" fn show_text(m: *mut bindings::seq_file, _v: *mut c_void) -> c_int {
     // SAFETY: seq_file calls `show` with the seq_file made by `open_text`, whose private
     // data is the `Fill` given there (a function pointer cast to a data pointer, the same
@@ -118,6 +123,10 @@ pub(crate) use text_fops;
 /// are checked first (`check_writer`).
 macro_rules! text_open {
     ($name:ident, $fill:path) => {
+        /// # Safety
+        ///
+        /// The VFS calls it as a file operation of this LSM's securityfs files, with that
+        /// operation's arguments.
         unsafe extern "C" fn $name(
             _inode: *mut kernel::bindings::inode,
             file: *mut kernel::bindings::file,
@@ -127,6 +136,10 @@ macro_rules! text_open {
         }
     };
     ($name:ident, $fill:path, writer) => {
+        /// # Safety
+        ///
+        /// The VFS calls it as a file operation of this LSM's securityfs files, with that
+        /// operation's arguments.
         unsafe extern "C" fn $name(
             _inode: *mut kernel::bindings::inode,
             file: *mut kernel::bindings::file,

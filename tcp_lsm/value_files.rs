@@ -32,6 +32,10 @@ fn mode_text(_file: *const bindings::file, out: &mut SeqText) -> core::fmt::Resu
 
 text_open!(mode_open, mode_text, writer);
 
+/// # Safety
+///
+/// The VFS calls it as a file operation of this LSM's securityfs files, with that
+/// operation's arguments.
 unsafe extern "C" fn mode_write(
     _file: *mut bindings::file,
     buf: *const c_char,
@@ -87,6 +91,10 @@ fn enforce_text(_file: *const bindings::file, out: &mut SeqText) -> core::fmt::R
 
 text_open!(enforce_open, enforce_text, writer);
 
+/// # Safety
+///
+/// The VFS calls it as a file operation of this LSM's securityfs files, with that
+/// operation's arguments.
 unsafe extern "C" fn enforce_write(
     _f: *mut bindings::file,
     buf: *const c_char,
@@ -120,6 +128,10 @@ fn anomaly_text(_file: *const bindings::file, out: &mut SeqText) -> core::fmt::R
 
 text_open!(anomaly_open, anomaly_text, writer);
 
+/// # Safety
+///
+/// The VFS calls it as a file operation of this LSM's securityfs files, with that
+/// operation's arguments.
 unsafe extern "C" fn anomaly_write(
     _f: *mut bindings::file,
     buf: *const c_char,
@@ -211,6 +223,10 @@ fn hardware_text(file: *const bindings::file, out: &mut SeqText) -> core::fmt::R
 
 text_open!(hardware_open, hardware_text, writer);
 
+/// # Safety
+///
+/// The VFS calls it as a file operation of this LSM's securityfs files, with that
+/// operation's arguments.
 unsafe extern "C" fn hardware_write(
     f: *mut bindings::file,
     buf: *const c_char,
@@ -262,6 +278,10 @@ fn heartbeat_text(_file: *const bindings::file, out: &mut SeqText) -> core::fmt:
 
 text_open!(heartbeat_open, heartbeat_text, writer);
 
+/// # Safety
+///
+/// The VFS calls it as a file operation of this LSM's securityfs files, with that
+/// operation's arguments.
 unsafe extern "C" fn heartbeat_write(
     _f: *mut bindings::file,
     buf: *const c_char,

@@ -121,7 +121,8 @@ impl Sha256 {
         let mut data = data;
         if self.buf_len > 0 {
             let take = BLOCK_LEN.saturating_sub(self.buf_len).min(data.len());
-            let Some((head, rest)) = data.split_at_checked(take) else {
+            // `get` rather than `split_at_checked`: the kernel's minimum Rust is 1.78.
+            let (Some(head), Some(rest)) = (data.get(..take), data.get(take..)) else {
                 return;
             };
             let end = self.buf_len.saturating_add(take);
