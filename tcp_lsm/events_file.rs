@@ -24,10 +24,11 @@ const LOST_LINE_MAX: usize = 32;
 /// Longest event line (every field escaped at its longest) plus its newline.
 const LINE_MAX: usize = 2048;
 
-/// `poll` bits (`include/uapi/linux/eventpoll.h`; bindgen cannot evaluate their casts).
-const EPOLLIN: c_uint = 0x1;
+/// `poll` bits (`include/uapi/linux/eventpoll.h`): casts bindgen cannot evaluate, so their
+/// values come from the C compiler (`layout_c.c`).
+const EPOLLIN: c_uint = crate::layout::EPOLLIN as c_uint;
 
-const EPOLLRDNORM: c_uint = 0x40;
+const EPOLLRDNORM: c_uint = crate::layout::EPOLLRDNORM as c_uint;
 
 /// # Safety
 ///

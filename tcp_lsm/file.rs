@@ -14,14 +14,15 @@ use crate::engine::perm::bits::file as perm;
 use crate::errno::to_ret;
 use crate::fscheck::{check_file, mark_written, revalidate, S_IFDIR, S_IFMT};
 
-/// `fmode_t` bits (`include/linux/fs.h`; bindgen cannot evaluate their casts).
-const FMODE_READ: u32 = 1 << 0;
+/// `fmode_t` bits (`include/linux/fs.h`): casts bindgen cannot evaluate, so their values
+/// come from the C compiler through the layout check (`layout_c.c`).
+const FMODE_READ: u32 = crate::layout::FMODE_READ as u32;
 
-const FMODE_WRITE: u32 = 1 << 1;
+const FMODE_WRITE: u32 = crate::layout::FMODE_WRITE as u32;
 
 /// `__FMODE_EXEC`: the opens of exec carry it in `f_flags`, not in `f_mode`
 /// (`OPEN_FMODE()` does not copy it).
-const FMODE_EXEC_FLAG: u32 = 1 << 5;
+const FMODE_EXEC_FLAG: u32 = crate::layout::__FMODE_EXEC as u32;
 
 /// `file_open`: read, write or append on the file's type (readdir for directories,
 /// execute for the opens of exec).
@@ -110,7 +111,12 @@ pub(crate) unsafe extern "C" fn file_lock(file: *mut bindings::file, _cmd: c_uin
 
 /// `fcntl` commands that take record locks (`F_SETLK`, `F_SETLKW`, `F_OFD_SETLK`,
 /// `F_OFD_SETLKW`; `include/uapi/asm-generic/fcntl.h`).
-const LOCK_CMDS: [c_uint; 4] = [6, 7, 37, 38];
+const LOCK_CMDS: [c_uint; 4] = [
+    bindings::F_SETLK,
+    bindings::F_SETLKW,
+    bindings::F_OFD_SETLK,
+    bindings::F_OFD_SETLKW,
+];
 
 /// `file_fcntl`: record locks need `lock`. The other commands change descriptor flags,
 /// owners and signals, which cannot widen the access checked at open, so they are let

@@ -23,11 +23,11 @@ use crate::pathcache::Reached;
 use crate::policy::Loaded;
 
 /// `S_IFMT` and friends (`include/uapi/linux/stat.h`).
-pub(crate) const S_IFMT: u32 = 0o170000;
+pub(crate) const S_IFMT: u32 = bindings::S_IFMT;
 
-pub(crate) const S_IFDIR: u32 = 0o040000;
+pub(crate) const S_IFDIR: u32 = bindings::S_IFDIR;
 
-pub(crate) const S_IFREG: u32 = 0o100000;
+pub(crate) const S_IFREG: u32 = bindings::S_IFREG;
 
 /// The permissions that move, remove or add names of an object: refused on protected
 /// types to every domain, whatever its rules and mode (the engine's definition).
@@ -53,17 +53,13 @@ pub(crate) enum Answer {
 }
 
 /// Asks the policy about `perms` on an object: by the type of `name` when given (then
-/// remembered in `inode`), else by the type remembered in `inode` for the policy in force.
-/// With `reached` (where the name was built from), the type is also remembered for that
-/// path (`pathcache.rs`). The type and the decision come from the same policy, read in
-/// one RCU section.
-///
-/// # Safety
-///
-/// `inode` must be null or a live inode with a blob.
-pub(crate) unsafe fn answer(
+/// remembered in the object's inode state `cache`, when it has an inode), else by the type
+/// remembered in `cache` for the policy in force. With `reached` (where the name was built
+/// from), the type is also remembered for that path (`pathcache.rs`). The type and the
+/// decision come from the same policy, read in one RCU section.
+pub(crate) fn answer(
     subject: &Subject<'_>,
-    inode: *const bindings::inode,
+    cache: Option<&blob::InodeSecurity>,
     name: Option<Name<'_>>,
     perms: u32,
     reached: Option<&Reached>,
@@ -72,10 +68,6 @@ pub(crate) unsafe fn answer(
         let Some((loaded, policy, domain)) = found else {
             return Answer::Policy(false, 0);
         };
-        let cache = (!inode.is_null()).then(|| {
-            // SAFETY: Guaranteed by the caller.
-            unsafe { &*blob::inode(inode) }
-        });
         let type_id = match (name, cache) {
             (Some(name), cache) => match type_of_name(loaded, name) {
                 Some(type_id) => remember(loaded, cache, name.bytes(), type_id, reached),
@@ -170,21 +162,17 @@ fn apply(
     }
 }
 
-/// The policy's answer for `perms` on the object at `name` (`inode`: its inode or null).
-///
-/// # Safety
-///
-/// As for [`answer`].
-pub(crate) unsafe fn check_name(
+/// The policy's answer for `perms` on the object at `name` (`cache`: its inode's state,
+/// if it has an inode).
+pub(crate) fn check_name(
     op: &'static str,
     subject: &Subject<'_>,
     name: Name<'_>,
-    inode: *const bindings::inode,
+    cache: Option<&blob::InodeSecurity>,
     perms: u32,
     reached: Option<&Reached>,
 ) -> Result {
-    // SAFETY: Guaranteed by the caller.
-    let answer = unsafe { answer(subject, inode, Some(name), perms, reached) };
+    let answer = answer(subject, cache, Some(name), perms, reached);
     apply(op, subject, answer, perms, object_of(name))
 }
 
@@ -236,40 +224,40 @@ pub(crate) unsafe fn check_path(
             perms,
         );
     }
-    // SAFETY: Guaranteed by the caller; a live path holds its dentry.
-    let (reached, inode) = unsafe { (Reached::of(path), inode_of((*path).dentry)) };
-    if let (Some(reached), false) = (&reached, inode.is_null()) {
-        // SAFETY: A positive dentry's inode is live and has a blob.
-        if unsafe { allowed_as_reached(&subject, inode, reached, perms) } {
+    // SAFETY: Guaranteed by the caller; a live path holds its dentry, and a positive
+    // dentry's inode is live (with the path) and has a blob.
+    let (reached, cache) = unsafe {
+        (
+            Reached::of(path),
+            blob::inode_state(inode_of((*path).dentry)),
+        )
+    };
+    if let (Some(reached), Some(cache)) = (&reached, cache) {
+        if allowed_as_reached(&subject, cache, reached, perms) {
             return subject.verdict(true, DENIED, &ask(op, perms, Object::None));
         }
     }
-    // SAFETY: Guaranteed by the caller; the inode stays live with the path.
+    // SAFETY: Guaranteed by the caller.
     unsafe {
         fspath::with(path, |name| {
-            check_name(op, &subject, name, inode, perms, reached.as_ref())
+            check_name(op, &subject, name, cache, perms, reached.as_ref())
         })
     }?
 }
 
-/// Whether the type remembered for `inode` as reached now (`pathcache.rs`) allows
-/// `perms` under the policy in force. Only an allowing answer is taken from there:
-/// a denial, and a stale heartbeat, are decided (and reported) with the path name.
-///
-/// # Safety
-///
-/// `inode` must be a live inode with a blob.
-unsafe fn allowed_as_reached(
+/// Whether the type remembered in an inode's state (`security`) as reached now
+/// (`pathcache.rs`) allows `perms` under the policy in force. Only an allowing answer is
+/// taken from there: a denial, and a stale heartbeat, are decided (and reported) with the
+/// path name.
+fn allowed_as_reached(
     subject: &Subject<'_>,
-    inode: *const bindings::inode,
+    security: &blob::InodeSecurity,
     reached: &Reached,
     perms: u32,
 ) -> bool {
     if crate::heartbeat::blocks(Class::File) {
         return false;
     }
-    // SAFETY: Guaranteed by the caller.
-    let security = unsafe { &*blob::inode(inode) };
     subject.with_loaded(|found| {
         found.is_some_and(|(loaded, policy, domain)| {
             security
@@ -309,7 +297,8 @@ pub(crate) unsafe fn check_dentry(
         return check_internal(op, &subject, unsafe { internal_kind(dentry) }, perms);
     }
     // SAFETY: Guaranteed by the caller; a positive dentry's inode is live with a blob.
-    let answer = unsafe { answer(&subject, inode_of(dentry), None, perms, None) };
+    let cache = unsafe { blob::inode_state(inode_of(dentry)) };
+    let answer = answer(&subject, cache, None, perms, None);
     if matches!(answer, Answer::NeedPath) && blob::creds_overridden_by_kernel() {
         // A file system working on objects of its own with credentials the kernel put in
         // place (overlayfs reading and copying up its layers' attributes and extended
@@ -609,10 +598,9 @@ unsafe fn check_open_file(
     file: *mut bindings::file,
     perms: u32,
 ) -> Result {
-    // SAFETY: An open file has an inode with a blob.
-    let inode = unsafe { (*file).f_inode };
-    // SAFETY: As above.
-    match unsafe { answer(subject, inode, None, perms, None) } {
+    // SAFETY: An open file has an inode with a blob, live while the file is.
+    let cache = unsafe { blob::inode_state((*file).f_inode) };
+    match answer(subject, cache, None, perms, None) {
         Answer::Policy(true, _) => subject.verdict(true, DENIED, &ask(op, perms, Object::None)),
         // Denied, or not classified yet: decide (again) by the path, which the report
         // names.
@@ -620,7 +608,7 @@ unsafe fn check_open_file(
             // SAFETY: An open file's path and inode are live.
             unsafe {
                 fspath::with(&raw const (*file).f_path, |name| {
-                    check_name(op, subject, name, inode, perms, None)
+                    check_name(op, subject, name, cache, perms, None)
                 })
             }?
         }
@@ -628,7 +616,7 @@ unsafe fn check_open_file(
 }
 
 /// `S_IFSOCK` (`include/uapi/linux/stat.h`).
-const S_IFSOCK: u32 = 0o140000;
+const S_IFSOCK: u32 = bindings::S_IFSOCK;
 
 /// Checks `perms` on an open file of a kind that only some policies type (devices, named
 /// fifos): by its type when the policy gives it one, and not at all when the policy does
@@ -643,10 +631,9 @@ unsafe fn check_typed_only(
     file: *mut bindings::file,
     perms: u32,
 ) -> Result {
-    // SAFETY: An open file has an inode with a blob.
-    let inode = unsafe { (*file).f_inode };
-    // SAFETY: As above.
-    match unsafe { answer(subject, inode, None, perms, None) } {
+    // SAFETY: An open file has an inode with a blob, live while the file is.
+    let cache = unsafe { blob::inode_state((*file).f_inode) };
+    match answer(subject, cache, None, perms, None) {
         Answer::Policy(true, _) => {
             return subject.verdict(true, DENIED, &ask(op, perms, Object::None))
         }
@@ -656,8 +643,7 @@ unsafe fn check_typed_only(
     // SAFETY: An open file's path and inode are live.
     unsafe {
         fspath::with(&raw const (*file).f_path, |name| {
-            // SAFETY: As above.
-            match answer(subject, inode, Some(name), perms, None) {
+            match answer(subject, cache, Some(name), perms, None) {
                 Answer::Policy(false, 0) => Ok(()),
                 a => apply(op, subject, a, perms, object_of(name)),
             }

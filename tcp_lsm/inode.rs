@@ -152,21 +152,21 @@ pub(crate) unsafe extern "C" fn inode_rename(
 }
 
 /// `iattr.ia_valid` bits (`include/linux/fs.h`).
-const ATTR_MODE: u32 = 1 << 0;
+const ATTR_MODE: u32 = bindings::ATTR_MODE;
 
-const ATTR_UID: u32 = 1 << 1;
+const ATTR_UID: u32 = bindings::ATTR_UID;
 
-const ATTR_GID: u32 = 1 << 2;
+const ATTR_GID: u32 = bindings::ATTR_GID;
 
-const ATTR_SIZE: u32 = 1 << 3;
+const ATTR_SIZE: u32 = bindings::ATTR_SIZE;
 
-const ATTR_ATIME_SET: u32 = 1 << 7;
+const ATTR_ATIME_SET: u32 = bindings::ATTR_ATIME_SET;
 
-const ATTR_FILE: u32 = 1 << 13;
+const ATTR_FILE: u32 = bindings::ATTR_FILE;
 
-const ATTR_MTIME_SET: u32 = 1 << 8;
+const ATTR_MTIME_SET: u32 = bindings::ATTR_MTIME_SET;
 
-const ATTR_TIMES_SET: u32 = 1 << 16;
+const ATTR_TIMES_SET: u32 = bindings::ATTR_TIMES_SET;
 
 /// `inode_setattr`: size changes need `write`; mode, ownership and explicit timestamps
 /// need `setattr`; timestamps set to "now" need `write` (what writing does anyway). The

@@ -41,6 +41,7 @@
 #include <linux/kernel_read_file.h>
 #include <linux/lockdep_types.h>
 #include <linux/lsm_hooks.h>
+#include <linux/mman.h>
 #include <linux/mm_types.h>
 #include <linux/msg.h>
 #include <linux/mount.h>
@@ -60,6 +61,7 @@
 #include <net/sock.h>
 #include <uapi/linux/lsm.h>
 #include <uapi/linux/mount.h>
+#include <uapi/linux/prctl.h>
 #include <asm/processor.h>
 
 #define TCP_LSM_LAYOUT(kind, s, rust, val) \
@@ -86,6 +88,25 @@ void tcp_lsm_layout(void)
 	/* Constants (fscheck.rs: objects of the kernel's internal mounts; mount.rs: binds). */
 	CONSTANT(SB_KERNMOUNT);
 	CONSTANT(MS_BIND);
+	/* fmode_t bits (file.rs, textfile.rs) and poll bits (events_file.rs): casts. */
+	CONSTANT(FMODE_READ);
+	CONSTANT(FMODE_WRITE);
+	CONSTANT(FMODE_PWRITE);
+	CONSTANT(__FMODE_EXEC);
+	CONSTANT(EPOLLIN);
+	CONSTANT(EPOLLRDNORM);
+	/* Headers the kernel's bindings do not include: mman (memory.rs), prctl (task.rs). */
+	CONSTANT(PROT_WRITE);
+	CONSTANT(PROT_EXEC);
+	CONSTANT(MAP_TYPE);
+	CONSTANT(MAP_SHARED);
+	CONSTANT(MAP_SHARED_VALIDATE);
+	CONSTANT(PR_GET_SECCOMP);
+	CONSTANT(PR_SET_SECCOMP);
+	CONSTANT(PR_CAPBSET_READ);
+	CONSTANT(PR_CAPBSET_DROP);
+	CONSTANT(PR_SET_NO_NEW_PRIVS);
+	CONSTANT(PR_GET_NO_NEW_PRIVS);
 
 	/*
 	 * Registration: blob sizes written in Rust and read back as offsets (setup.rs,

@@ -17,17 +17,18 @@ use crate::fscheck::{
     answer_for_type, check_file, check_internal, internal_kind, on_internal_mount, Answer,
 };
 
-/// `PROT_*` (`include/uapi/asm-generic/mman-common.h`).
-const PROT_WRITE: c_ulong = 0x2;
+/// `PROT_*` (`include/uapi/asm-generic/mman-common.h`, a header the kernel's bindings do not
+/// include: values from the C compiler, `layout_c.c`).
+const PROT_WRITE: c_ulong = crate::layout::PROT_WRITE as c_ulong;
 
-const PROT_EXEC: c_ulong = 0x4;
+const PROT_EXEC: c_ulong = crate::layout::PROT_EXEC as c_ulong;
 
-/// `MAP_TYPE`, `MAP_SHARED`, `MAP_SHARED_VALIDATE` (`include/uapi/linux/mman.h`).
-const MAP_TYPE: c_ulong = 0x0f;
+/// `MAP_TYPE`, `MAP_SHARED`, `MAP_SHARED_VALIDATE` (`include/uapi/linux/mman.h`; as above).
+const MAP_TYPE: c_ulong = crate::layout::MAP_TYPE as c_ulong;
 
-const MAP_SHARED: c_ulong = 0x01;
+const MAP_SHARED: c_ulong = crate::layout::MAP_SHARED as c_ulong;
 
-const MAP_SHARED_VALIDATE: c_ulong = 0x03;
+const MAP_SHARED_VALIDATE: c_ulong = crate::layout::MAP_SHARED_VALIDATE as c_ulong;
 
 /// Executable memory whose content no file holds (anonymous memory, the heap, the
 /// stack, memfds and other objects of the kernel's internal mounts, private file pages
@@ -240,4 +241,4 @@ pub(crate) unsafe extern "C" fn mmap_addr(addr: c_ulong) -> c_int {
 }
 
 /// `CAP_SYS_RAWIO`.
-const CAP_SYS_RAWIO: u32 = 17;
+const CAP_SYS_RAWIO: u32 = bindings::CAP_SYS_RAWIO;

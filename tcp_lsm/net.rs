@@ -56,17 +56,17 @@ pub(crate) unsafe extern "C" fn sk_clone_security(
     unsafe { *blob::sock(newsk) = *blob::sock(sk) };
 }
 
-/// `SOCK_*` types (`include/linux/net.h`).
-const SOCK_STREAM: c_int = 1;
+/// `SOCK_*` types (`include/linux/net.h`), as the hooks' `int` arguments.
+const SOCK_STREAM: c_int = bindings::sock_type_SOCK_STREAM as c_int;
 
-const SOCK_DGRAM: c_int = 2;
+const SOCK_DGRAM: c_int = bindings::sock_type_SOCK_DGRAM as c_int;
 
-const SOCK_RAW: c_int = 3;
+const SOCK_RAW: c_int = bindings::sock_type_SOCK_RAW as c_int;
 
-const SOCK_TYPE_MASK: c_int = 0xf;
+const SOCK_TYPE_MASK: c_int = bindings::SOCK_TYPE_MASK as c_int;
 
 /// `AF_PACKET`.
-const AF_PACKET: c_int = 17;
+const AF_PACKET: c_int = bindings::AF_PACKET as c_int;
 
 fn protocol_of(sock_type: c_int) -> Protocol {
     match sock_type & SOCK_TYPE_MASK {
@@ -77,9 +77,9 @@ fn protocol_of(sock_type: c_int) -> Protocol {
 }
 
 /// `IPPROTO_TCP`, `IPPROTO_UDP` (`include/uapi/linux/in.h`).
-const IPPROTO_TCP: c_int = 6;
+const IPPROTO_TCP: c_int = bindings::IPPROTO_TCP as c_int;
 
-const IPPROTO_UDP: c_int = 17;
+const IPPROTO_UDP: c_int = bindings::IPPROTO_UDP as c_int;
 
 /// Whether an IP socket is a stream or datagram socket whose `protocol` argument of
 /// `socket(2)` is the default (0) or the type's own protocol (`IPPROTO_TCP` for streams,
@@ -174,6 +174,48 @@ fn ask<'a>(hook: &'static str, ops: u32, object: Object<'a>) -> Ask<'a> {
     Ask::new(hook, Class::Net, u64::from(ops), object)
 }
 
+/// What the address checks read of a socket, read once at the hook's edge so that the
+/// decision itself handles no kernel pointer.
+#[derive(Clone, Copy)]
+struct SockInfo {
+    /// The protocol its type implies (`SOCK_STREAM`: TCP, `SOCK_DGRAM`: UDP).
+    protocol: Protocol,
+    /// The address family of its sock (0 without one).
+    family: u16,
+}
+
+impl SockInfo {
+    /// Reads `sock`.
+    ///
+    /// # Safety
+    ///
+    /// `sock` must be a live socket.
+    unsafe fn of(sock: *const bindings::socket) -> SockInfo {
+        // SAFETY: Guaranteed by the caller; a socket in these hooks has its sock, and a
+        // sock lives as long as its socket.
+        let (sock_type, sk) = unsafe { ((*sock).type_, (*sock).sk.as_ref()) };
+        SockInfo {
+            protocol: protocol_of(c_int::from(sock_type)),
+            family: sk.map_or(0, |sk| sk.__sk_common.skc_family),
+        }
+    }
+}
+
+/// The address argument of a hook as bytes: `None` when the pointer is null.
+///
+/// # Safety
+///
+/// `addr` must be null or point to `addrlen` readable bytes that outlive `'a` (a negative
+/// length reads nothing).
+unsafe fn addr_bytes<'a>(addr: *const u8, addrlen: c_int) -> Option<&'a [u8]> {
+    if addr.is_null() {
+        return None;
+    }
+    let len = usize::try_from(addrlen).unwrap_or(0);
+    // SAFETY: Guaranteed by the caller.
+    Some(unsafe { core::slice::from_raw_parts(addr, len) })
+}
+
 /// Checks operation `ops` of `sock` towards or at `addr` (`addrlen` bytes).
 ///
 /// # Safety
@@ -190,33 +232,25 @@ unsafe fn check_addr(
         return Ok(());
     };
     // SAFETY: Guaranteed by the caller.
-    unsafe { check_addr_for(hook, &subject, sock, addr, addrlen, ops) }
+    let (info, bytes) = unsafe { (SockInfo::of(sock), addr_bytes(addr, addrlen)) };
+    check_addr_for(hook, &subject, info, bytes, ops)
 }
 
-/// [`check_addr`] for a subject already known to be confined.
-///
-/// # Safety
-///
-/// As for [`check_addr`].
-unsafe fn check_addr_for(
+/// [`check_addr`] for a subject already known to be confined, on what the edge read of
+/// the socket and its address argument (`None`: a null address).
+fn check_addr_for(
     hook: &'static str,
     subject: &Subject<'_>,
-    sock: *mut bindings::socket,
-    addr: *const u8,
-    addrlen: c_int,
+    sock: SockInfo,
+    addr: Option<&[u8]>,
     ops: u32,
 ) -> Result {
-    let len = usize::try_from(addrlen).unwrap_or(0);
-    if addr.is_null() || len < 2 {
+    let Some(bytes) = addr.filter(|bytes| bytes.len() >= 2) else {
         // No family: every family's own code refuses that with EINVAL.
         return Err(EINVAL);
-    }
-    // SAFETY: Guaranteed by the caller: the address is a kernel copy of `addrlen` bytes.
-    let bytes = unsafe { core::slice::from_raw_parts(addr, len) };
-    // SAFETY: `sock` is live.
-    let protocol = protocol_of(c_int::from(unsafe { (*sock).type_ }));
-    // SAFETY: `sock` is live; a socket in these hooks has its sock.
-    let sock_family = unsafe { (*sock).sk.as_ref() }.map_or(0, |sk| sk.__sk_common.skc_family);
+    };
+    let protocol = sock.protocol;
+    let sock_family = sock.family;
     // Malformed input is the kernel's to refuse, with its own errno (as Landlock does):
     // only well-formed requests are decided.
     match sockaddr::kernel_verdict(bytes, sock_family, ops == op::BIND, ops == op::SEND) {
@@ -296,17 +330,15 @@ unsafe fn check_local(hook: &'static str, sock: *mut bindings::socket, ops: u32)
     let mut storage = [0u64; 16];
     // SAFETY: `sock` is live; `storage` holds 128 writable, aligned bytes.
     let len = unsafe { bindings::kernel_getsockname(sock, storage.as_mut_ptr().cast()) };
-    // SAFETY: `getname` wrote `len` bytes (at most 128) of an address into `storage`.
-    unsafe {
-        check_addr_for(
-            hook,
-            &subject,
-            sock,
-            storage.as_ptr().cast(),
-            len.clamp(0, 128),
-            ops,
+    // SAFETY: `getname` wrote `len` bytes (at most 128) of an address into `storage`;
+    // `sock` is live.
+    let (info, bytes) = unsafe {
+        (
+            SockInfo::of(sock),
+            addr_bytes(storage.as_ptr().cast(), len.clamp(0, 128)),
         )
-    }
+    };
+    check_addr_for(hook, &subject, info, bytes, ops)
 }
 
 /// `socket_listen`: `listen` at the bound address.
@@ -380,8 +412,9 @@ pub(crate) unsafe fn check_foreign_for(
     if matches!(sockaddr::parse(bytes), Ok(a @ SockAddr::Unix { .. }) if a.unix_name().is_empty()) {
         return Ok(());
     }
-    // SAFETY: `bytes` is the peer's address, `len` bytes long.
-    unsafe { check_addr_for(hook, subject, sock, bytes.as_ptr(), len, op::CONNECT) }
+    // SAFETY: Guaranteed by the caller.
+    let info = unsafe { SockInfo::of(sock) };
+    check_addr_for(hook, subject, info, Some(bytes), op::CONNECT)
 }
 
 /// [`check_foreign_for`] for the current task (nothing to check when unconfined).
@@ -421,17 +454,9 @@ pub(crate) unsafe extern "C" fn socket_sendmsg(
         // SAFETY: The socket layer passes a live socket.
         return to_ret(unsafe { check_foreign_for("socket_sendmsg", &subject, sock) });
     }
-    // SAFETY: As above.
-    let named = unsafe {
-        check_addr_for(
-            "socket_sendmsg",
-            &subject,
-            sock,
-            name.cast(),
-            namelen,
-            op::SEND,
-        )
-    };
+    // SAFETY: As above; the socket layer passes a live socket.
+    let (info, bytes) = unsafe { (SockInfo::of(sock), addr_bytes(name.cast(), namelen)) };
+    let named = check_addr_for("socket_sendmsg", &subject, info, bytes, op::SEND);
     // SAFETY: As above.
     to_ret(named.and_then(|()| unsafe { check_foreign_for("socket_sendmsg", &subject, sock) }))
 }

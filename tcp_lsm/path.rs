@@ -9,6 +9,7 @@ use kernel::bindings;
 use kernel::ffi::{c_int, c_uint};
 use kernel::prelude::*;
 
+use crate::blob;
 use crate::decide::Subject;
 use crate::engine::perm::bits::file as perm;
 use crate::errno::to_ret;
@@ -18,10 +19,10 @@ use crate::fscheck::{
 };
 use crate::fspath;
 
-const S_IFLNK: u32 = 0o120000;
+const S_IFLNK: u32 = bindings::S_IFLNK;
 
 /// `RENAME_EXCHANGE` (`include/uapi/linux/fs.h`).
-const RENAME_EXCHANGE: c_uint = 1 << 1;
+const RENAME_EXCHANGE: c_uint = bindings::RENAME_EXCHANGE;
 
 /// Checks `perms` on the child `dentry` of the directory `dir`.
 ///
@@ -37,10 +38,13 @@ unsafe fn check_child(
     let Some(subject) = Subject::current() else {
         return Ok(());
     };
-    // SAFETY: Guaranteed by the caller; the child dentry is live.
+    // SAFETY: Guaranteed by the caller; the child dentry is live, and so is its inode
+    // (if positive), which has a blob.
+    let cache = unsafe { blob::inode_state(inode_of(dentry)) };
+    // SAFETY: Guaranteed by the caller.
     unsafe {
         fspath::with_child(dir, dentry, |name| {
-            check_name(op, &subject, name, inode_of(dentry), perms, None)
+            check_name(op, &subject, name, cache, perms, None)
         })
     }?
 }
@@ -216,10 +220,13 @@ unsafe fn check_move(
     // SAFETY: Guaranteed by the caller.
     let mode = unsafe { mode_of(from) };
     let is_dir = mode & S_IFMT == S_IFDIR;
+    // SAFETY: Guaranteed by the caller: `from` is a live, positive dentry; its inode has a
+    // blob.
+    let cache = unsafe { blob::inode_state(inode_of(from)) };
     // SAFETY: Guaranteed by the caller.
     unsafe {
         fspath::with_child(from_dir, from, |name| -> Result {
-            check_name(OP, subject, name, inode_of(from), perm::RENAME, None)?;
+            check_name(OP, subject, name, cache, perm::RENAME, None)?;
             if is_dir {
                 // For a name too long to build: every type below the directory named.
                 check_subtree(OP, subject, name.bytes(), perm::RENAME)?;

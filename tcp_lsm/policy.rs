@@ -162,7 +162,7 @@ impl Loaded {
     }
 
     /// The type of internal objects of `kind` under this policy, if its rules name them
-    /// (`file.rs` `internal_answer`).
+    /// (`fscheck::check_internal`).
     pub(crate) fn internal_type(&self, kind: crate::engine::perm::Internal) -> Option<u32> {
         self.internal
             .get(kind as usize)

@@ -8,13 +8,13 @@ use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use kernel::bindings;
-use kernel::error::code::{EBUSY, EFAULT, EFBIG, EINVAL, ENOEXEC, ENOMEM};
+use kernel::error::code::{EBUSY, EFAULT, EFBIG, EINVAL, ENOMEM};
 use kernel::ffi::{c_char, c_int};
 use kernel::prelude::*;
 use kernel::sync::Arc;
 use kernel::uaccess::UserSlice;
 
-use crate::engine::format::{HEADER_SIZE, MAGIC, MAX_POLICY_SIZE};
+use crate::engine::format::{declared_size, MAX_POLICY_SIZE};
 use crate::errno;
 use crate::policy::{self, Loaded};
 use crate::textfile::{
@@ -42,9 +42,6 @@ struct Staging {
     /// A write was rejected: the rest of this blob is refused until the file is reopened.
     failed: bool,
 }
-
-/// Offset and width of the header's `total_size` field.
-const TOTAL_SIZE_AT: core::ops::Range<usize> = 16..20;
 
 impl Staging {
     /// Appends one chunk from userspace; returns the new generation when the chunk
@@ -78,21 +75,17 @@ impl Staging {
             return Err(EFAULT);
         }
         let data = self.bytes.as_slice();
-        if data.len() >= MAGIC.len() && data.get(..MAGIC.len()) != Some(&MAGIC[..]) {
-            return Err(ENOEXEC);
-        }
         if self.expected == 0 {
-            if let Some(field) = data.get(TOTAL_SIZE_AT) {
-                let mut le = [0u8; 4];
-                le.copy_from_slice(field);
-                let total = usize::try_from(u32::from_le_bytes(le)).map_err(|_| EFBIG)?;
-                if total > MAX_POLICY_SIZE {
-                    return Err(EFBIG);
+            // The engine reads the header as it arrives (magic, version, declared size),
+            // with the errno a whole load would give for the same fault.
+            match declared_size(data) {
+                Err(e) => {
+                    let errno = policy::LoadError::Invalid(e).to_errno();
+                    return Err(kernel::error::Error::from_errno(errno));
                 }
-                if total < HEADER_SIZE || data.len() > total {
-                    return Err(EINVAL);
-                }
-                self.expected = total;
+                Ok(Some(total)) if data.len() > total => return Err(EINVAL),
+                Ok(Some(total)) => self.expected = total,
+                Ok(None) => {}
             }
         }
         if self.expected == 0 || self.bytes.len() < self.expected {

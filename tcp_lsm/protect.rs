@@ -2,7 +2,7 @@
 //! Protected objects keep their protection as objects, whatever name or mount they are
 //! reached by.
 //!
-//! Types follow names (`file.rs`): a hard link or a bind mount gives an object a second
+//! Types follow names (`fscheck.rs`): a hard link or a bind mount gives an object a second
 //! name, with another type. For a protected type that would let a domain read, or
 //! unlink through the other name, what the policy protects. So an inode known to be of a
 //! protected type carries a mark in its blob (`InodeSecurity::protected`), and every
@@ -16,7 +16,7 @@
 //!   type (`PolicyView::uniform_below`), walked to [`MAX_DEPTH`] levels and [`MAX_PINNED`]
 //!   objects; the load holds a reference to each (the [`Pins`] of the policy), so their
 //!   inodes, and marks, stay in memory while the policy is in force;
-//! - when a confined task reaches it by a name of a protected type (`file.rs`, `answer`);
+//! - when a confined task reaches it by a name of a protected type (`fscheck.rs`, `answer`);
 //! - when it appears below a marked directory whose subtree inherits (any lookup or
 //!   creation, by any task: [`crate::inode::d_instantiate`]);
 //! - before a link, a rename or a bind mount gives it a new name, by any task, when its

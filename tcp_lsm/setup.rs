@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Registration with the LSM framework: blob sizes, the hook list and the init function.
+//! Registration with the LSM framework: the `lsm_info` record (its blob sizes are
+//! `blob::BLOB_SIZES`), the hook list and the init function.
 //!
 //! This replaces C's `DEFINE_LSM()` and `LSM_HOOK_INIT()` macros: the `lsm_info` record is
 //! placed in the `.lsm_info.init` section that `security_init()` walks, and the hook list

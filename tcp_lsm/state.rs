@@ -10,7 +10,9 @@ use crate::engine::mode::Mode;
 /// never cleared. When false, no hook is registered and securityfs stays empty.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
-/// The global mode, as `Mode::to_u8`. Written by the `mode` file, read by every decision.
+/// The global mode, as `Mode::to_u8`. Written only through `set_mode` (the `mode` and
+/// `enforce` files, the `tcp_lsm.mode=` boot parameter, a policy load naming a global
+/// mode), read by every decision.
 static MODE: AtomicU8 = AtomicU8::new(Mode::DEFAULT.to_u8());
 
 /// Records that the framework initialised the LSM.

@@ -205,11 +205,19 @@ fn process_op(hook: &'static str, bit: u32) -> Result {
 }
 
 /// `prctl` options that only take privileges away or read the caller's own restrictions
-/// (`include/uapi/linux/prctl.h`): `PR_GET_SECCOMP` 21, `PR_SET_SECCOMP` 22,
-/// `PR_CAPBSET_READ` 23, `PR_CAPBSET_DROP` 24, `PR_SET_NO_NEW_PRIVS` 38,
-/// `PR_GET_NO_NEW_PRIVS` 39. A domain may always narrow itself further (a sandbox inside
-/// the agent, Landlock's no_new_privs), so these need no `prctl` permission.
-const PRCTL_NARROWING: [c_int; 6] = [21, 22, 23, 24, 38, 39];
+/// (`include/uapi/linux/prctl.h`, values from the C compiler: `layout_c.c`):
+/// `PR_GET_SECCOMP`, `PR_SET_SECCOMP`, `PR_CAPBSET_READ`, `PR_CAPBSET_DROP`,
+/// `PR_SET_NO_NEW_PRIVS`, `PR_GET_NO_NEW_PRIVS`. A domain may always narrow itself further
+/// (a sandbox inside the agent, Landlock's no_new_privs), so these need no `prctl`
+/// permission.
+const PRCTL_NARROWING: [c_int; 6] = [
+    crate::layout::PR_GET_SECCOMP as c_int,
+    crate::layout::PR_SET_SECCOMP as c_int,
+    crate::layout::PR_CAPBSET_READ as c_int,
+    crate::layout::PR_CAPBSET_DROP as c_int,
+    crate::layout::PR_SET_NO_NEW_PRIVS as c_int,
+    crate::layout::PR_GET_NO_NEW_PRIVS as c_int,
+];
 
 /// `task_prctl`: `prctl`, except for the options that only narrow the caller. Returns
 /// `-ENOSYS` to let the prctl proceed: 0 would mean "handled".

@@ -163,8 +163,9 @@ macro_rules! text_open {
 }
 pub(crate) use text_open;
 
-/// `FMODE_PWRITE` (include/linux/fs.h): a cast bindgen does not turn into a constant.
-pub(crate) const FMODE_PWRITE: bindings::fmode_t = 1 << 4;
+/// `FMODE_PWRITE` (include/linux/fs.h): a cast bindgen does not turn into a constant; its
+/// value comes from the C compiler (`layout_c.c`).
+pub(crate) const FMODE_PWRITE: bindings::fmode_t = crate::layout::FMODE_PWRITE as bindings::fmode_t;
 
 /// Refuses writers without CAP_MAC_ADMIN, checked now, with the opener's credentials.
 /// Readers need nothing beyond the file's permission bits.

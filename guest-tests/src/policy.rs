@@ -334,22 +334,14 @@ enum Expected {
 }
 
 /// The kernel's answer, predicted from the streaming checks it makes as bytes arrive
-/// (magic, declared size) and then from the userspace validator.
+/// (the engine's `declared_size`: magic, version, declared size; the kernel runs the same
+/// code) and then from the userspace validator.
 fn expected_outcome(blob: &[u8]) -> Expected {
-    if blob.len() >= 8 && blob[..8] != tcp_lsm_engine::format::MAGIC {
-        return Expected::Reject(Errno::ENOEXEC);
-    }
-    if let Some(field) = blob.get(16..20) {
-        let declared = u32::from_le_bytes([field[0], field[1], field[2], field[3]]) as usize;
-        if declared > MAX_POLICY_SIZE {
-            return Expected::Reject(Errno::EFBIG);
-        }
-        if declared < HEADER_SIZE || blob.len() > declared {
-            return Expected::Reject(Errno::EINVAL);
-        }
-        if blob.len() < declared {
-            return Expected::Partial;
-        }
+    match tcp_lsm_engine::format::declared_size(blob) {
+        Err(e) => return Expected::Reject(errno_for(e.class())),
+        Ok(Some(declared)) if blob.len() > declared => return Expected::Reject(Errno::EINVAL),
+        Ok(Some(declared)) if blob.len() < declared => return Expected::Partial,
+        Ok(_) => {}
     }
     match validate(blob) {
         Ok(_) => Expected::Load,

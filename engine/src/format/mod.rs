@@ -7,8 +7,8 @@
 //! the rules of one domain.
 //!
 //! The kernel validates a blob once with [`validate()`], keeps the blob and the
-//! [`PolicyLayout`] of the returned [`PolicyView`], and rebuilds a view for each decision
-//! with [`PolicyView::from_layout`] at no cost.
+//! [`PolicyLayout`] of the returned [`PolicyView`], and keeps one view built from them at
+//! load ([`PolicyView::from_layout`]) that every decision borrows.
 //!
 //! One file per stage, each re-exported here so that every item is `format::NAME`:
 //! `wire` (sizes, limits, field offsets, section kinds), `error` (what validation
