@@ -181,14 +181,9 @@ pub(crate) unsafe extern "C" fn task_getsid(p: *mut bindings::task_struct) -> c_
     unsafe { task_query("task_getsid", p) }
 }
 
-/// Checks a process operation bit for the subject of `cred`.
-///
-/// # Safety
-///
-/// `cred` must be a live cred with a blob.
-unsafe fn process_op_of(hook: &'static str, cred: *const bindings::cred, bit: u32) -> Result {
-    // SAFETY: Guaranteed by the caller.
-    match unsafe { Subject::of_cred(cred) } {
+/// Checks a process operation bit for `subject` (`None`: unconfined, nothing to check).
+fn process_op_of(hook: &'static str, subject: Option<Subject<'_>>, bit: u32) -> Result {
+    match subject {
         None => Ok(()),
         Some(s) => s.check(
             EPERM,
@@ -200,8 +195,7 @@ unsafe fn process_op_of(hook: &'static str, cred: *const bindings::cred, bit: u3
 
 /// Checks a process operation bit for the current task.
 fn process_op(hook: &'static str, bit: u32) -> Result {
-    // SAFETY: The current cred is live and has a blob.
-    unsafe { process_op_of(hook, blob::current_cred(), bit) }
+    process_op_of(hook, Subject::current(), bit)
 }
 
 /// `prctl` options that only take privileges away or read the caller's own restrictions
@@ -254,7 +248,8 @@ pub(crate) unsafe extern "C" fn task_fix_setuid(
     _flags: c_int,
 ) -> c_int {
     // SAFETY: The framework passes the live old cred.
-    to_ret(unsafe { process_op_of("task_fix_setuid", old, process::SETUID) })
+    let subject = unsafe { Subject::of_cred(old) };
+    to_ret(process_op_of("task_fix_setuid", subject, process::SETUID))
 }
 
 /// `task_fix_setgid`: `setgid`.
@@ -269,7 +264,8 @@ pub(crate) unsafe extern "C" fn task_fix_setgid(
     _flags: c_int,
 ) -> c_int {
     // SAFETY: The framework passes the live old cred.
-    to_ret(unsafe { process_op_of("task_fix_setgid", old, process::SETGID) })
+    let subject = unsafe { Subject::of_cred(old) };
+    to_ret(process_op_of("task_fix_setgid", subject, process::SETGID))
 }
 
 /// `task_setnice`.
@@ -346,7 +342,12 @@ pub(crate) unsafe extern "C" fn task_fix_setgroups(
     old: *const bindings::cred,
 ) -> c_int {
     // SAFETY: The framework passes the live old cred.
-    to_ret(unsafe { process_op_of("task_fix_setgroups", old, process::SETGID) })
+    let subject = unsafe { Subject::of_cred(old) };
+    to_ret(process_op_of(
+        "task_fix_setgroups",
+        subject,
+        process::SETGID,
+    ))
 }
 
 /// `task_prlimit` (reading or changing another task's limits): `rlimit`.
@@ -361,7 +362,8 @@ pub(crate) unsafe extern "C" fn task_prlimit(
     _flags: c_uint,
 ) -> c_int {
     // SAFETY: The framework passes the caller's live cred.
-    to_ret(unsafe { process_op_of("task_prlimit", cred, process::RLIMIT) })
+    let subject = unsafe { Subject::of_cred(cred) };
+    to_ret(process_op_of("task_prlimit", subject, process::RLIMIT))
 }
 
 /// `file_set_fowner`: remembers the domain of the task that becomes the file's owner, on
