@@ -391,21 +391,6 @@ pub(crate) unsafe fn inode(inode: *const bindings::inode) -> *mut InodeSecurity 
     unsafe { at((*inode).i_security, blob_offsets().lbs_inode) }
 }
 
-/// The object state of `inode`, or `None` for no inode (a negative dentry's): the typed
-/// form the decisions take, so that no inode pointer travels past the hook's edge.
-///
-/// # Safety
-///
-/// `inode` must be null or point to a live inode whose blob was allocated by the
-/// framework, live for `'a`.
-pub(crate) unsafe fn inode_state<'a>(inode: *const bindings::inode) -> Option<&'a InodeSecurity> {
-    if inode.is_null() {
-        return None;
-    }
-    // SAFETY: Guaranteed by the caller.
-    Some(unsafe { &*self::inode(inode) })
-}
-
 /// The state of the open file `file`.
 ///
 /// # Safety

@@ -14,6 +14,7 @@ use crate::engine::perm::bits::file as perm;
 use crate::engine::sha256::Sha256;
 use crate::errno::to_ret;
 use crate::fscheck::check_file;
+use crate::vfs::KFile;
 use crate::{blob, policy};
 
 /// `bprm_check_security`: a domain may only execute files of types it may execute. Runs
@@ -24,16 +25,15 @@ use crate::{blob, policy};
 /// The LSM framework calls it as this LSM's hook of the same name, with that hook's
 /// arguments, live for the call.
 pub(crate) unsafe extern "C" fn bprm_check_security(bprm: *mut bindings::linux_binprm) -> c_int {
-    // SAFETY: The exec path passes a live bprm whose `file` is open.
-    to_ret(unsafe { check_file("bprm_check_security", (*bprm).file, perm::EXECUTE) })
+    // SAFETY: The exec path passes a live bprm whose `file` is open for the call.
+    let file = unsafe { KFile::new((*bprm).file) };
+    to_ret(check_file("bprm_check_security", file, perm::EXECUTE))
 }
 
 /// SHA-256 of an open file's content.
 ///
-/// # Safety
-///
-/// `file` must be a live file opened for reading. Sleeps.
-unsafe fn file_digest(file: *mut bindings::file) -> Result<[u8; 32]> {
+/// `file` must be opened for reading. Sleeps.
+fn file_digest(file: KFile<'_>) -> Result<[u8; 32]> {
     const CHUNK: usize = 64 * 1024;
     // Not zeroed: only the bytes `kernel_read` wrote are read.
     let mut buf = KVec::<u8>::with_capacity(CHUNK, GFP_KERNEL).map_err(|_| ENOMEM)?;
@@ -41,8 +41,9 @@ unsafe fn file_digest(file: *mut bindings::file) -> Result<[u8; 32]> {
     let mut hasher = Sha256::new();
     let mut pos: bindings::loff_t = 0;
     loop {
-        // SAFETY: `file` is live and readable (caller); `buf` has room for CHUNK bytes.
-        let n = unsafe { bindings::kernel_read(file, base.cast(), CHUNK, &mut pos) };
+        // SAFETY: `file` is live (`KFile`) and readable (caller); `buf` has room for CHUNK
+        // bytes.
+        let n = unsafe { bindings::kernel_read(file.as_ptr(), base.cast(), CHUNK, &mut pos) };
         let n = usize::try_from(n)
             .map_err(|_| Error::from_errno(n as c_int))?
             .min(CHUNK);
@@ -76,25 +77,22 @@ unsafe fn transition_target(
     } else {
         0
     };
-    // SAFETY: The exec path's file is open and its path live.
-    let file = unsafe { (*bprm).file };
-    // SAFETY: The exec path's file is open for reading and its path is live: what both
-    // `fspath::with` and `file_digest` (inside the closure) need.
-    let to = unsafe {
-        crate::fspath::with(&raw const (*file).f_path, |exe| -> Result<Option<u32>> {
-            // Transitions name executables by their exact paths, which fit in PATH_MAX:
-            // none leads anywhere from an executable whose name is longer.
-            let Some(exe) = exe.own() else {
-                return Ok(None);
-            };
-            if view.transition_pinned(from_id, exe) {
-                let digest = file_digest(file)?;
-                Ok(view.transition(from_id, exe, Some(&digest)))
-            } else {
-                Ok(view.transition(from_id, exe, None))
-            }
-        })
-    }??;
+    // SAFETY: The exec path's file is open for reading for the call (the caller's
+    // guarantee), as `file_digest` needs.
+    let file = unsafe { KFile::new((*bprm).file) };
+    let to = crate::fspath::with(file.path(), |exe| -> Result<Option<u32>> {
+        // Transitions name executables by their exact paths, which fit in PATH_MAX:
+        // none leads anywhere from an executable whose name is longer.
+        let Some(exe) = exe.own() else {
+            return Ok(None);
+        };
+        if view.transition_pinned(from_id, exe) {
+            let digest = file_digest(file)?;
+            Ok(view.transition(from_id, exe, Some(&digest)))
+        } else {
+            Ok(view.transition(from_id, exe, None))
+        }
+    })??;
     Ok(to
         .and_then(|id| view.domain(id))
         .and_then(|d| DomainName::new(d.name().as_bytes())))
@@ -114,8 +112,9 @@ unsafe fn refuse_forged_entrypoint(bprm: *mut bindings::linux_binprm, from: &Dom
     if !from.is_confined() {
         return Ok(());
     }
-    // SAFETY: The exec path's file is open; its inode is live and has a blob.
-    let forged = unsafe { (*blob::inode((*(*bprm).file).f_inode)).written_by(from) };
+    // SAFETY: The exec path's file is open for the call.
+    let file = unsafe { KFile::new((*bprm).file) };
+    let forged = file.inode().security().written_by(from);
     if !forged {
         return Ok(());
     }

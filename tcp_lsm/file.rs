@@ -13,6 +13,7 @@ use crate::decide::Subject;
 use crate::engine::perm::bits::file as perm;
 use crate::errno::to_ret;
 use crate::fscheck::{check_file, mark_written, revalidate, S_IFDIR, S_IFMT};
+use crate::vfs::KFile;
 
 /// `fmode_t` bits (`include/linux/fs.h`): casts bindgen cannot evaluate, so their values
 /// come from the C compiler through the layout check (`layout_c.c`).
@@ -32,14 +33,11 @@ const FMODE_EXEC_FLAG: u32 = crate::layout::__FMODE_EXEC as u32;
 /// The LSM framework calls it as this LSM's hook of the same name, with that hook's
 /// arguments, live for the call.
 pub(crate) unsafe extern "C" fn file_open(file: *mut bindings::file) -> c_int {
-    // SAFETY: The VFS passes the file being opened; its inode and path are set.
-    let (fmode, flags, imode) = unsafe {
-        (
-            (*file).f_mode,
-            (*file).f_flags,
-            u32::from((*(*file).f_inode).i_mode),
-        )
-    };
+    // SAFETY: The VFS passes the file being opened, live for the call; its inode and
+    // path are set.
+    let file = unsafe { KFile::new(file) };
+    let (fmode, flags) = file.mode_flags();
+    let imode = file.inode().mode();
     let mut perms = 0;
     if flags & FMODE_EXEC_FLAG != 0 {
         perms |= perm::EXECUTE;
@@ -57,12 +55,10 @@ pub(crate) unsafe extern "C" fn file_open(file: *mut bindings::file) -> c_int {
         // O_PATH-like opens carry no access; getattr and friends are checked on use.
         return 0;
     }
-    // SAFETY: The file being opened is live.
-    let result = unsafe { check_file("file_open", file, perms) };
+    let result = check_file("file_open", file, perms);
     if result.is_ok() && fmode & FMODE_WRITE != 0 {
         if let Some(subject) = Subject::current() {
-            // SAFETY: The file being opened holds its dentry.
-            unsafe { mark_written(&subject, (*file).f_path.dentry) };
+            mark_written(&subject, file.path().dentry());
         }
     }
     to_ret(result)
@@ -79,8 +75,12 @@ pub(crate) unsafe extern "C" fn file_ioctl(
     _cmd: c_uint,
     _arg: c_ulong,
 ) -> c_int {
-    // SAFETY: The VFS passes an open file.
-    to_ret(unsafe { check_file("file_ioctl", file, perm::IOCTL) })
+    // SAFETY: The VFS passes an open file, live for the call.
+    to_ret(check_file(
+        "file_ioctl",
+        unsafe { KFile::new(file) },
+        perm::IOCTL,
+    ))
 }
 
 /// `file_ioctl_compat`: as `file_ioctl`, for 32-bit callers.
@@ -105,8 +105,12 @@ pub(crate) unsafe extern "C" fn file_ioctl_compat(
 /// The LSM framework calls it as this LSM's hook of the same name, with that hook's
 /// arguments, live for the call.
 pub(crate) unsafe extern "C" fn file_lock(file: *mut bindings::file, _cmd: c_uint) -> c_int {
-    // SAFETY: The VFS passes an open file.
-    to_ret(unsafe { check_file("file_lock", file, perm::LOCK) })
+    // SAFETY: The VFS passes an open file, live for the call.
+    to_ret(check_file(
+        "file_lock",
+        unsafe { KFile::new(file) },
+        perm::LOCK,
+    ))
 }
 
 /// `fcntl` commands that take record locks (`F_SETLK`, `F_SETLKW`, `F_OFD_SETLK`,
@@ -134,8 +138,12 @@ pub(crate) unsafe extern "C" fn file_fcntl(
     if !LOCK_CMDS.contains(&cmd) {
         return 0;
     }
-    // SAFETY: The VFS passes an open file.
-    to_ret(unsafe { check_file("file_fcntl", file, perm::LOCK) })
+    // SAFETY: The VFS passes an open file, live for the call.
+    to_ret(check_file(
+        "file_fcntl",
+        unsafe { KFile::new(file) },
+        perm::LOCK,
+    ))
 }
 
 /// The permission a write needs on a file opened with `flags`.
@@ -160,25 +168,24 @@ fn write_perm(flags: u32) -> u32 {
 /// arguments, live for the call.
 pub(crate) unsafe extern "C" fn file_permission(file: *mut bindings::file, mask: c_int) -> c_int {
     let mask = mask as u32;
-    // SAFETY: The VFS passes an open file.
-    unsafe {
-        revalidate("file_permission", file, |_fmode, flags, dir| {
-            let mut perms = 0;
-            if mask & bindings::MAY_READ != 0 {
-                perms |= if dir {
-                    perm::READDIR
-                } else if flags & FMODE_EXEC_FLAG != 0 {
-                    perm::EXECUTE
-                } else {
-                    perm::READ
-                };
-            }
-            if mask & bindings::MAY_WRITE != 0 {
-                perms |= write_perm(flags);
-            }
-            perms
-        })
-    }
+    // SAFETY: The VFS passes an open file, live for the call.
+    let file = unsafe { KFile::new(file) };
+    revalidate("file_permission", file, |_fmode, flags, dir| {
+        let mut perms = 0;
+        if mask & bindings::MAY_READ != 0 {
+            perms |= if dir {
+                perm::READDIR
+            } else if flags & FMODE_EXEC_FLAG != 0 {
+                perm::EXECUTE
+            } else {
+                perm::READ
+            };
+        }
+        if mask & bindings::MAY_WRITE != 0 {
+            perms |= write_perm(flags);
+        }
+        perms
+    })
 }
 
 /// `file_receive` (descriptors passed over Unix sockets, `pidfd_getfd`): the receiving
@@ -189,19 +196,18 @@ pub(crate) unsafe extern "C" fn file_permission(file: *mut bindings::file, mask:
 /// The LSM framework calls it as this LSM's hook of the same name, with that hook's
 /// arguments, live for the call.
 pub(crate) unsafe extern "C" fn file_receive(file: *mut bindings::file) -> c_int {
-    // SAFETY: The caller holds a reference to the file.
-    unsafe {
-        revalidate("file_receive", file, |fmode, flags, dir| {
-            let mut perms = 0;
-            if fmode & FMODE_READ != 0 {
-                perms |= if dir { perm::READDIR } else { perm::READ };
-            }
-            if fmode & FMODE_WRITE != 0 {
-                perms |= write_perm(flags);
-            }
-            perms
-        })
-    }
+    // SAFETY: The caller holds a reference to the file for the call.
+    let file = unsafe { KFile::new(file) };
+    revalidate("file_receive", file, |fmode, flags, dir| {
+        let mut perms = 0;
+        if fmode & FMODE_READ != 0 {
+            perms |= if dir { perm::READDIR } else { perm::READ };
+        }
+        if fmode & FMODE_WRITE != 0 {
+            perms |= write_perm(flags);
+        }
+        perms
+    })
 }
 
 /// `file_alloc_security`: a file remembers the domain of the task that opened it.

@@ -21,6 +21,7 @@ use crate::errno::to_ret;
 use crate::fspath::{self, Name};
 use crate::pathcache::Reached;
 use crate::policy::Loaded;
+use crate::vfs::{KDentry, KFile, KInode, KPath};
 
 /// `S_IFMT` and friends (`include/uapi/linux/stat.h`).
 pub(crate) const S_IFMT: u32 = bindings::S_IFMT;
@@ -189,60 +190,26 @@ fn ask<'a>(op: &'static str, perms: u32, object: Object<'a>) -> Ask<'a> {
     Ask::new(op, Class::File, u64::from(perms), object)
 }
 
-/// The inode of a dentry (null for a negative dentry).
-///
-/// # Safety
-///
-/// `dentry` must be live.
-pub(crate) unsafe fn inode_of(dentry: *const bindings::dentry) -> *const bindings::inode {
-    // SAFETY: Guaranteed by the caller.
-    unsafe { (*dentry).d_inode }
-}
-
 /// Checks `perms` on the object at `path` for the current task.
-///
-/// # Safety
-///
-/// `path` must be a live `struct path`.
-pub(crate) unsafe fn check_path(
-    op: &'static str,
-    path: *const bindings::path,
-    perms: u32,
-) -> Result {
+pub(crate) fn check_path(op: &'static str, path: KPath<'_>, perms: u32) -> Result {
     let Some(subject) = Subject::current() else {
         return Ok(());
     };
-    // SAFETY: Guaranteed by the caller.
-    if unsafe { internal_path(path) } {
+    if internal_path(path) {
         // Pipes, sockets, memfds, pidfds, namespace files, eventfds and the other objects
         // of the internal mounts: decided by what they are, not by a name.
-        // SAFETY: Guaranteed by the caller; a live path holds its dentry.
-        return check_internal(
-            op,
-            &subject,
-            unsafe { internal_kind((*path).dentry) },
-            perms,
-        );
+        return check_internal(op, &subject, internal_kind(path.dentry()), perms);
     }
-    // SAFETY: Guaranteed by the caller; a live path holds its dentry, and a positive
-    // dentry's inode is live (with the path) and has a blob.
-    let (reached, cache) = unsafe {
-        (
-            Reached::of(path),
-            blob::inode_state(inode_of((*path).dentry)),
-        )
-    };
+    let reached = Reached::of(path);
+    let cache = path.dentry().inode().map(KInode::security);
     if let (Some(reached), Some(cache)) = (&reached, cache) {
         if allowed_as_reached(&subject, cache, reached, perms) {
             return subject.verdict(true, DENIED, &ask(op, perms, Object::None));
         }
     }
-    // SAFETY: Guaranteed by the caller.
-    unsafe {
-        fspath::with(path, |name| {
-            check_name(op, &subject, name, cache, perms, reached.as_ref())
-        })
-    }?
+    fspath::with(path, |name| {
+        check_name(op, &subject, name, cache, perms, reached.as_ref())
+    })?
 }
 
 /// Whether the type remembered in an inode's state (`security`) as reached now
@@ -278,26 +245,15 @@ fn allowed_as_reached(
 /// Checks `perms` on an object known only by its dentry, by the type remembered in its
 /// inode for the policy in force. An inode never classified under this policy is denied:
 /// without a path there is no rule to apply.
-///
-/// # Safety
-///
-/// `dentry` must be live.
-pub(crate) unsafe fn check_dentry(
-    op: &'static str,
-    dentry: *mut bindings::dentry,
-    perms: u32,
-) -> Result {
+pub(crate) fn check_dentry(op: &'static str, dentry: KDentry<'_>, perms: u32) -> Result {
     let Some(subject) = Subject::current() else {
         return Ok(());
     };
-    // SAFETY: Guaranteed by the caller.
-    if unsafe { internal_object(dentry) } {
+    if internal_object(dentry) {
         // As in `check_path` (`ftruncate` of a memfd, `fchmod` of a pipe).
-        // SAFETY: Guaranteed by the caller.
-        return check_internal(op, &subject, unsafe { internal_kind(dentry) }, perms);
+        return check_internal(op, &subject, internal_kind(dentry), perms);
     }
-    // SAFETY: Guaranteed by the caller; a positive dentry's inode is live with a blob.
-    let cache = unsafe { blob::inode_state(inode_of(dentry)) };
+    let cache = dentry.inode().map(KInode::security);
     let answer = answer(&subject, cache, None, perms, None);
     if matches!(answer, Answer::NeedPath) && blob::creds_overridden_by_kernel() {
         // A file system working on objects of its own with credentials the kernel put in
@@ -314,36 +270,20 @@ pub(crate) unsafe fn check_dentry(
 }
 
 /// Checks `perms` on an open file.
-///
-/// # Safety
-///
-/// `file` must be a live open file.
-pub(crate) unsafe fn check_file(op: &'static str, file: *mut bindings::file, perms: u32) -> Result {
-    // SAFETY: An open file's path is live.
-    unsafe { check_path(op, &raw const (*file).f_path, perms) }
+pub(crate) fn check_file(op: &'static str, file: KFile<'_>, perms: u32) -> Result {
+    check_path(op, file.path(), perms)
 }
 
 /// Whether `file` is on one of the kernel's internal mounts (pipes, sockets, memfds,
 /// SysV shared memory, pidfds, namespace files, anonymous inodes): objects no path rule
 /// can name ([`internal_object`] for hooks that have no mount).
-///
-/// # Safety
-///
-/// `file` must be a live open file.
-pub(crate) unsafe fn on_internal_mount(file: *const bindings::file) -> bool {
-    // SAFETY: Guaranteed by the caller: an open file's path is live.
-    unsafe { internal_path(&raw const (*file).f_path) }
+pub(crate) fn on_internal_mount(file: KFile<'_>) -> bool {
+    internal_path(file.path())
 }
 
 /// [`on_internal_mount`] for a path.
-///
-/// # Safety
-///
-/// `path` must be a live `struct path`.
-unsafe fn internal_path(path: *const bindings::path) -> bool {
-    // SAFETY: Guaranteed by the caller: a live path's mount is live.
-    let flags = unsafe { (*(*path).mnt).mnt_flags };
-    flags & bindings::MNT_INTERNAL as c_int != 0
+fn internal_path(path: KPath<'_>) -> bool {
+    path.mnt_flags() & bindings::MNT_INTERNAL as c_int != 0
 }
 
 /// Whether the object of `dentry` lives on one of the kernel's internal mounts, told by
@@ -353,13 +293,8 @@ unsafe fn internal_path(path: *const bindings::path) -> bool {
 /// memory; a tmpfs the user mounts is a superblock of its own, never `SB_KERNMOUNT`).
 /// None of these file systems can be mounted by a user (`SB_NOUSER`), so for every object
 /// a dentry hook reaches this agrees with [`on_internal_mount`].
-///
-/// # Safety
-///
-/// `dentry` must be live.
-unsafe fn internal_object(dentry: *const bindings::dentry) -> bool {
-    // SAFETY: Guaranteed by the caller: a live dentry's superblock is live.
-    let (magic, flags) = unsafe { ((*(*dentry).d_sb).s_magic, (*(*dentry).d_sb).s_flags) };
+fn internal_object(dentry: KDentry<'_>) -> bool {
+    let (magic, flags) = dentry.sb_magic_flags();
     match u32::try_from(magic) {
         Ok(
             bindings::PIPEFS_MAGIC
@@ -378,17 +313,9 @@ unsafe fn internal_object(dentry: *const bindings::dentry) -> bool {
 /// file rules (`perm::Internal`); `None` for those decided by other rules: sockets (the
 /// network rules), SysV shared memory (the `ipc` rules) and anonymous shared memory
 /// (memory, `execmem`), which live on shmem's internal mount beside memfds.
-///
-/// # Safety
-///
-/// `dentry` must be live.
-pub(crate) unsafe fn internal_kind(dentry: *const bindings::dentry) -> Option<Internal> {
-    // SAFETY: Guaranteed by the caller: a live dentry's superblock is live.
-    let magic = unsafe { (*(*dentry).d_sb).s_magic };
-    // SAFETY: The objects of these file systems are made with their names (a pipe's,
-    // `anon_inode_getfile(NAME)`, `memfd:NAME`), which no rename changes; a dentry's
-    // name is NUL-terminated.
-    let name = || unsafe { core::ffi::CStr::from_ptr((*dentry).d_name.name.cast()) }.to_bytes();
+pub(crate) fn internal_kind(dentry: KDentry<'_>) -> Option<Internal> {
+    let (magic, _) = dentry.sb_magic_flags();
+    let name = || dentry.internal_name();
     match u32::try_from(magic) {
         Ok(bindings::PIPEFS_MAGIC) => Some(Internal::Pipe),
         Ok(bindings::SOCKFS_MAGIC) => None,
@@ -438,15 +365,11 @@ pub(crate) fn check_internal(
 /// protection; below a transition's executable it follows the mode. Then the permission
 /// on the name's type. Both from one policy, read in one RCU section (a create is on
 /// the path of every build: one section and one type lookup, not two).
-///
-/// # Safety
-///
-/// `inode` must be null or a live inode with a blob.
-pub(crate) unsafe fn check_new(
+pub(crate) fn check_new(
     op: &'static str,
     subject: &Subject<'_>,
     name: Name<'_>,
-    inode: *const bindings::inode,
+    inode: Option<KInode<'_>>,
     perms: u32,
     symlink: bool,
 ) -> Result {
@@ -469,10 +392,7 @@ pub(crate) unsafe fn check_new(
             }
             None => {}
         }
-        let cache = (!inode.is_null()).then(|| {
-            // SAFETY: Guaranteed by the caller.
-            unsafe { &*blob::inode(inode) }
-        });
+        let cache = inode.map(KInode::security);
         let type_id = remember(loaded, cache, name.bytes(), type_id, None);
         New::Answer(answer_for_type(loaded, policy, domain, type_id, perms))
     });
@@ -488,44 +408,32 @@ pub(crate) unsafe fn check_new(
 }
 
 /// Checks `perms` (a creation permission) for giving the name `dentry` in `dir` to an
-/// object ([`check_new`]).
-///
-/// # Safety
-///
-/// `dir` and `dentry` must be live, `dentry` on `dir`'s mount.
-pub(crate) unsafe fn check_new_name(
+/// object ([`check_new`]); `dentry` is on `dir`'s mount.
+pub(crate) fn check_new_name(
     op: &'static str,
     subject: &Subject<'_>,
-    dir: *const bindings::path,
-    dentry: *mut bindings::dentry,
+    dir: KPath<'_>,
+    dentry: KDentry<'_>,
     perms: u32,
     symlink: bool,
 ) -> Result {
-    // SAFETY: Guaranteed by the caller; the dentry (positive or not) is live.
-    unsafe {
-        fspath::with_child(dir, dentry, |name| {
-            check_new(op, subject, name, inode_of(dentry), perms, symlink)
-        })
-    }?
+    fspath::with_child(dir, dentry, |name| {
+        check_new(op, subject, name, dentry.inode(), perms, symlink)
+    })?
 }
 
 /// [`check_new_name`] for the current task (nothing to check when unconfined).
-///
-/// # Safety
-///
-/// As for [`check_new_name`].
-pub(crate) unsafe fn check_create(
+pub(crate) fn check_create(
     op: &'static str,
-    dir: *const bindings::path,
-    dentry: *mut bindings::dentry,
+    dir: KPath<'_>,
+    dentry: KDentry<'_>,
     perms: u32,
     symlink: bool,
 ) -> Result {
     let Some(subject) = Subject::current() else {
         return Ok(());
     };
-    // SAFETY: Guaranteed by the caller.
-    unsafe { check_new_name(op, &subject, dir, dentry, perms, symlink) }
+    check_new_name(op, &subject, dir, dentry, perms, symlink)
 }
 
 /// Checks moving a directory away from, or to, `name`: everything below it leaves, or
@@ -573,45 +481,23 @@ pub(crate) fn check_subtree(
 
 /// Records that the current task's domain wrote, created, moved or linked the inode of
 /// `dentry` (see `InodeSecurity::writers`).
-///
-/// # Safety
-///
-/// `dentry` must be live.
-pub(crate) unsafe fn mark_written(subject: &Subject<'_>, dentry: *const bindings::dentry) {
-    // SAFETY: Guaranteed by the caller.
-    let inode = unsafe { inode_of(dentry) };
-    if !inode.is_null() {
-        // SAFETY: A positive dentry's inode is live and has a blob.
-        unsafe { (*blob::inode(inode)).mark_written(subject.domain()) };
+pub(crate) fn mark_written(subject: &Subject<'_>, dentry: KDentry<'_>) {
+    if let Some(inode) = dentry.inode() {
+        inode.security().mark_written(subject.domain());
     }
 }
 
 /// Checks `perms` on an open regular file: by its inode's remembered type when there is
 /// one for the policy in force (the common case, no path needed), else by its path.
-///
-/// # Safety
-///
-/// `file` must be a live open file.
-unsafe fn check_open_file(
-    op: &'static str,
-    subject: &Subject<'_>,
-    file: *mut bindings::file,
-    perms: u32,
-) -> Result {
-    // SAFETY: An open file has an inode with a blob, live while the file is.
-    let cache = unsafe { blob::inode_state((*file).f_inode) };
+fn check_open_file(op: &'static str, subject: &Subject<'_>, file: KFile<'_>, perms: u32) -> Result {
+    let cache = Some(file.inode().security());
     match answer(subject, cache, None, perms, None) {
         Answer::Policy(true, _) => subject.verdict(true, DENIED, &ask(op, perms, Object::None)),
         // Denied, or not classified yet: decide (again) by the path, which the report
         // names.
-        _ => {
-            // SAFETY: An open file's path and inode are live.
-            unsafe {
-                fspath::with(&raw const (*file).f_path, |name| {
-                    check_name(op, subject, name, cache, perms, None)
-                })
-            }?
-        }
+        _ => fspath::with(file.path(), |name| {
+            check_name(op, subject, name, cache, perms, None)
+        })?,
     }
 }
 
@@ -621,18 +507,13 @@ const S_IFSOCK: u32 = bindings::S_IFSOCK;
 /// Checks `perms` on an open file of a kind that only some policies type (devices, named
 /// fifos): by its type when the policy gives it one, and not at all when the policy does
 /// not name it (a terminal the task inherited as its standard output).
-///
-/// # Safety
-///
-/// `file` must be a live open file.
-unsafe fn check_typed_only(
+fn check_typed_only(
     op: &'static str,
     subject: &Subject<'_>,
-    file: *mut bindings::file,
+    file: KFile<'_>,
     perms: u32,
 ) -> Result {
-    // SAFETY: An open file has an inode with a blob, live while the file is.
-    let cache = unsafe { blob::inode_state((*file).f_inode) };
+    let cache = Some(file.inode().security());
     match answer(subject, cache, None, perms, None) {
         Answer::Policy(true, _) => {
             return subject.verdict(true, DENIED, &ask(op, perms, Object::None))
@@ -640,15 +521,12 @@ unsafe fn check_typed_only(
         Answer::Policy(false, 0) => return Ok(()),
         _ => {}
     }
-    // SAFETY: An open file's path and inode are live.
-    unsafe {
-        fspath::with(&raw const (*file).f_path, |name| {
-            match answer(subject, cache, Some(name), perms, None) {
-                Answer::Policy(false, 0) => Ok(()),
-                a => apply(op, subject, a, perms, object_of(name)),
-            }
-        })
-    }?
+    fspath::with(file.path(), |name| {
+        match answer(subject, cache, Some(name), perms, None) {
+            Answer::Policy(false, 0) => Ok(()),
+            a => apply(op, subject, a, perms, object_of(name)),
+        }
+    })?
 }
 
 /// Checks an access to an already open file for the current task; `perms` gives the
@@ -658,74 +536,54 @@ unsafe fn check_typed_only(
 /// outside the domain (`net::check_foreign_for`); devices and named fifos by their type
 /// when the policy gives them one; objects on the kernel's internal mounts (pipes,
 /// memfds, anonymous inodes) have no path type and are left alone (`check_path`).
-///
-/// # Safety
-///
-/// `file` must be a live open file.
-pub(crate) unsafe fn revalidate(
+pub(crate) fn revalidate(
     op: &'static str,
-    file: *mut bindings::file,
+    file: KFile<'_>,
     perms: impl FnOnce(u32, u32, bool) -> u32,
 ) -> c_int {
     let Some(subject) = Subject::current() else {
         return 0;
     };
-    // SAFETY: Guaranteed by the caller: an open file has an inode.
-    let kind = unsafe { u32::from((*(*file).f_inode).i_mode) } & S_IFMT;
+    let kind = file.inode().mode() & S_IFMT;
     if kind == S_IFSOCK {
-        // SAFETY: A socket file's private data is its socket.
-        let sock = unsafe { bindings::sock_from_file(file) };
+        // SAFETY: The file is open (`KFile`); a socket file's private data is its socket.
+        let sock = unsafe { bindings::sock_from_file(file.as_ptr()) };
         if sock.is_null() {
             return 0;
         }
         // SAFETY: The open file holds its socket.
         return to_ret(unsafe { crate::net::check_foreign_for(op, &subject, sock) });
     }
-    // SAFETY: As above.
-    let perms = perms(
-        unsafe { (*file).f_mode },
-        unsafe { (*file).f_flags },
-        kind == S_IFDIR,
-    );
+    let (mode, flags) = file.mode_flags();
+    let perms = perms(mode, flags, kind == S_IFDIR);
     if perms == 0 {
         return 0;
     }
-    // SAFETY: Guaranteed by the caller.
-    if unsafe { on_internal_mount(file) } {
+    if on_internal_mount(file) {
         // Pipes, memfds and the other objects of the internal mounts (`check_path`).
-        // SAFETY: An open file's path holds its dentry.
         return to_ret(check_internal(
             op,
             &subject,
-            unsafe { internal_kind((*file).f_path.dentry) },
+            internal_kind(file.path().dentry()),
             perms,
         ));
     }
     match kind {
-        // SAFETY: As above.
-        S_IFREG | S_IFDIR => to_ret(unsafe { check_open_file(op, &subject, file, perms) }),
-        // SAFETY: As above.
-        _ => to_ret(unsafe { check_typed_only(op, &subject, file, perms) }),
+        S_IFREG | S_IFDIR => to_ret(check_open_file(op, &subject, file, perms)),
+        _ => to_ret(check_typed_only(op, &subject, file, perms)),
     }
 }
 
 /// Whether the inode of `dentry` has a protected type under the policy in force (by its
 /// protected mark, or the type remembered in the inode; an unclassified, unmarked inode
 /// is not known to be protected).
-///
-/// # Safety
-///
-/// `dentry` must be live.
-unsafe fn is_protected(dentry: *const bindings::dentry) -> bool {
-    // SAFETY: Guaranteed by the caller.
-    let inode = unsafe { inode_of(dentry) };
-    if inode.is_null() {
+fn is_protected(dentry: KDentry<'_>) -> bool {
+    let Some(inode) = dentry.inode() else {
         return false;
-    }
+    };
     crate::policy::with_current(|p| {
         p.is_some_and(|p| {
-            // SAFETY: A positive dentry's inode is live and has a blob.
-            let security = unsafe { &*blob::inode(inode) };
+            let security = inode.security();
             crate::marks::type_of_mark(p.protected_index(), security.protected_mark()).is_some()
                 || security
                     .load(p.generation())
@@ -737,20 +595,11 @@ unsafe fn is_protected(dentry: *const bindings::dentry) -> bool {
 /// Refuses, for a confined task, a namespace change that would remove or move a
 /// protected object. A second line behind the `path_*` hooks, for the operations that
 /// reach the inode layer by other ways.
-///
-/// # Safety
-///
-/// Every dentry must be live.
-pub(crate) unsafe fn refuse_protected(
-    op: &'static str,
-    perms: u32,
-    dentries: &[*const bindings::dentry],
-) -> c_int {
+pub(crate) fn refuse_protected(op: &'static str, perms: u32, dentries: &[KDentry<'_>]) -> c_int {
     let Some(subject) = Subject::current() else {
         return 0;
     };
-    // SAFETY: Guaranteed by the caller.
-    if dentries.iter().any(|&d| unsafe { is_protected(d) }) {
+    if dentries.iter().any(|&d| is_protected(d)) {
         return to_ret(subject.refuse(EACCES, &ask(op, perms, Object::Text("protected"))));
     }
     // Not protected: the permission itself was decided by the matching `path_*` hook.

@@ -20,6 +20,8 @@ use kernel::error::code::ENOMEM;
 use kernel::ffi::c_int;
 use kernel::prelude::*;
 
+use crate::vfs::{KDentry, KPath};
+
 /// `-ENAMETOOLONG`.
 fn too_long() -> Error {
     crate::errno::code(bindings::ENAMETOOLONG)
@@ -68,19 +70,12 @@ unsafe fn written<'b>(
 /// returns it, without its NUL: `-ENAMETOOLONG` when it does not fit, `-EINVAL` when the
 /// object is not reachable from the root (detached mounts, internal mounts). Neither
 /// sleeps nor allocates: usable under spinlocks.
-///
-/// # Safety
-///
-/// `path` must point to a live `struct path`.
-pub(crate) unsafe fn absolute_in<'b>(
-    path: *const bindings::path,
-    buf: &'b mut [MaybeUninit<u8>],
-) -> Result<&'b [u8]> {
+pub(crate) fn absolute_in<'b>(path: KPath<'_>, buf: &'b mut [MaybeUninit<u8>]) -> Result<&'b [u8]> {
     let size = buf.len();
     let len = c_int::try_from(size).map_err(|_| too_long())?;
     let base = buf.as_mut_ptr().cast::<u8>();
-    // SAFETY: `path` is live (caller); `buf` has `size` writable bytes.
-    let p = unsafe { bindings::d_absolute_path(path, base.cast(), len) };
+    // SAFETY: `path` is live (`KPath`); `buf` has `size` writable bytes.
+    let p = unsafe { bindings::d_absolute_path(path.as_ptr(), base.cast(), len) };
     // SAFETY: `p` is the result for this buffer, borrowed for `'b`.
     unsafe { written(p, base, size) }
 }
@@ -89,19 +84,12 @@ pub(crate) unsafe fn absolute_in<'b>(
 /// name, or for objects outside any reachable mount (pipes, sockets, memfds, anonymous
 /// inodes) their pseudo name from `d_path`, e.g. `/memfd:x (deleted)`, which no rule of an
 /// absolute path matches. `-ENAMETOOLONG` when the name does not fit.
-///
-/// # Safety
-///
-/// `path` must point to a live `struct path`.
-unsafe fn name_in<'b>(
-    path: *const bindings::path,
-    buf: &'b mut [MaybeUninit<u8>],
-) -> Result<&'b [u8]> {
+fn name_in<'b>(path: KPath<'_>, buf: &'b mut [MaybeUninit<u8>]) -> Result<&'b [u8]> {
     let size = buf.len();
     let len = c_int::try_from(size).map_err(|_| too_long())?;
     let base = buf.as_mut_ptr().cast::<u8>();
-    // SAFETY: `path` is live (caller); `buf` has `size` writable bytes.
-    let p = unsafe { bindings::d_absolute_path(path, base.cast(), len) };
+    // SAFETY: `path` is live (`KPath`); `buf` has `size` writable bytes.
+    let p = unsafe { bindings::d_absolute_path(path.as_ptr(), base.cast(), len) };
     // SAFETY: `p` is the result for this buffer, borrowed for `'b`.
     match unsafe { written(p, base, size) } {
         Err(e) if e.to_errno() != too_long().to_errno() => {
@@ -109,7 +97,7 @@ unsafe fn name_in<'b>(
             // is not tried when the absolute name did not fit: a chroot must never give
             // a shorter, relative name.)
             // SAFETY: As above.
-            let p = unsafe { bindings::d_path(path, base.cast(), len) };
+            let p = unsafe { bindings::d_path(path.as_ptr(), base.cast(), len) };
             // SAFETY: As above.
             unsafe { written(p, base, size) }.map_err(|_| too_long())
         }
@@ -189,16 +177,9 @@ unsafe fn up(
 /// name fits, and returns it: found by doubling the number of levels up, then bisecting
 /// (each probe builds one name of at most `PATH_MAX`). `/` (above everything) when no
 /// directory of the object's mount within [`MAX_LEVELS_UP`] levels has a name that fits.
-///
-/// # Safety
-///
-/// `path` must point to a live `struct path`. May sleep.
-unsafe fn nameable_ancestor<'b>(
-    path: *const bindings::path,
-    buf: &'b mut [MaybeUninit<u8>],
-) -> Result<&'b [u8]> {
-    // SAFETY: A live path holds its mount and dentry; a mount holds its root.
-    let (mnt, dentry, root) = unsafe { ((*path).mnt, (*path).dentry, (*(*path).mnt).mnt_root) };
+/// May sleep.
+fn nameable_ancestor<'b>(path: KPath<'_>, buf: &'b mut [MaybeUninit<u8>]) -> Result<&'b [u8]> {
+    let (mnt, dentry, root) = (path.mnt(), path.dentry().as_ptr(), path.mnt_root());
     if dentry == root {
         return Ok(b"/");
     }
@@ -209,7 +190,7 @@ unsafe fn nameable_ancestor<'b>(
         let above = bindings::path { mnt, dentry: d };
         // SAFETY: `above` is live for the call: `d` holds a reference, `mnt` is held by
         // the caller's path.
-        let named = unsafe { name_in(&above, buf) }.map(|_| ());
+        let named = name_in(unsafe { KPath::new(&above) }, buf).map(|_| ());
         // SAFETY: Puts the reference `up` took, once.
         unsafe { bindings::dput(d) };
         match named {
@@ -243,7 +224,7 @@ unsafe fn nameable_ancestor<'b>(
     let (d, _) = unsafe { up(dentry, root, high) };
     let above = bindings::path { mnt, dentry: d };
     // SAFETY: As in `fits`; the name is written into `buf`, which outlives the reference.
-    let named = unsafe { name_in(&above, buf) };
+    let named = name_in(unsafe { KPath::new(&above) }, buf);
     // SAFETY: Puts the reference `up` took, once.
     unsafe { bindings::dput(d) };
     match named {
@@ -255,32 +236,22 @@ unsafe fn nameable_ancestor<'b>(
 
 /// Runs `f` with the absolute name of `path` (from the root of the mount namespace, so
 /// `chroot` cannot change which rule matches); for an object whose name is longer than
-/// `PATH_MAX`, with the name of the deepest directory above it that fits.
-///
-/// # Safety
-///
-/// `path` must point to a live `struct path`. May sleep (allocates with GFP_KERNEL for
-/// names longer than 255 bytes).
-pub(crate) unsafe fn with<R>(
-    path: *const bindings::path,
-    f: impl FnOnce(Name<'_>) -> R,
-) -> Result<R> {
+/// `PATH_MAX`, with the name of the deepest directory above it that fits. May sleep
+/// (allocates with GFP_KERNEL for names longer than 255 bytes).
+pub(crate) fn with<R>(path: KPath<'_>, f: impl FnOnce(Name<'_>) -> R) -> Result<R> {
     let mut small = [MaybeUninit::<u8>::uninit(); ON_STACK];
-    // SAFETY: Guaranteed by the caller.
-    match unsafe { name_in(path, &mut small) } {
+    match name_in(path, &mut small) {
         Ok(name) => return Ok(f(Name::exact(name))),
         Err(e) if !is_too_long(&e) => return Err(e),
         Err(_) => {}
     }
     let mut big = KVec::<u8>::with_capacity(PATH_MAX, GFP_KERNEL).map_err(|_| ENOMEM)?;
-    // SAFETY: As above.
-    let deep = match unsafe { name_in(path, big.spare_capacity_mut()) } {
+    let deep = match name_in(path, big.spare_capacity_mut()) {
         Ok(name) => return Ok(f(Name::exact(name))),
         Err(e) if !is_too_long(&e) => return Err(e),
         Err(_) => true,
     };
-    // SAFETY: As above.
-    let name = unsafe { nameable_ancestor(path, big.spare_capacity_mut()) }?;
+    let name = nameable_ancestor(path, big.spare_capacity_mut())?;
     Ok(f(Name {
         bytes: name,
         below: deep,
@@ -288,19 +259,18 @@ pub(crate) unsafe fn with<R>(
 }
 
 /// Runs `f` with the absolute name of `dentry` seen through the mount of `dir` (for
-/// hooks that get a parent directory and a child dentry).
-///
-/// # Safety
-///
-/// `dir` and `dentry` must be live, `dentry` on the mount of `dir`. May sleep.
-pub(crate) unsafe fn with_child<R>(
-    dir: *const bindings::path,
-    dentry: *mut bindings::dentry,
+/// hooks that get a parent directory and a child dentry; `dentry` is on the mount of
+/// `dir`). May sleep.
+pub(crate) fn with_child<R>(
+    dir: KPath<'_>,
+    dentry: KDentry<'_>,
     f: impl FnOnce(Name<'_>) -> R,
 ) -> Result<R> {
-    // SAFETY: `dir` is live (caller).
-    let mnt = unsafe { (*dir).mnt };
-    let child = bindings::path { mnt, dentry };
-    // SAFETY: `child` lives on this stack frame for the call.
-    unsafe { with(&child, f) }
+    let child = bindings::path {
+        mnt: dir.mnt(),
+        dentry: dentry.as_ptr(),
+    };
+    // SAFETY: `child` lives on this stack frame for the call; `dir` holds the mount and
+    // the caller's handle the dentry.
+    with(unsafe { KPath::new(&child) }, f)
 }

@@ -16,6 +16,7 @@ use crate::errno::to_ret;
 use crate::fscheck::{check_dentry, check_file, check_path, refuse_protected};
 use crate::marks::INHERIT;
 use crate::system::system_op;
+use crate::vfs::{KDentry, KFile, KPath};
 
 /// `inode_getattr` (`stat(2)` and friends): `getattr`.
 ///
@@ -28,8 +29,12 @@ use crate::system::system_op;
 /// The LSM framework calls it as this LSM's hook of the same name, with that hook's
 /// arguments, live for the call.
 pub(crate) unsafe extern "C" fn inode_getattr(path: *const bindings::path) -> c_int {
-    // SAFETY: The VFS passes a live path.
-    to_ret(unsafe { check_path("inode_getattr", path, perm::GETATTR) })
+    // SAFETY: The VFS passes a path live for the call.
+    to_ret(check_path(
+        "inode_getattr",
+        unsafe { KPath::new(path) },
+        perm::GETATTR,
+    ))
 }
 
 /// `inode_setxattr`: `xattr` on the type remembered for the inode.
@@ -46,8 +51,12 @@ pub(crate) unsafe extern "C" fn inode_setxattr(
     _size: usize,
     _flags: c_int,
 ) -> c_int {
-    // SAFETY: The VFS passes a live dentry.
-    to_ret(unsafe { check_dentry("inode_setxattr", dentry, perm::XATTR) })
+    // SAFETY: The VFS passes a dentry live for the call.
+    to_ret(check_dentry(
+        "inode_setxattr",
+        unsafe { KDentry::new(dentry) },
+        perm::XATTR,
+    ))
 }
 
 /// `inode_removexattr`: `xattr`.
@@ -61,8 +70,12 @@ pub(crate) unsafe extern "C" fn inode_removexattr(
     dentry: *mut bindings::dentry,
     _name: *const kernel::ffi::c_char,
 ) -> c_int {
-    // SAFETY: The VFS passes a live dentry.
-    to_ret(unsafe { check_dentry("inode_removexattr", dentry, perm::XATTR) })
+    // SAFETY: The VFS passes a dentry live for the call.
+    to_ret(check_dentry(
+        "inode_removexattr",
+        unsafe { KDentry::new(dentry) },
+        perm::XATTR,
+    ))
 }
 
 /// `inode_getxattr`: reading an attribute is `getattr`.
@@ -75,8 +88,12 @@ pub(crate) unsafe extern "C" fn inode_getxattr(
     dentry: *mut bindings::dentry,
     _name: *const kernel::ffi::c_char,
 ) -> c_int {
-    // SAFETY: The VFS passes a live dentry.
-    to_ret(unsafe { check_dentry("inode_getxattr", dentry, perm::GETATTR) })
+    // SAFETY: The VFS passes a dentry live for the call.
+    to_ret(check_dentry(
+        "inode_getxattr",
+        unsafe { KDentry::new(dentry) },
+        perm::GETATTR,
+    ))
 }
 
 /// `inode_listxattr`: `getattr`.
@@ -86,8 +103,12 @@ pub(crate) unsafe extern "C" fn inode_getxattr(
 /// The LSM framework calls it as this LSM's hook of the same name, with that hook's
 /// arguments, live for the call.
 pub(crate) unsafe extern "C" fn inode_listxattr(dentry: *mut bindings::dentry) -> c_int {
-    // SAFETY: The VFS passes a live dentry.
-    to_ret(unsafe { check_dentry("inode_listxattr", dentry, perm::GETATTR) })
+    // SAFETY: The VFS passes a dentry live for the call.
+    to_ret(check_dentry(
+        "inode_listxattr",
+        unsafe { KDentry::new(dentry) },
+        perm::GETATTR,
+    ))
 }
 
 /// `inode_unlink`: protected objects are never unlinked.
@@ -100,8 +121,12 @@ pub(crate) unsafe extern "C" fn inode_unlink(
     _dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
 ) -> c_int {
-    // SAFETY: The VFS passes the victim's live dentry.
-    unsafe { refuse_protected("inode_unlink", perm::UNLINK, &[dentry]) }
+    // SAFETY: The VFS passes the victim's dentry, live for the call.
+    refuse_protected(
+        "inode_unlink",
+        perm::UNLINK,
+        &[unsafe { KDentry::new(dentry) }],
+    )
 }
 
 /// `inode_rmdir`: protected directories are never removed.
@@ -114,8 +139,12 @@ pub(crate) unsafe extern "C" fn inode_rmdir(
     _dir: *mut bindings::inode,
     dentry: *mut bindings::dentry,
 ) -> c_int {
-    // SAFETY: The VFS passes the victim's live dentry.
-    unsafe { refuse_protected("inode_rmdir", perm::RMDIR, &[dentry]) }
+    // SAFETY: The VFS passes the victim's dentry, live for the call.
+    refuse_protected(
+        "inode_rmdir",
+        perm::RMDIR,
+        &[unsafe { KDentry::new(dentry) }],
+    )
 }
 
 /// `inode_link`: protected objects get no new names. For every task, it also tells the
@@ -131,8 +160,12 @@ pub(crate) unsafe extern "C" fn inode_link(
     _new_dentry: *mut bindings::dentry,
 ) -> c_int {
     crate::pathcache::note_link();
-    // SAFETY: The VFS passes the live source dentry.
-    unsafe { refuse_protected("inode_link", perm::LINK, &[old_dentry]) }
+    // SAFETY: The VFS passes the source dentry, live for the call.
+    refuse_protected(
+        "inode_link",
+        perm::LINK,
+        &[unsafe { KDentry::new(old_dentry) }],
+    )
 }
 
 /// `inode_rename`: protected objects are neither moved nor replaced.
@@ -147,8 +180,10 @@ pub(crate) unsafe extern "C" fn inode_rename(
     _new_dir: *mut bindings::inode,
     new_dentry: *mut bindings::dentry,
 ) -> c_int {
-    // SAFETY: The VFS passes both live dentries (the target may be negative).
-    unsafe { refuse_protected("inode_rename", perm::RENAME, &[old_dentry, new_dentry]) }
+    // SAFETY: The VFS passes both dentries (the target may be negative), live for the
+    // call.
+    let both = unsafe { [KDentry::new(old_dentry), KDentry::new(new_dentry)] };
+    refuse_protected("inode_rename", perm::RENAME, &both)
 }
 
 /// `iattr.ia_valid` bits (`include/linux/fs.h`).
@@ -207,11 +242,19 @@ pub(crate) unsafe extern "C" fn inode_setattr(
         let file = unsafe { (*attr).ia_file };
         if !file.is_null() {
             // SAFETY: As above.
-            return to_ret(unsafe { check_file("inode_setattr", file, perms) });
+            return to_ret(check_file(
+                "inode_setattr",
+                unsafe { KFile::new(file) },
+                perms,
+            ));
         }
     }
-    // SAFETY: The VFS passes a live dentry.
-    to_ret(unsafe { check_dentry("inode_setattr", dentry, perms) })
+    // SAFETY: The VFS passes a dentry live for the call.
+    to_ret(check_dentry(
+        "inode_setattr",
+        unsafe { KDentry::new(dentry) },
+        perms,
+    ))
 }
 
 /// `inode_init_security_anon`: refuses to create an io_uring instance (`[io_uring]`

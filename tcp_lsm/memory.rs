@@ -16,6 +16,7 @@ use crate::errno::to_ret;
 use crate::fscheck::{
     answer_for_type, check_file, check_internal, internal_kind, on_internal_mount, Answer,
 };
+use crate::vfs::KFile;
 
 /// `PROT_*` (`include/uapi/asm-generic/mman-common.h`, a header the kernel's bindings do not
 /// include: values from the C compiler, `layout_c.c`).
@@ -51,13 +52,8 @@ fn check_execmem(
 /// Whether executable mappings of `file` (on an internal mount) run as a file's would: a
 /// memfd in a domain granted `execute` on `internal.memfd`, which chose to run what it
 /// puts there (as `fexecve` of it). Other such code is memory no file holds (`execmem`).
-///
-/// # Safety
-///
-/// `file` must be a live open file.
-unsafe fn memfd_runs_as_file(subject: &Subject<'_>, file: *const bindings::file) -> bool {
-    // SAFETY: Guaranteed by the caller: an open file's path holds its dentry.
-    if unsafe { internal_kind((*file).f_path.dentry) } != Some(Internal::Memfd) {
+fn memfd_runs_as_file(subject: &Subject<'_>, file: KFile<'_>) -> bool {
+    if internal_kind(file.path().dentry()) != Some(Internal::Memfd) {
         return false;
     }
     subject.with_loaded(|found| {
@@ -97,16 +93,16 @@ pub(crate) unsafe extern "C" fn mmap_file(
     let Some(subject) = Subject::current() else {
         return 0;
     };
-    // SAFETY: A mapped file is live, with its path set.
-    let internal = !file.is_null() && unsafe { on_internal_mount(file) };
+    // SAFETY: A file being mapped is open for the call, with its path set.
+    let file = (!file.is_null()).then(|| unsafe { KFile::new(file) });
+    let internal = file.is_some_and(on_internal_mount);
     let mut perms = perm::MMAP;
     if prot & PROT_WRITE != 0 && matches!(flags & MAP_TYPE, MAP_SHARED | MAP_SHARED_VALIDATE) {
         perms |= perm::WRITE;
     }
     if prot & PROT_EXEC != 0 {
-        // SAFETY: As above.
-        let as_file = internal && unsafe { memfd_runs_as_file(&subject, file) };
-        let anonymous = file.is_null() || (internal && !as_file);
+        let as_file = internal && file.is_some_and(|f| memfd_runs_as_file(&subject, f));
+        let anonymous = file.is_none() || (internal && !as_file);
         let (needs, what) = match (anonymous, prot & PROT_WRITE != 0) {
             (true, true) => (
                 process::EXECMEM | process::EXECMEM_RWX,
@@ -121,26 +117,24 @@ pub(crate) unsafe extern "C" fn mmap_file(
                 return to_ret(Err(e));
             }
         }
-        if file.is_null() {
-            return 0;
-        }
         if !anonymous {
             perms |= perm::EXECUTE;
         }
     }
+    let Some(file) = file else {
+        return 0;
+    };
     if internal {
         // A memfd, a SysV segment, an io_uring ring: mapped as what it is (its code, if
         // executable, is decided as memory no file holds, above).
-        // SAFETY: A mapped file's path holds its dentry.
         return to_ret(check_internal(
             "mmap_file",
             &subject,
-            unsafe { internal_kind((*file).f_path.dentry) },
+            internal_kind(file.path().dentry()),
             perms,
         ));
     }
-    // SAFETY: As above.
-    to_ret(unsafe { check_file("mmap_file", file, perms) })
+    to_ret(check_file("mmap_file", file, perms))
 }
 
 /// `file_mprotect`: making memory executable needs a file mapping of an executable type;
@@ -170,9 +164,9 @@ pub(crate) unsafe extern "C" fn file_mprotect(
             (*vma).anon_vma,
         )
     };
-    // SAFETY: The vma holds a reference to its file.
-    let anonymous =
-        file.is_null() || unsafe { on_internal_mount(file) && !memfd_runs_as_file(&subject, file) };
+    // SAFETY: The vma holds a reference to its file, stable under the mmap lock.
+    let file = (!file.is_null()).then(|| unsafe { KFile::new(file) });
+    let anonymous = !file.is_some_and(|f| !on_internal_mount(f) || memfd_runs_as_file(&subject, f));
     let writable = prot & PROT_WRITE != 0;
     let (needs, what) = if anonymous {
         if writable {
@@ -205,11 +199,10 @@ pub(crate) unsafe extern "C" fn file_mprotect(
             return to_ret(Err(e));
         }
     }
-    if anonymous {
-        return 0;
+    match file {
+        Some(file) if !anonymous => to_ret(check_file("file_mprotect", file, perm::EXECUTE)),
+        _ => 0,
     }
-    // SAFETY: The vma holds a reference to its file.
-    to_ret(unsafe { check_file("file_mprotect", file, perm::EXECUTE) })
 }
 
 /// `mmap_addr`: mapping below `mmap_min_addr` takes CAP_SYS_RAWIO, which commoncap checks

@@ -507,8 +507,9 @@ unsafe fn check_unix_peer(
         return Ok(());
     }
     let mut buf = [core::mem::MaybeUninit::<u8>::uninit(); UNIX_PATH_ROOM];
-    // SAFETY: `path` is live (see above); `absolute_in` neither sleeps nor allocates.
-    let name = unsafe { crate::fspath::absolute_in(path, &mut buf) }.ok();
+    // SAFETY: `path` is live (see above) and holds its dentry; `absolute_in` neither
+    // sleeps nor allocates.
+    let name = crate::fspath::absolute_in(unsafe { crate::vfs::KPath::new(path) }, &mut buf).ok();
     let Some(name) = name.filter(|n| !n.is_empty()) else {
         let what = "unix socket path too long or unreachable";
         return subject.verdict(false, DENIED, &ask(hook, ops, Object::Text(what)));

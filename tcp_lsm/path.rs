@@ -9,44 +9,43 @@ use kernel::bindings;
 use kernel::ffi::{c_int, c_uint};
 use kernel::prelude::*;
 
-use crate::blob;
 use crate::decide::Subject;
 use crate::engine::perm::bits::file as perm;
 use crate::errno::to_ret;
 use crate::fscheck::{
-    check_create, check_name, check_new, check_new_name, check_path, check_subtree, inode_of,
-    mark_written, S_IFDIR, S_IFMT, S_IFREG,
+    check_create, check_name, check_new, check_new_name, check_path, check_subtree, mark_written,
+    S_IFDIR, S_IFMT, S_IFREG,
 };
 use crate::fspath;
+use crate::vfs::{KDentry, KInode, KPath};
 
 const S_IFLNK: u32 = bindings::S_IFLNK;
 
 /// `RENAME_EXCHANGE` (`include/uapi/linux/fs.h`).
 const RENAME_EXCHANGE: c_uint = bindings::RENAME_EXCHANGE;
 
-/// Checks `perms` on the child `dentry` of the directory `dir`.
-///
-/// # Safety
-///
-/// `dir` and `dentry` must be live, `dentry` on `dir`'s mount.
-unsafe fn check_child(
-    op: &'static str,
-    dir: *const bindings::path,
-    dentry: *mut bindings::dentry,
-    perms: u32,
-) -> Result {
+/// Checks `perms` on the child `dentry` of the directory `dir` (`dentry` on `dir`'s mount).
+fn check_child(op: &'static str, dir: KPath<'_>, dentry: KDentry<'_>, perms: u32) -> Result {
     let Some(subject) = Subject::current() else {
         return Ok(());
     };
-    // SAFETY: Guaranteed by the caller; the child dentry is live, and so is its inode
-    // (if positive), which has a blob.
-    let cache = unsafe { blob::inode_state(inode_of(dentry)) };
+    let cache = dentry.inode().map(KInode::security);
+    fspath::with_child(dir, dentry, |name| {
+        check_name(op, &subject, name, cache, perms, None)
+    })?
+}
+
+/// The handles of a hook's parent directory and child dentry.
+///
+/// # Safety
+///
+/// Both must be live for `'a`, as the VFS passes them to the `path_*` hooks.
+unsafe fn child<'a>(
+    dir: *const bindings::path,
+    dentry: *const bindings::dentry,
+) -> (KPath<'a>, KDentry<'a>) {
     // SAFETY: Guaranteed by the caller.
-    unsafe {
-        fspath::with_child(dir, dentry, |name| {
-            check_name(op, &subject, name, cache, perms, None)
-        })
-    }?
+    unsafe { (KPath::new(dir), KDentry::new(dentry)) }
 }
 
 /// `path_unlink`.
@@ -59,8 +58,9 @@ pub(crate) unsafe extern "C" fn path_unlink(
     dir: *const bindings::path,
     dentry: *mut bindings::dentry,
 ) -> c_int {
-    // SAFETY: The VFS passes the locked parent and the victim.
-    to_ret(unsafe { check_child("path_unlink", dir, dentry, perm::UNLINK) })
+    // SAFETY: The VFS passes the locked parent and the victim, live for the call.
+    let (dir, dentry) = unsafe { child(dir, dentry) };
+    to_ret(check_child("path_unlink", dir, dentry, perm::UNLINK))
 }
 
 /// The permission that creating an object of the kind `mode` (its `S_IFMT` bits) needs.
@@ -74,18 +74,8 @@ fn create_perm(mode: u32) -> u32 {
 }
 
 /// The `i_mode` of a positive dentry's inode (0 for a negative dentry).
-///
-/// # Safety
-///
-/// `dentry` must be live.
-unsafe fn mode_of(dentry: *const bindings::dentry) -> u32 {
-    // SAFETY: Guaranteed by the caller.
-    let inode = unsafe { inode_of(dentry) };
-    if inode.is_null() {
-        return 0;
-    }
-    // SAFETY: A positive dentry's inode is live.
-    u32::from(unsafe { (*inode).i_mode })
+fn mode_of(dentry: KDentry<'_>) -> u32 {
+    dentry.inode().map_or(0, KInode::mode)
 }
 
 /// `path_mkdir`: `mkdir` on the new name.
@@ -99,8 +89,9 @@ pub(crate) unsafe extern "C" fn path_mkdir(
     dentry: *mut bindings::dentry,
     _mode: bindings::umode_t,
 ) -> c_int {
-    // SAFETY: The VFS passes the locked parent and the new dentry.
-    to_ret(unsafe { check_create("path_mkdir", dir, dentry, perm::MKDIR, false) })
+    // SAFETY: The VFS passes the locked parent and the new dentry, live for the call.
+    let (dir, dentry) = unsafe { child(dir, dentry) };
+    to_ret(check_create("path_mkdir", dir, dentry, perm::MKDIR, false))
 }
 
 /// `path_rmdir`.
@@ -113,8 +104,9 @@ pub(crate) unsafe extern "C" fn path_rmdir(
     dir: *const bindings::path,
     dentry: *mut bindings::dentry,
 ) -> c_int {
-    // SAFETY: The VFS passes the locked parent and the victim.
-    to_ret(unsafe { check_child("path_rmdir", dir, dentry, perm::RMDIR) })
+    // SAFETY: The VFS passes the locked parent and the victim, live for the call.
+    let (dir, dentry) = unsafe { child(dir, dentry) };
+    to_ret(check_child("path_rmdir", dir, dentry, perm::RMDIR))
 }
 
 /// `path_mknod`: regular files (`open(O_CREAT)` comes here too) need `create`, device
@@ -131,8 +123,9 @@ pub(crate) unsafe extern "C" fn path_mknod(
     _dev: c_uint,
 ) -> c_int {
     let perms = create_perm(u32::from(mode));
-    // SAFETY: The VFS passes the locked parent and the new dentry.
-    to_ret(unsafe { check_create("path_mknod", dir, dentry, perms, false) })
+    // SAFETY: The VFS passes the locked parent and the new dentry, live for the call.
+    let (dir, dentry) = unsafe { child(dir, dentry) };
+    to_ret(check_create("path_mknod", dir, dentry, perms, false))
 }
 
 /// `path_symlink`: `symlink` on the new link's path.
@@ -146,8 +139,15 @@ pub(crate) unsafe extern "C" fn path_symlink(
     dentry: *mut bindings::dentry,
     _old_name: *const kernel::ffi::c_char,
 ) -> c_int {
-    // SAFETY: The VFS passes the locked parent and the new dentry.
-    to_ret(unsafe { check_create("path_symlink", dir, dentry, perm::SYMLINK, true) })
+    // SAFETY: The VFS passes the locked parent and the new dentry, live for the call.
+    let (dir, dentry) = unsafe { child(dir, dentry) };
+    to_ret(check_create(
+        "path_symlink",
+        dir,
+        dentry,
+        perm::SYMLINK,
+        true,
+    ))
 }
 
 /// `path_link`: `link` on the existing file's type (never a protected one), and on the
@@ -163,25 +163,25 @@ pub(crate) unsafe extern "C" fn path_link(
     new_dir: *const bindings::path,
     new_dentry: *mut bindings::dentry,
 ) -> c_int {
+    // SAFETY: The VFS passes the live source dentry, and the locked parent and the new
+    // dentry, all live for the call.
+    let (old_dentry, (new_dir, new_dentry)) =
+        unsafe { (KDentry::new(old_dentry), child(new_dir, new_dentry)) };
     let Some(subject) = Subject::current() else {
         // Whoever links, a protected object stays one by its new name (`protect.rs`); the
-        // name is built only when the policy protects something.
-        if crate::protect::any_protected() {
-            // SAFETY: Hard links stay within one mount; the source is positive.
-            let _ = unsafe {
-                fspath::with_child(new_dir, old_dentry, |name| {
-                    crate::protect::before_link(name, inode_of(old_dentry))
-                })
-            };
+        // name is built only when the policy protects something. Hard links stay within
+        // one mount, and the source is positive.
+        if let (true, Some(inode)) = (crate::protect::any_protected(), old_dentry.inode()) {
+            let _ = fspath::with_child(new_dir, old_dentry, |name| {
+                crate::protect::before_link(name, inode)
+            });
         }
         return 0;
     };
-    // SAFETY: The VFS passes the live source dentry.
-    let mode = unsafe { mode_of(old_dentry) };
-    // SAFETY: Hard links stay within one mount, so the old dentry is on `new_dir`'s mount.
-    let old = unsafe { check_child("path_link", new_dir, old_dentry, perm::LINK) };
-    // SAFETY: The VFS passes the locked parent and the new dentry.
-    let result = old.and_then(|()| unsafe {
+    let mode = mode_of(old_dentry);
+    // Hard links stay within one mount, so the old dentry is on `new_dir`'s mount.
+    let old = check_child("path_link", new_dir, old_dentry, perm::LINK);
+    let result = old.and_then(|()| {
         check_new_name(
             "path_link",
             &subject,
@@ -192,8 +192,7 @@ pub(crate) unsafe extern "C" fn path_link(
         )
     });
     if result.is_ok() {
-        // SAFETY: As above.
-        unsafe { mark_written(&subject, old_dentry) };
+        mark_written(&subject, old_dentry);
     }
     to_ret(result)
 }
@@ -204,89 +203,61 @@ pub(crate) unsafe extern "C" fn path_link(
 /// directory, `create` on every type below the new name), and nothing reserved below
 /// the new name. As Landlock's `REFER` right: a move never gives an object, or anything
 /// below a moved directory, a type its domain could not have created it with, and never
-/// takes one out of a type its domain may not move things out of.
-///
-/// # Safety
-///
-/// All four must be live, each dentry on its directory's mount; `from` positive.
-unsafe fn check_move(
+/// takes one out of a type its domain may not move things out of. Each dentry is on its
+/// directory's mount; `from` is positive.
+fn check_move(
     subject: &Subject<'_>,
-    from_dir: *const bindings::path,
-    from: *mut bindings::dentry,
-    to_dir: *const bindings::path,
-    to: *mut bindings::dentry,
+    (from_dir, from): (KPath<'_>, KDentry<'_>),
+    (to_dir, to): (KPath<'_>, KDentry<'_>),
 ) -> Result {
     const OP: &str = "path_rename";
-    // SAFETY: Guaranteed by the caller.
-    let mode = unsafe { mode_of(from) };
+    let mode = mode_of(from);
     let is_dir = mode & S_IFMT == S_IFDIR;
-    // SAFETY: Guaranteed by the caller: `from` is a live, positive dentry; its inode has a
-    // blob.
-    let cache = unsafe { blob::inode_state(inode_of(from)) };
-    // SAFETY: Guaranteed by the caller.
-    unsafe {
-        fspath::with_child(from_dir, from, |name| -> Result {
-            check_name(OP, subject, name, cache, perm::RENAME, None)?;
-            if is_dir {
-                // For a name too long to build: every type below the directory named.
-                check_subtree(OP, subject, name.bytes(), perm::RENAME)?;
-            }
-            Ok(())
-        })
-    }??;
+    let cache = from.inode().map(KInode::security);
+    fspath::with_child(from_dir, from, |name| -> Result {
+        check_name(OP, subject, name, cache, perm::RENAME, None)?;
+        if is_dir {
+            // For a name too long to build: every type below the directory named.
+            check_subtree(OP, subject, name.bytes(), perm::RENAME)?;
+        }
+        Ok(())
+    })??;
     let arrive = perm::RENAME | create_perm(mode);
-    // SAFETY: Guaranteed by the caller.
-    unsafe {
-        fspath::with_child(to_dir, to, |name| -> Result {
-            check_new(
-                OP,
-                subject,
-                name,
-                inode_of(to),
-                arrive,
-                mode & S_IFMT == S_IFLNK,
-            )?;
-            if is_dir {
-                check_subtree(OP, subject, name.bytes(), perm::CREATE)?;
-            }
-            Ok(())
-        })
-    }?
+    fspath::with_child(to_dir, to, |name| -> Result {
+        check_new(
+            OP,
+            subject,
+            name,
+            to.inode(),
+            arrive,
+            mode & S_IFMT == S_IFLNK,
+        )?;
+        if is_dir {
+            check_subtree(OP, subject, name.bytes(), perm::CREATE)?;
+        }
+        Ok(())
+    })?
 }
 
 /// Before an unconfined task's rename: the moved objects (both, with `RENAME_EXCHANGE`) and,
 /// for a directory, the protected objects below it keep their protection by their new
 /// names (`protect.rs`). Does nothing when the policy protects nothing.
-///
-/// # Safety
-///
-/// As for `path_rename`: both parents locked and live, their children live, the source
-/// positive, and with `RENAME_EXCHANGE` the target too.
-unsafe fn protect_moved(
-    old_dir: *const bindings::path,
-    old_dentry: *mut bindings::dentry,
-    new_dir: *const bindings::path,
-    new_dentry: *mut bindings::dentry,
-    flags: c_uint,
-) {
+fn protect_moved(old: (KPath<'_>, KDentry<'_>), new: (KPath<'_>, KDentry<'_>), flags: c_uint) {
     if !crate::protect::any_protected() {
         return;
     }
-    let moved = |dir: *const bindings::path, dentry: *mut bindings::dentry| {
-        // SAFETY: Guaranteed by the caller: `dentry` is positive, below `dir`.
-        unsafe {
-            let inode = inode_of(dentry);
-            let _ = fspath::with_child(dir, dentry, |name| {
-                crate::protect::before_link(name, inode);
-                if u32::from((*inode).i_mode) & S_IFMT == S_IFDIR {
-                    crate::protect::before_move_dir(name, dentry);
-                }
-            });
-        }
+    let moved = |(dir, dentry): (KPath<'_>, KDentry<'_>)| {
+        let Some(inode) = dentry.inode() else { return };
+        let _ = fspath::with_child(dir, dentry, |name| {
+            crate::protect::before_link(name, inode);
+            if inode.mode() & S_IFMT == S_IFDIR {
+                crate::protect::before_move_dir(name, dentry);
+            }
+        });
     };
-    moved(old_dir, old_dentry);
+    moved(old);
     if flags & RENAME_EXCHANGE != 0 {
-        moved(new_dir, new_dentry);
+        moved(new);
     }
 }
 
@@ -305,31 +276,25 @@ pub(crate) unsafe extern "C" fn path_rename(
     new_dentry: *mut bindings::dentry,
     flags: c_uint,
 ) -> c_int {
+    // SAFETY: The VFS passes both locked parents and their children, live for the call;
+    // the source is positive, and with RENAME_EXCHANGE so is the target.
+    let (old, new) = unsafe { (child(old_dir, old_dentry), child(new_dir, new_dentry)) };
     let Some(subject) = Subject::current() else {
         // Whoever renames, a protected object keeps its protection by its new name
         // (`protect.rs`, as for a link); the name is built only when the policy protects
         // something. (A confined task's rename of a protected object, or of a directory
         // holding one by name, is refused by `check_move`: it needs no mark.)
-        // SAFETY: The VFS passes both locked parents and their positive children.
-        unsafe { protect_moved(old_dir, old_dentry, new_dir, new_dentry, flags) };
+        protect_moved(old, new, flags);
         return 0;
     };
-    // SAFETY: The VFS passes both locked parents and their children; the source is
-    // positive, and with RENAME_EXCHANGE so is the target.
-    let mut result = unsafe { check_move(&subject, old_dir, old_dentry, new_dir, new_dentry) };
+    let mut result = check_move(&subject, old, new);
     if flags & RENAME_EXCHANGE != 0 {
-        // SAFETY: As above.
-        result = result.and_then(|()| unsafe {
-            check_move(&subject, new_dir, new_dentry, old_dir, old_dentry)
-        });
+        result = result.and_then(|()| check_move(&subject, new, old));
     }
     if result.is_ok() {
-        // SAFETY: As above.
-        unsafe {
-            mark_written(&subject, old_dentry);
-            if flags & RENAME_EXCHANGE != 0 {
-                mark_written(&subject, new_dentry);
-            }
+        mark_written(&subject, old.1);
+        if flags & RENAME_EXCHANGE != 0 {
+            mark_written(&subject, new.1);
         }
     }
     to_ret(result)
@@ -342,11 +307,11 @@ pub(crate) unsafe extern "C" fn path_rename(
 /// The LSM framework calls it as this LSM's hook of the same name, with that hook's
 /// arguments, live for the call.
 pub(crate) unsafe extern "C" fn path_truncate(path: *const bindings::path) -> c_int {
-    // SAFETY: The VFS passes a live path.
-    let result = unsafe { check_path("path_truncate", path, perm::WRITE) };
+    // SAFETY: The VFS passes a path live for the call.
+    let path = unsafe { KPath::new(path) };
+    let result = check_path("path_truncate", path, perm::WRITE);
     if let (Ok(()), Some(subject)) = (&result, Subject::current()) {
-        // SAFETY: A live path holds its dentry.
-        unsafe { mark_written(&subject, (*path).dentry) };
+        mark_written(&subject, path.dentry());
     }
     to_ret(result)
 }
@@ -361,8 +326,12 @@ pub(crate) unsafe extern "C" fn path_chmod(
     path: *const bindings::path,
     _mode: bindings::umode_t,
 ) -> c_int {
-    // SAFETY: The VFS passes a live path.
-    to_ret(unsafe { check_path("path_chmod", path, perm::SETATTR) })
+    // SAFETY: The VFS passes a path live for the call.
+    to_ret(check_path(
+        "path_chmod",
+        unsafe { KPath::new(path) },
+        perm::SETATTR,
+    ))
 }
 
 /// `path_chown`: `setattr`.
@@ -376,6 +345,10 @@ pub(crate) unsafe extern "C" fn path_chown(
     _uid: bindings::kuid_t,
     _gid: bindings::kgid_t,
 ) -> c_int {
-    // SAFETY: The VFS passes a live path.
-    to_ret(unsafe { check_path("path_chown", path, perm::SETATTR) })
+    // SAFETY: The VFS passes a path live for the call.
+    to_ret(check_path(
+        "path_chown",
+        unsafe { KPath::new(path) },
+        perm::SETATTR,
+    ))
 }

@@ -89,14 +89,9 @@ pub(crate) struct Reached {
 
 impl Reached {
     /// The key for `path` now, or `None` while the name space is changing.
-    ///
-    /// # Safety
-    ///
-    /// `path` must be a live `struct path`.
-    pub(crate) unsafe fn of(path: *const bindings::path) -> Option<Reached> {
+    pub(crate) fn of(path: crate::vfs::KPath<'_>) -> Option<Reached> {
         let namespace = snapshot()?;
-        // SAFETY: Guaranteed by the caller.
-        let (mnt, dentry) = unsafe { ((*path).mnt as usize, (*path).dentry as usize) };
+        let (mnt, dentry) = (path.mnt() as usize, path.dentry().as_ptr() as usize);
         Some(Reached {
             mnt,
             dentry,

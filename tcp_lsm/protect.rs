@@ -94,19 +94,13 @@ fn protected_type_of(loaded: &Loaded, name: crate::fspath::Name<'_>) -> Option<u
 /// tasks pay this, when the policy protects something; no lookup (the caller holds the
 /// parents' locks).
 ///
-/// # Safety
-///
-/// `inode` must be a live inode.
-pub(crate) unsafe fn before_link(name: crate::fspath::Name<'_>, inode: *const bindings::inode) {
+pub(crate) fn before_link(name: crate::fspath::Name<'_>, inode: crate::vfs::KInode<'_>) {
     crate::policy::with_current(|loaded| {
         let Some(loaded) = loaded else { return };
         if let Some(type_id) = protected_type_of(loaded, name) {
-            // SAFETY: Guaranteed by the caller: a live inode has a blob.
-            let security = unsafe { &*blob::inode(inode) };
+            let security = inode.security();
             if type_of_mark(loaded.protected_index(), security.protected_mark()).is_none() {
-                // SAFETY: As above.
-                let is_dir =
-                    u32::from(unsafe { (*inode).i_mode }) & bindings::S_IFMT == bindings::S_IFDIR;
+                let is_dir = inode.mode() & bindings::S_IFMT == bindings::S_IFDIR;
                 let inherit = is_dir && loaded.view().uniform_below(name.bytes(), type_id);
                 security.force_protected_mark(mark_of(loaded.view(), type_id, inherit));
             }
@@ -125,10 +119,7 @@ pub(crate) unsafe fn before_link(name: crate::fspath::Name<'_>, inode: *const bi
 /// module's documentation names. Only directory renames pay this, when the policy
 /// protects something below the old name.
 ///
-/// # Safety
-///
-/// `dir` must be a live dentry.
-pub(crate) unsafe fn before_move_dir(name: crate::fspath::Name<'_>, dir: *mut bindings::dentry) {
+pub(crate) fn before_move_dir(name: crate::fspath::Name<'_>, dir: crate::vfs::KDentry<'_>) {
     // A name longer than PATH_MAX: no rule names anything below it.
     let Some(own) = name.own() else { return };
     let Some(loaded) = crate::policy::current() else {
@@ -137,6 +128,7 @@ pub(crate) unsafe fn before_move_dir(name: crate::fspath::Name<'_>, dir: *mut bi
     let view = loaded.view();
     view.protected_objects_below(own, |type_id, pattern| {
         let rest = pattern.get(own.len()..).unwrap_or(&[]);
+        let dir = dir.as_ptr();
         let mut at = dir;
         for component in rest.split(|&b| b == b'/').filter(|c| !c.is_empty()) {
             let Ok(len) = u32::try_from(component.len()) else {
@@ -221,52 +213,48 @@ pub(crate) unsafe fn before_bind(source: *const c_char) {
         Deep(u32),
     }
     // SAFETY: `path` holds the references `kern_path` took, for the call.
-    let marks = unsafe {
-        crate::fspath::with(&path, |name| -> Option<Marks> {
-            let own_type = protected_type_of(&loaded, name);
-            // A name longer than PATH_MAX, of the one (protected) type below the
-            // directory named: no walk by names (`kern_path` takes none that long).
-            let Some(name) = name.own() else {
-                return own_type.map(Marks::Deep);
-            };
-            let view = loaded.view();
-            let mut todo = KVec::new();
-            let mut add = |type_id: u32, pattern: &[u8]| -> Option<()> {
-                let mut copy = KVec::new();
-                copy.extend_from_slice(pattern, GFP_KERNEL).ok()?;
-                let inherit = view.uniform_below(pattern, type_id);
-                todo.push(
-                    Todo {
-                        type_id,
-                        name: copy,
-                        inherit,
-                        depth: 0,
-                    },
-                    GFP_KERNEL,
-                )
-                .ok()
-            };
-            if let Some(type_id) = own_type {
-                add(type_id, name)?;
-            }
-            // The protected objects the new mount reaches below its source, also those
-            // made after the load (which no name has marked yet).
-            let mut failed = false;
-            view.protected_objects_below(name, |type_id, pattern| {
-                failed |= add(type_id, pattern).is_none()
-            });
-            (!failed && !todo.is_empty()).then_some(Marks::Walk(todo))
-        })
-    };
+    let source = unsafe { crate::vfs::KPath::new(&path) };
+    let marks = crate::fspath::with(source, |name| -> Option<Marks> {
+        let own_type = protected_type_of(&loaded, name);
+        // A name longer than PATH_MAX, of the one (protected) type below the
+        // directory named: no walk by names (`kern_path` takes none that long).
+        let Some(name) = name.own() else {
+            return own_type.map(Marks::Deep);
+        };
+        let view = loaded.view();
+        let mut todo = KVec::new();
+        let mut add = |type_id: u32, pattern: &[u8]| -> Option<()> {
+            let mut copy = KVec::new();
+            copy.extend_from_slice(pattern, GFP_KERNEL).ok()?;
+            let inherit = view.uniform_below(pattern, type_id);
+            todo.push(
+                Todo {
+                    type_id,
+                    name: copy,
+                    inherit,
+                    depth: 0,
+                },
+                GFP_KERNEL,
+            )
+            .ok()
+        };
+        if let Some(type_id) = own_type {
+            add(type_id, name)?;
+        }
+        // The protected objects the new mount reaches below its source, also those
+        // made after the load (which no name has marked yet).
+        let mut failed = false;
+        view.protected_objects_below(name, |type_id, pattern| {
+            failed |= add(type_id, pattern).is_none()
+        });
+        (!failed && !todo.is_empty()).then_some(Marks::Walk(todo))
+    });
     if let Ok(Some(Marks::Deep(type_id))) = marks {
         // The object itself is marked; what appears below it inherits.
-        // SAFETY: `path` still holds its dentry; a positive dentry's inode has a blob.
-        let inode = unsafe { (*path.dentry).d_inode };
-        if !inode.is_null() {
-            // SAFETY: As above.
-            unsafe {
-                (*blob::inode(inode)).force_protected_mark(mark_of(loaded.view(), type_id, true))
-            };
+        if let Some(inode) = source.dentry().inode() {
+            inode
+                .security()
+                .force_protected_mark(mark_of(loaded.view(), type_id, true));
         }
     }
     // SAFETY: Put once.

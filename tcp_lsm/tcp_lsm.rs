@@ -31,6 +31,8 @@
 //! - `protect` (protected objects whatever their name) over `marks` (inode marks and the
 //!   walks that set them); `behaviour` (rate limits); `heartbeat` (fail closed).
 //! - `fspath` (absolute names), `pathcache` (the remembered type of a name).
+//! - `vfs`: typed handles on the path, dentry, inode and open file a hook receives, made
+//!   once at the hook's edge so the decision code takes no raw pointer.
 //!
 //! State and plumbing:
 //! - `policy`: the loaded policy, published by RCU. `blob`: per-object state and the
@@ -77,6 +79,7 @@ mod system;
 mod task;
 mod textfile;
 mod value_files;
+mod vfs;
 
 /// The shared engine; the files are copied from `engine/src/` of the repository.
 mod engine {
