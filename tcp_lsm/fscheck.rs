@@ -200,7 +200,7 @@ pub(crate) fn check_path(op: &'static str, path: KPath<'_>, perms: u32) -> Resul
         // of the internal mounts: decided by what they are, not by a name.
         return check_internal(op, &subject, internal_kind(path.dentry()), perms);
     }
-    let reached = Reached::of(path);
+    let reached = Reached::of(path.addresses());
     let cache = path.dentry().inode().map(KInode::security);
     if let (Some(reached), Some(cache)) = (&reached, cache) {
         if allowed_as_reached(&subject, cache, reached, perms) {

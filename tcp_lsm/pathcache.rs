@@ -88,10 +88,11 @@ pub(crate) struct Reached {
 }
 
 impl Reached {
-    /// The key for `path` now, or `None` while the name space is changing.
-    pub(crate) fn of(path: crate::vfs::KPath<'_>) -> Option<Reached> {
+    /// The key for a path now, given by the addresses of its mount and dentry
+    /// (`vfs::KPath::addresses`, compared and never followed), or `None` while the name
+    /// space is changing.
+    pub(crate) fn of((mnt, dentry): (usize, usize)) -> Option<Reached> {
         let namespace = snapshot()?;
-        let (mnt, dentry) = (path.mnt() as usize, path.dentry().as_ptr() as usize);
         Some(Reached {
             mnt,
             dentry,

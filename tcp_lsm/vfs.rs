@@ -69,6 +69,12 @@ impl<'a> KPath<'a> {
         unsafe { (*self.mnt()).mnt_flags }
     }
 
+    /// The addresses of the mount and the dentry: the key under which a type is
+    /// remembered for this path (`pathcache::Reached`), compared and never followed.
+    pub(crate) fn addresses(self) -> (usize, usize) {
+        (self.mnt() as usize, self.dentry().as_ptr() as usize)
+    }
+
     /// The dentry of the mount's root.
     pub(crate) fn mnt_root(self) -> *mut bindings::dentry {
         // SAFETY: A live path holds its mount; a mount holds its root.
