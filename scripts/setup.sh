@@ -6,7 +6,7 @@ set -euo pipefail
 APT_PACKAGES=(
   linux-source-6.12 clang lld llvm libclang-dev flex bison bc libelf-dev libssl-dev
   cpio qemu-system-x86 busybox-static xz-utils make python3 libc6-dev gcc
-  libcap-dev rsync
+  libcap-dev rsync debootstrap e2fsprogs
 )
 # Node.js for the runtimes guest suite (scripts/node-bundle.sh): any node on PATH will
 # do; Debian's when there is none.
@@ -18,6 +18,27 @@ command -v node >/dev/null 2>&1 || APT_PACKAGES+=(nodejs)
 BINDGEN_VERSION=0.72.1
 
 log() { printf 'setup: %s\n' "$*"; }
+
+# cargo-deb (and dpkg-shlibdeps for the package's library dependencies), for
+# scripts/build-debs.sh only, which runs `scripts/setup.sh --cargo-deb`; the rest of this
+# script does not need them.
+install_cargo_deb() {
+  export PATH="$HOME/.cargo/bin:$PATH"
+  if ! command -v dpkg-shlibdeps >/dev/null 2>&1; then
+    log "installing dpkg-dev (dpkg-shlibdeps)"
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends dpkg-dev >/dev/null
+  fi
+  if ! cargo deb --version >/dev/null 2>&1; then
+    log "installing cargo-deb"
+    cargo install --locked --quiet cargo-deb
+  fi
+}
+if [ "${1:-}" = "--cargo-deb" ]; then
+  install_cargo_deb
+  exit 0
+fi
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi

@@ -14,7 +14,7 @@ use kernel::prelude::*;
 
 use crate::blob::{self, DomainName};
 use crate::engine::cache::{DecisionCache, Grant, Key};
-use crate::engine::event::{Event, Outcome, Text};
+use crate::engine::event::{Event, Outcome, Reason, Text};
 use crate::engine::format::{DomainView, PolicyView};
 use crate::engine::mode::Mode;
 use crate::engine::perm::Class;
@@ -227,11 +227,14 @@ impl<'a> Subject<'a> {
     pub(crate) fn verdict(&self, allowed: bool, errno: Error, ask: &Ask<'_>) -> Result {
         self.feed_behaviour(ask);
         // A stale heartbeat takes away what the policy allows (`heartbeat.rs`).
-        let allowed = allowed && !crate::heartbeat::blocks(ask.class);
-        if allowed {
+        let reason = if !allowed {
+            self.rule_reason()
+        } else if crate::heartbeat::blocks(ask.class) {
+            Reason::Heartbeat
+        } else {
             report::count_decision(ask.class, Verdict::Allowed);
             return Ok(());
-        }
+        };
         let mode = self.mode();
         let (verdict, outcome) = match mode {
             Mode::Enforce => (Verdict::Denied, Outcome::Deny),
@@ -239,7 +242,7 @@ impl<'a> Subject<'a> {
         };
         report::count_decision(ask.class, verdict);
         if mode != Mode::Monitor && !ask.quiet {
-            self.report(ask, mode, outcome, errno);
+            self.report(ask, mode, outcome, errno, reason);
         }
         match outcome {
             Outcome::Deny => Err(errno),
@@ -256,9 +259,19 @@ impl<'a> Subject<'a> {
         self.feed_behaviour(ask);
         report::count_decision(ask.class, Verdict::Denied);
         if !ask.quiet {
-            self.report(ask, Mode::Enforce, Outcome::Deny, errno);
+            self.report(ask, Mode::Enforce, Outcome::Deny, errno, Reason::Protection);
         }
         Err(errno)
+    }
+
+    /// Why the policy's answer denied: its rules, or the quarantine domain's when the
+    /// task was quarantined.
+    fn rule_reason(&self) -> Reason {
+        if self.current && self.cred.is_none() {
+            Reason::Quarantine
+        } else {
+            Reason::Rule
+        }
     }
 
     /// Counts a decision of the current task in its behaviour window and reports what
@@ -278,17 +291,29 @@ impl<'a> Subject<'a> {
             None => {}
             Some(crate::behaviour::Trigger::Audit) => {
                 let note = Ask::new("behaviour", ask.class, ask.perms, Object::Text("max-ops"));
-                self.report(&note, self.mode(), Outcome::Allow, EACCES);
+                self.report(
+                    &note,
+                    self.mode(),
+                    Outcome::Allow,
+                    EACCES,
+                    Reason::Behaviour,
+                );
             }
             Some(crate::behaviour::Trigger::Quarantined(domain)) => {
                 let note = Ask::new("behaviour", ask.class, ask.perms, Object::Task(&domain));
-                self.report(&note, Mode::Enforce, Outcome::Deny, EACCES);
+                self.report(
+                    &note,
+                    Mode::Enforce,
+                    Outcome::Deny,
+                    EACCES,
+                    Reason::Quarantine,
+                );
             }
         }
     }
 
     /// Queues and audits a denial.
-    fn report(&self, ask: &Ask<'_>, mode: Mode, outcome: Outcome, errno: Error) {
+    fn report(&self, ask: &Ask<'_>, mode: Mode, outcome: Outcome, errno: Error, reason: Reason) {
         let mut e = Event {
             seq: 0,
             time_ns: 0,
@@ -302,6 +327,7 @@ impl<'a> Subject<'a> {
             pid: 0,
             comm: Text::default(),
             errno: u16::try_from(-errno.to_errno()).unwrap_or(0),
+            reason,
         };
         // Formatting into a `Text` cannot fail: it cuts instead.
         let o = &mut e.object;

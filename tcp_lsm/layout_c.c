@@ -40,6 +40,7 @@
 #include <linux/ipc.h>
 #include <linux/kernel_read_file.h>
 #include <linux/lockdep_types.h>
+#include <linux/lsm_audit.h>
 #include <linux/lsm_hooks.h>
 #include <linux/mman.h>
 #include <linux/mm_types.h>
@@ -426,6 +427,11 @@ void tcp_lsm_layout(void)
 
 	/* net.rs: addresses are fetched into 16 u64 words (layout.rs checks it is enough). */
 	SIZE(__kernel_sockaddr_storage);
+
+	/* report.rs: the record given to common_lsm_audit (AuditData starts with it). */
+	FIELD_AS(common_audit_data, type, type_);
+	FIELD(common_audit_data, u);
+	SIZE(common_audit_data);
 
 	/* securityfs.rs: show_text reads the seq_file made by single_open. */
 	FIELD(seq_file, private);

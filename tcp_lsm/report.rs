@@ -8,13 +8,21 @@
 //! lock-free push into a bounded ring (a full ring drops the event and counts it), and
 //! the audit record is built with `GFP_ATOMIC`, as SELinux and AppArmor do from the same
 //! hooks. Nothing here sleeps or allocates with `GFP_KERNEL`.
+//!
+//! Audit records go through the kernel's shared LSM audit helper (`common_lsm_audit`,
+//! security/lsm_audit.c), as AppArmor's and SELinux's do: an `AVC` record in the current
+//! system call's audit context (so auditd pairs it with the SYSCALL record: uid, auid,
+//! ses, exe, success, exit), our fields first ([`Event::audit_fields`]), then the
+//! helper's own `pid` and `comm`.
 
+use core::cell::Cell;
+use core::ffi::{c_int, c_void};
 use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use kernel::bindings;
 
-use crate::engine::event::{self, Event, Text};
+use crate::engine::event::{self, AuditValue, Event, Text};
 use crate::engine::perm::Class;
 use crate::engine::ring::Ring;
 use crate::engine::stats::{Counter, Stats, Verdict};
@@ -24,10 +32,6 @@ const STRIPES: usize = 64;
 
 /// Events kept for readers of the `events` file; more are dropped and counted.
 pub(crate) const EVENT_SLOTS: usize = 256;
-
-/// Audit record type of a decision record (unassigned in Linux 6.12's
-/// `include/uapi/linux/audit.h`, inside the 1400-1499 range of security modules).
-pub(crate) const AUDIT_TCP_DECISION: i32 = 1480;
 
 /// Audit records allowed in a burst, and refilled per second, before records are dropped
 /// (and counted) instead of flooding the audit backlog.
@@ -192,41 +196,110 @@ fn audit_token() -> bool {
     }
 }
 
-/// Writes `e` as an audit record of type [`AUDIT_TCP_DECISION`]; counts the records that
-/// the rate limit or the audit subsystem refused.
+/// What `common_lsm_audit` is given: its own record (first, so that the `void *` it
+/// hands back to [`pre_audit`] points at the whole), the event, and whether the record
+/// was started (the helper calls [`pre_audit`] only for a record the audit subsystem
+/// accepted: audit on, not filtered, backlog not full).
+#[repr(C)]
+struct AuditData<'a> {
+    common: bindings::common_audit_data,
+    event: &'a Event,
+    started: Cell<bool>,
+}
+
+/// Writes `e` as an `AVC` audit record through the LSM audit helper; counts the records
+/// that the rate limit or the audit subsystem refused.
 fn audit(e: &Event) {
     if !audit_token() {
         count(Counter::AuditDropped);
         return;
     }
-    // One NUL-terminated line: at most ~1400 bytes with every field escaped at its
-    // longest, so it always fits; a line that did not is dropped, never cut.
-    let mut line = Text::<2048>::default();
-    if e.write_line(&mut line).is_err() || line.as_bytes().len() >= 2047 {
-        count(Counter::AuditDropped);
-        return;
-    }
-    line.push(b"\0");
-    // SAFETY: Starting a record is allowed in any context with GFP_ATOMIC; a null
-    // context makes a standalone record.
-    let ab = unsafe {
-        bindings::audit_log_start(
-            core::ptr::null_mut(),
-            bindings::GFP_ATOMIC,
-            AUDIT_TCP_DECISION,
-        )
+    // SAFETY: `common_audit_data` is plain data (a type byte and a union of pointers and
+    // integers); all zeroes is a valid value, and LSM_AUDIT_DATA_NONE makes the helper
+    // read nothing of the union.
+    let mut common: bindings::common_audit_data = unsafe { core::mem::zeroed() };
+    common.type_ = bindings::LSM_AUDIT_DATA_NONE as u8;
+    let mut data = AuditData {
+        common,
+        event: e,
+        started: Cell::new(false),
     };
-    if ab.is_null() {
+    // SAFETY: `data` lives across the call, which is synchronous; the helper starts the
+    // record with GFP_ATOMIC in the current task's audit context (callable from any
+    // context a hook runs in, as SELinux and AppArmor call it) and passes the pointer,
+    // unchanged, to `pre_audit`.
+    unsafe { bindings::common_lsm_audit((&raw mut data).cast(), Some(pre_audit), None) };
+    if data.started.get() {
+        count(Counter::AuditRecords);
+    } else {
         // Audit is off, filtered out, or its backlog is full (which audit counts too).
         count(Counter::AuditDropped);
-        return;
     }
-    // SAFETY: `ab` is a live record; the format takes one NUL-terminated string, `line`.
-    unsafe {
-        bindings::audit_log_format(ab, c"tcp: %s".as_ptr().cast(), line.as_bytes().as_ptr());
-        bindings::audit_log_end(ab);
-    }
-    count(Counter::AuditRecords);
+}
+
+/// Writes the event's fields into the record `common_lsm_audit` started, before the
+/// helper's own `pid` and `comm`.
+///
+/// # Safety
+///
+/// Called by `common_lsm_audit` only: `ab` is a live record and `va` is the
+/// `common_audit_data` that [`audit`] passed, the first field of an [`AuditData`].
+unsafe extern "C" fn pre_audit(ab: *mut bindings::audit_buffer, va: *mut c_void) {
+    // SAFETY: See the function's safety section: `va` points at a live `AuditData`.
+    let data = unsafe { &*va.cast::<AuditData<'_>>() };
+    data.started.set(true);
+    let mut first = true;
+    data.event.audit_fields(|key, value| {
+        // The record's text so far ends in `): `: the first field takes no space.
+        let sep: &core::ffi::CStr = if first { c"" } else { c" " };
+        first = false;
+        let klen = c_int::try_from(key.len()).unwrap_or(0);
+        let k = key.as_ptr();
+        // SAFETY: `ab` is live (above); every `%.*s` gets an int length and a pointer to
+        // at least that many bytes; `%llu` and `%lld` get 64-bit values.
+        unsafe {
+            match value {
+                AuditValue::Str(bytes) => {
+                    bindings::audit_log_format(
+                        ab,
+                        c"%s%.*s=".as_ptr().cast(),
+                        sep.as_ptr(),
+                        klen,
+                        k,
+                    );
+                    bindings::audit_log_n_untrustedstring(ab, bytes.as_ptr().cast(), bytes.len());
+                }
+                AuditValue::Word(w) => {
+                    let wlen = c_int::try_from(w.len()).unwrap_or(0);
+                    bindings::audit_log_format(
+                        ab,
+                        c"%s%.*s=\"%.*s\"".as_ptr().cast(),
+                        sep.as_ptr(),
+                        klen,
+                        k,
+                        wlen,
+                        w.as_ptr(),
+                    );
+                }
+                AuditValue::Num(n) => bindings::audit_log_format(
+                    ab,
+                    c"%s%.*s=%llu".as_ptr().cast(),
+                    sep.as_ptr(),
+                    klen,
+                    k,
+                    n,
+                ),
+                AuditValue::Int(n) => bindings::audit_log_format(
+                    ab,
+                    c"%s%.*s=%lld".as_ptr().cast(),
+                    sep.as_ptr(),
+                    klen,
+                    k,
+                    n,
+                ),
+            }
+        }
+    });
 }
 
 /// Reader side of the `events` file: writes the oldest queued event as a line (without

@@ -158,11 +158,6 @@ impl<const SLOTS: usize> DecisionCache<SLOTS> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    reason = "test code; a panic fails the test"
-)]
 mod tests {
     extern crate std;
     use std::sync::Arc;

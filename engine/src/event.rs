@@ -5,8 +5,13 @@
 //! Line format (fields in this order, separated by one space; see docs/securityfs.md):
 //!
 //! ```text
-//! seq=7 time=1234 op=file_open class=file perms=write decision=deny mode=enforce domain=agent object=/etc/passwd pid=42 comm=cat errno=EACCES
+//! seq=7 time=1234 op=file_open class=file perms=write decision=deny mode=enforce domain=agent object=/etc/passwd pid=42 comm=cat errno=EACCES reason=rule
 //! ```
+//!
+//! Audit records carry the same event as `key=value` fields in auditd's conventions
+//! ([`Event::audit_fields`]): quoted strings, standard names (`operation`, `name`,
+//! `daddr`, `dport`, ...), our own names where a standard one would be misread by
+//! `ausearch -i` (`tcp_mode`, not `mode`, which auparse reads as a file mode).
 //!
 //! Values never contain a space: every byte outside `!`..`~`, and `\`, is written as
 //! `\xHH`. A line `lost=N` reports N events that were dropped because the queue was full.
@@ -102,6 +107,67 @@ impl Outcome {
     }
 }
 
+/// Why a decision denied (or would have denied).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Reason {
+    /// The policy's rules do not allow it.
+    Rule = 0,
+    /// An always-on protection refused it, whatever the policy and the mode.
+    Protection = 1,
+    /// The policy allows it, but the supervisor's heartbeat is stale (fail closed).
+    Heartbeat = 2,
+    /// The domain's behaviour limit (`max-ops`) was passed.
+    Behaviour = 3,
+    /// The task was quarantined by its behaviour limit; its quarantine domain decided.
+    Quarantine = 4,
+}
+
+impl Reason {
+    /// The name in event lines and audit records.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Reason::Rule => "rule",
+            Reason::Protection => "protection",
+            Reason::Heartbeat => "heartbeat",
+            Reason::Behaviour => "behaviour",
+            Reason::Quarantine => "quarantine",
+        }
+    }
+
+    /// The reason of [`Reason::to_u8`]'s value.
+    pub const fn from_u8(v: u8) -> Option<Reason> {
+        Some(match v {
+            0 => Reason::Rule,
+            1 => Reason::Protection,
+            2 => Reason::Heartbeat,
+            3 => Reason::Behaviour,
+            4 => Reason::Quarantine,
+            _ => return None,
+        })
+    }
+
+    /// The value stored in an encoded event.
+    pub const fn to_u8(self) -> u8 {
+        self as u8
+    }
+}
+
+/// One value of an audit record field (see [`Event::audit_fields`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditValue<'a> {
+    /// A string from outside the LSM (a path, a name): written with the audit
+    /// subsystem's untrusted-string rule (quoted, or hex when it holds a quote, a space,
+    /// a control or a non-ASCII byte), which `ausearch -i` decodes.
+    Str(&'a [u8]),
+    /// A word of our own vocabulary, quoted (`"DENIED"`, `"file"`).
+    Word(&'a str),
+    /// An unsigned number, unquoted.
+    Num(u64),
+    /// A signed number, unquoted (`error=-13`).
+    Int(i64),
+}
+
 /// One decision that the policy denied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Event {
@@ -129,6 +195,8 @@ pub struct Event {
     pub comm: Text<COMM_MAX>,
     /// The error returned (or that enforce mode would return), as a positive errno.
     pub errno: u16,
+    /// Why it was denied.
+    pub reason: Reason,
 }
 
 /// Number of `u64` words of an encoded event.
@@ -174,7 +242,8 @@ impl Event {
         let lens = self.op.len as u64
             | (self.domain.len as u64) << 8
             | (self.object.len as u64) << 16
-            | (self.comm.len as u64) << 32;
+            | (self.comm.len as u64) << 32
+            | u64::from(self.reason.to_u8()) << 40;
         for (slot, v) in w
             .iter_mut()
             .zip([self.seq, self.time_ns, small, self.perms, lens])
@@ -210,6 +279,7 @@ impl Event {
             domain: get_text(w, &mut at, ((lens >> 8) & 0xff) as usize),
             object: get_text(w, &mut at, ((lens >> 16) & 0xffff) as usize),
             comm: get_text(w, &mut at, ((lens >> 32) & 0xff) as usize),
+            reason: Reason::from_u8((lens >> 40) as u8)?,
         })
     }
 
@@ -231,8 +301,80 @@ impl Event {
         write!(out, " pid={} comm=", self.pid)?;
         escape(out, self.comm.as_bytes())?;
         out.write_str(" errno=")?;
-        write_errno(out, self.errno)
+        write_errno(out, self.errno)?;
+        write!(out, " reason={}", self.reason.name())
     }
+
+    /// Gives `field` the audit record's fields in order (the audit helper then adds `pid`
+    /// and `comm`): `tcp` (`"DENIED"`, or `"ALLOWED"` for a would-be denial), `operation`,
+    /// `class`, `requested`, `tcp_mode`, `domain`, the object (`name` for a path or a Unix
+    /// socket name; `daddr` and `dport`, or `laddr` and `lport` for a bind, for an IP
+    /// address; `object` for anything else), `reason`, `error` (the negative errno, as
+    /// AppArmor writes it) and `tcp_seq` (the event's sequence number).
+    pub fn audit_fields(&self, mut field: impl FnMut(&str, AuditValue<'_>)) {
+        let decision = match self.outcome {
+            Outcome::Deny => "DENIED",
+            Outcome::Allow => "ALLOWED",
+        };
+        field("tcp", AuditValue::Word(decision));
+        field("operation", AuditValue::Str(self.op.as_bytes()));
+        field("class", AuditValue::Word(self.class.name()));
+        // Formatting into a `Text` cannot fail: it cuts instead.
+        let mut perms = Text::<512>::default();
+        let _ = write_perms(&mut perms, self.class, self.perms);
+        field("requested", AuditValue::Str(perms.as_bytes()));
+        field("tcp_mode", AuditValue::Word(self.mode.name()));
+        field("domain", AuditValue::Str(self.domain.as_bytes()));
+        let object = self.object.as_bytes();
+        match split_addr(object) {
+            Some((addr, port)) => {
+                let local = self.op.as_bytes() == b"socket_bind";
+                let (a, p) = if local {
+                    ("laddr", "lport")
+                } else {
+                    ("daddr", "dport")
+                };
+                field(a, AuditValue::Str(addr));
+                field(p, AuditValue::Num(u64::from(port)));
+            }
+            None if object.first() == Some(&b'/') || object.first() == Some(&b'@') => {
+                field("name", AuditValue::Str(object));
+            }
+            None => field("object", AuditValue::Str(object)),
+        }
+        field("reason", AuditValue::Word(self.reason.name()));
+        field("error", AuditValue::Int(-i64::from(self.errno)));
+        field("tcp_seq", AuditValue::Num(self.seq));
+    }
+}
+
+/// Splits an IP object as [`crate::sockaddr::SockAddr::write`] writes it (`1.2.3.4:80`,
+/// `[2001:db8:0:0:0:0:0:1]:443`) into the address (without brackets) and the port;
+/// `None` for anything else.
+pub fn split_addr(object: &[u8]) -> Option<(&[u8], u16)> {
+    let colon = object.iter().rposition(|&b| b == b':')?;
+    let (addr, port) = (object.get(..colon)?, object.get(colon + 1..)?);
+    if port.is_empty() || port.len() > 5 || !port.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let port = port
+        .iter()
+        .try_fold(0u32, |n, &d| {
+            n.checked_mul(10)?.checked_add(u32::from(d - b'0'))
+        })
+        .and_then(|n| u16::try_from(n).ok())?;
+    let addr = match addr.strip_prefix(b"[").and_then(|a| a.strip_suffix(b"]")) {
+        Some(v6) if !v6.is_empty() && v6.iter().all(|&b| b.is_ascii_hexdigit() || b == b':') => v6,
+        Some(_) => return None,
+        None => {
+            let dots = addr.iter().filter(|&&b| b == b'.').count();
+            if dots != 3 || !addr.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
+                return None;
+            }
+            addr
+        }
+    };
+    Some((addr, port))
 }
 
 /// Writes the names of the `perms` bits of `class`, comma-separated (`-` for none).
@@ -396,11 +538,6 @@ mod parse {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    reason = "test code; a panic fails the test"
-)]
 mod tests {
     extern crate std;
     use std::string::String;
@@ -421,6 +558,7 @@ mod tests {
             pid: 42,
             comm: Text::new(b"cat"),
             errno: 13,
+            reason: Reason::Rule,
         }
     }
 
@@ -437,7 +575,7 @@ mod tests {
         assert_eq!(
             s,
             "seq=7 time=1234 op=file_open class=file perms=read,write decision=deny mode=enforce \
-             domain=agent object=/tmp/a\\x20b\\x5cc pid=42 comm=cat errno=EACCES"
+             domain=agent object=/tmp/a\\x20b\\x5cc pid=42 comm=cat errno=EACCES reason=rule"
         );
     }
 
@@ -451,11 +589,110 @@ mod tests {
         let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         assert_eq!(get("object"), Some("/tmp/a b\\c"));
         assert_eq!(get("errno"), Some("EACCES"));
-        assert_eq!(fields.len(), 12);
+        assert_eq!(get("reason"), Some("rule"));
+        assert_eq!(fields.len(), 13);
         assert_eq!(parse_line("lost=5"), Ok(Line::Lost(5)));
         assert!(parse_line("lost=x").is_err());
         assert!(parse_line("seq=1 nonsense").is_err());
         assert!(parse_line("object=\\xZZ").is_err());
+    }
+
+    #[test]
+    fn every_reason_survives_the_ring() {
+        for v in 0..=255u8 {
+            let Some(reason) = Reason::from_u8(v) else {
+                assert!(v > 4);
+                continue;
+            };
+            assert_eq!(reason.to_u8(), v);
+            let e = Event { reason, ..sample() };
+            assert_eq!(Event::decode(&e.encode()), Some(e));
+        }
+    }
+
+    fn audit_text(e: &Event) -> String {
+        let mut s = String::new();
+        e.audit_fields(|k, v| {
+            if !s.is_empty() {
+                s.push(' ');
+            }
+            match v {
+                AuditValue::Str(b) => {
+                    s.push_str(&std::format!("{k}=\"{}\"", String::from_utf8_lossy(b)))
+                }
+                AuditValue::Word(w) => s.push_str(&std::format!("{k}=\"{w}\"")),
+                AuditValue::Num(n) => s.push_str(&std::format!("{k}={n}")),
+                AuditValue::Int(n) => s.push_str(&std::format!("{k}={n}")),
+            }
+        });
+        s
+    }
+
+    #[test]
+    fn audit_fields_use_auditd_names() {
+        let e = Event {
+            object: Text::new(b"/etc/passwd"),
+            ..sample()
+        };
+        assert_eq!(
+            audit_text(&e),
+            "tcp=\"DENIED\" operation=\"file_open\" class=\"file\" requested=\"read,write\" \
+             tcp_mode=\"enforce\" domain=\"agent\" name=\"/etc/passwd\" reason=\"rule\" error=-13 \
+             tcp_seq=7"
+        );
+        let connect = Event {
+            op: Text::new(b"socket_connect"),
+            class: Class::Net,
+            perms: 0,
+            object: Text::new(b"10.1.2.3:8443"),
+            outcome: Outcome::Allow,
+            mode: Mode::Alert,
+            reason: Reason::Heartbeat,
+            ..sample()
+        };
+        let text = audit_text(&connect);
+        assert!(
+            text.starts_with("tcp=\"ALLOWED\" operation=\"socket_connect\""),
+            "{text}"
+        );
+        assert!(
+            text.contains(" daddr=\"10.1.2.3\" dport=8443 reason=\"heartbeat\""),
+            "{text}"
+        );
+        let bind = Event {
+            op: Text::new(b"socket_bind"),
+            object: Text::new(b"[2001:db8:0:0:0:0:0:1]:80"),
+            ..connect
+        };
+        assert!(audit_text(&bind).contains(" laddr=\"2001:db8:0:0:0:0:0:1\" lport=80 "));
+        let task = Event {
+            object: Text::new(b"task:agent"),
+            reason: Reason::Protection,
+            ..sample()
+        };
+        assert!(audit_text(&task).contains(" object=\"task:agent\" reason=\"protection\" "));
+    }
+
+    #[test]
+    fn only_ip_objects_split() {
+        assert_eq!(
+            split_addr(b"127.0.0.1:8081"),
+            Some((&b"127.0.0.1"[..], 8081))
+        );
+        assert_eq!(split_addr(b"[::1]:53"), Some((&b"::1"[..], 53)));
+        for not in [
+            &b"/tmp/a:1"[..],
+            b"1.2.3.4:",
+            b"1.2.3.4:99999",
+            b"1.2.3:80",
+            b"type:etc",
+            b"pid:12",
+            b"[]:1",
+            b"@abstract:5",
+            b"",
+        ] {
+            assert_eq!(split_addr(not), None, "{}", String::from_utf8_lossy(not));
+        }
     }
 
     #[test]

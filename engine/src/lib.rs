@@ -8,6 +8,16 @@
 //! without `std`, `alloc` or `unsafe`, and refer to its siblings with `super::`.
 #![no_std]
 #![forbid(unsafe_code)]
+// Unit tests may index and unwrap: a panic fails the test. Said once here rather than on
+// every module's `mod tests` (the kernel never builds them).
+#![cfg_attr(
+    test,
+    allow(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        reason = "test code; a panic fails the test"
+    )
+)]
 
 #[cfg(feature = "alloc")]
 extern crate alloc;

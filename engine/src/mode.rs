@@ -93,11 +93,6 @@ impl fmt::Display for ModeError {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    reason = "test code; a panic fails the test"
-)]
 mod tests {
     use super::*;
 

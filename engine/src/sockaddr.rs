@@ -248,11 +248,6 @@ pub fn parse_for(bytes: &[u8], sock_family: u16) -> Result<SockAddr, SockAddrErr
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    reason = "test code; a panic fails the test"
-)]
 mod tests {
     extern crate std;
     use super::*;

@@ -178,11 +178,6 @@ impl<const STRIPES: usize> Stats<STRIPES> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::indexing_slicing,
-    clippy::unwrap_used,
-    reason = "test code; a panic fails the test"
-)]
 mod tests {
     extern crate std;
     use std::string::String;

@@ -18,6 +18,7 @@
 #![allow(clippy::indexing_slicing, reason = "test code; a panic fails the test")]
 
 mod bench;
+mod exec_cli;
 mod harness;
 mod helpers;
 mod mediation;
@@ -31,7 +32,7 @@ use std::process::ExitCode;
 
 use harness::Test;
 
-const USAGE: &str = "usage: tcp-guest-tests [--expect active|inactive] [--suite securityfs|policy|mediation|reporting|runtimes|stress] [--seconds N] [--filter TEXT] [--inject-failure]";
+const USAGE: &str = "usage: tcp-guest-tests [--expect active|inactive] [--suite securityfs|policy|mediation|reporting|exec|runtimes|stress] [--seconds N] [--filter TEXT] [--inject-failure]";
 
 fn injected_failure() -> harness::Outcome {
     Err("deliberate failure requested with --inject-failure".to_owned())
@@ -73,8 +74,8 @@ fn main() -> ExitCode {
             "--inject-failure" => inject = true,
             "--suite" => match it.next().map(String::as_str) {
                 Some(
-                    name @ ("securityfs" | "policy" | "mediation" | "reporting" | "runtimes"
-                    | "stress"),
+                    name @ ("securityfs" | "policy" | "mediation" | "reporting" | "exec"
+                    | "runtimes" | "stress"),
                 ) => suite = Some(name.to_owned()),
                 _ => return usage(),
             },
@@ -92,6 +93,7 @@ fn main() -> ExitCode {
         (true, Some("policy")) => &[policy::ACTIVE],
         (true, Some("mediation")) => &[mediation::ACTIVE],
         (true, Some("reporting")) => &[reporting::ACTIVE],
+        (true, Some("exec")) => &[exec_cli::ACTIVE],
         (true, Some("runtimes")) => &[runtimes::ACTIVE],
         (true, Some("stress")) => &[stress::ACTIVE],
         // The runtimes suite loads its own policy last, and only when node was added.
@@ -100,6 +102,7 @@ fn main() -> ExitCode {
             policy::ACTIVE,
             mediation::ACTIVE,
             reporting::ACTIVE,
+            exec_cli::ACTIVE,
             runtimes::ACTIVE,
         ],
         (true, _) => &[
@@ -107,6 +110,7 @@ fn main() -> ExitCode {
             policy::ACTIVE,
             mediation::ACTIVE,
             reporting::ACTIVE,
+            exec_cli::ACTIVE,
         ],
     };
     let mut tests: Vec<&Test> = suites

@@ -183,26 +183,112 @@ impl<'a> LineIndex<'a> {
 /// line. Diagnostics without a span print as `file: error: message`.
 pub fn render_diagnostics(file_name: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
     let index = LineIndex::new(text);
+    render_with(file_name, &|span| (file_name, &index, span), diagnostics)
+}
+
+/// Several source files compiled as one policy: their texts joined by newlines, and the
+/// way back from a place in the joined text to a file, line and column.
+#[derive(Debug)]
+pub struct SourceSet {
+    /// Name of the whole set, for diagnostics without a place (for example a folder).
+    name: String,
+    /// The files' names and texts, in order.
+    files: Vec<(String, String)>,
+    /// Where each file starts in `joined`.
+    starts: Vec<usize>,
+    joined: String,
+}
+
+impl SourceSet {
+    /// Joins `files` (name, text) in this order; `name` names the set as a whole.
+    pub fn new(name: impl Into<String>, files: Vec<(String, String)>) -> SourceSet {
+        let mut joined = String::new();
+        let mut starts = Vec::with_capacity(files.len());
+        for (_, text) in &files {
+            starts.push(joined.len());
+            joined.push_str(text);
+            // A newline ends a comment or a word that the next file would otherwise continue.
+            joined.push('\n');
+        }
+        SourceSet {
+            name: name.into(),
+            files,
+            starts,
+            joined,
+        }
+    }
+
+    /// The joined text, to compile.
+    pub fn text(&self) -> &str {
+        &self.joined
+    }
+
+    /// The number of files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether the set has no file.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Renders diagnostics about [`SourceSet::text`] as [`render_diagnostics`] does, each
+    /// place named by its own file, line and column.
+    pub fn render(&self, diagnostics: &[Diagnostic]) -> String {
+        let indexes: Vec<LineIndex<'_>> = self
+            .files
+            .iter()
+            .map(|(_, text)| LineIndex::new(text))
+            .collect();
+        let empty = LineIndex::new("");
+        let locate = |span: Span| {
+            let file = match self.starts.binary_search(&span.start) {
+                Ok(i) => i,
+                Err(next) => next.saturating_sub(1),
+            };
+            let start = self.starts.get(file).copied().unwrap_or(0);
+            let local = Span::new(
+                span.start.saturating_sub(start),
+                span.end.saturating_sub(start),
+            );
+            match (self.files.get(file), indexes.get(file)) {
+                (Some((name, _)), Some(index)) => (name.as_str(), index, local),
+                _ => (self.name.as_str(), &empty, local),
+            }
+        };
+        render_with(&self.name, &locate, diagnostics)
+    }
+}
+
+/// Where a span of the compiled text is: file name, that file's line index, and the span
+/// within that file.
+type Locate<'a> = dyn Fn(Span) -> (&'a str, &'a LineIndex<'a>, Span) + 'a;
+
+fn render_with<'a>(global_name: &str, locate: &Locate<'a>, diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();
     for (n, diag) in diagnostics.iter().enumerate() {
         if n > 0 {
             out.push('\n');
         }
-        let width = gutter_width(&index, diag);
+        let width = gutter_width(locate, diag);
         match diag.span {
-            Some(span) => render_located(
-                &mut out,
-                file_name,
-                &index,
-                span,
-                diag.severity.name(),
-                &diag.message,
-                width,
-            ),
+            Some(span) => {
+                let (file_name, index, span) = locate(span);
+                render_located(
+                    &mut out,
+                    file_name,
+                    index,
+                    span,
+                    diag.severity.name(),
+                    &diag.message,
+                    width,
+                )
+            }
             None => {
                 let _ = writeln!(
                     out,
-                    "{file_name}: {}: {}",
+                    "{global_name}: {}: {}",
                     diag.severity.name(),
                     diag.message
                 );
@@ -212,16 +298,20 @@ pub fn render_diagnostics(file_name: &str, text: &str, diagnostics: &[Diagnostic
             let _ = writeln!(out, "{:width$} = help: {help}", "");
         }
         for (span, note) in &diag.notes {
-            render_located(&mut out, file_name, &index, *span, "note", note, width);
+            let (file_name, index, span) = locate(*span);
+            render_located(&mut out, file_name, index, span, "note", note, width);
         }
     }
     out
 }
 
-fn gutter_width(index: &LineIndex<'_>, diag: &Diagnostic) -> usize {
+fn gutter_width<'a>(locate: &Locate<'a>, diag: &Diagnostic) -> usize {
     let spans = diag.span.iter().chain(diag.notes.iter().map(|(s, _)| s));
     spans
-        .map(|s| (index.line_of(s.start) + 1).to_string().len())
+        .map(|s| {
+            let (_, index, local) = locate(*s);
+            (index.line_of(local.start) + 1).to_string().len()
+        })
         .max()
         .unwrap_or(1)
 }
@@ -283,6 +373,35 @@ mod tests {
             out,
             "p.tcp:2:16: error: unknown file permission `wrte`\n\
              2 | \tallow file ws wrte;\n  | \t              ^^^^\n  = help: did you mean `write`?\n"
+        );
+    }
+
+    #[test]
+    fn source_sets_name_each_file() {
+        let set = SourceSet::new(
+            "policy.d",
+            vec![
+                ("a.policy".into(), "type t;\n".into()),
+                (
+                    "b.policy".into(),
+                    "domain d {\n  allow file u read;\n}".into(),
+                ),
+            ],
+        );
+        assert_eq!(set.len(), 2);
+        let text = set.text();
+        let at = text.find('u').unwrap_or(0);
+        let first = text.find('t').unwrap_or(0);
+        let d = Diagnostic::error(Span::new(at, at + 1), "undefined type `u`")
+            .with_note(Span::new(first, first + 4), "a note in the other file");
+        let out = set.render(&[d, Diagnostic::global("too big")]);
+        assert_eq!(
+            out,
+            "b.policy:2:14: error: undefined type `u`\n\
+             2 |   allow file u read;\n  |              ^\n\
+             a.policy:1:1: note: a note in the other file\n\
+             1 | type t;\n  | ^^^^\n\
+             \npolicy.d: error: too big\n"
         );
     }
 }

@@ -16,8 +16,10 @@
 
 pub mod ast;
 pub mod binary;
+pub mod cli;
 pub mod decompile;
 pub mod diagnostic;
+pub mod hostpaths;
 pub mod lexer;
 pub mod lower;
 pub mod parser;
@@ -28,7 +30,7 @@ pub mod values;
 
 pub use binary::{decode_policy, encode_policy, policy_digest};
 pub use decompile::decompile;
-pub use diagnostic::{render_diagnostics, Diagnostic, Severity, Span};
+pub use diagnostic::{render_diagnostics, Diagnostic, Severity, SourceSet, Span};
 pub use rule_args::apply_rule_args;
 pub use synthetic::synthetic_policy;
 pub use tcp_lsm_engine::model::Policy;
@@ -65,6 +67,22 @@ pub fn check_source(_file_name: &str, text: &str) -> Checked {
         policy: ok.then_some(policy),
         diagnostics: diags,
     }
+}
+
+/// [`check_source`], plus the warnings that need this machine's file system: `exec` rules
+/// whose path is a symlink here or not the resolved path ([`hostpaths`]). The compiler's
+/// commands use this; the rest of the checks are the same everywhere.
+pub fn check_source_on_host(file_name: &str, text: &str) -> Checked {
+    let mut checked = check_source(file_name, text);
+    checked.diagnostics.extend(hostpaths::exec_path_warnings(
+        text,
+        &hostpaths::resolve_on_host,
+    ));
+    checked.diagnostics.sort_by_key(|d| {
+        d.span
+            .map_or((usize::MAX, usize::MAX), |s| (s.start, s.end))
+    });
+    checked
 }
 
 /// Compiles policy text to the canonical policy model. On failure returns every error

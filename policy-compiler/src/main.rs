@@ -5,56 +5,15 @@
 //! not be read or written, 2 bad usage.
 
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
+use tcp_policy_compiler::cli::{Cli, Command};
 use tcp_policy_compiler::{
-    check_source, decode_policy, decompile, encode_policy, policy_digest, render_diagnostics,
-    Checked,
+    check_source_on_host, decode_policy, decompile, encode_policy, policy_digest,
+    render_diagnostics, Checked,
 };
-
-/// Compile TCP LSM policies from text to policy.bin, check them, and decompile them.
-#[derive(Parser, Debug)]
-#[command(name = "tcp-policy-compiler", version, about, long_about = None)]
-struct Cli {
-    /// Print the policy ABI version this compiler targets and exit.
-    #[arg(long)]
-    abi: bool,
-
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Compile policy text to policy.bin and print its digest (hex).
-    Compile {
-        /// Policy text (`-` reads standard input).
-        input: PathBuf,
-        /// Where to write policy.bin.
-        #[arg(short, long)]
-        output: PathBuf,
-    },
-    /// Check policy text and report every error and warning; write nothing.
-    Check {
-        /// Policy text (`-` reads standard input).
-        input: PathBuf,
-    },
-    /// Print the canonical text of policy text (what decompiling its policy.bin gives).
-    Canonical {
-        /// Policy text (`-` reads standard input).
-        input: PathBuf,
-    },
-    /// Turn policy.bin back into canonical policy text.
-    Decompile {
-        /// A policy.bin file (`-` reads standard input).
-        input: PathBuf,
-        /// Write the text here instead of standard output.
-        #[arg(short, long)]
-        output: Option<PathBuf>,
-    },
-}
 
 /// Why the command failed.
 enum Failure {
@@ -121,7 +80,7 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
         )),
         Some(Command::Compile { input, output }) => {
             let (name, text) = read_text(&input)?;
-            let policy = checked_policy(&name, &text, check_source(&name, &text))?;
+            let policy = checked_policy(&name, &text, check_source_on_host(&name, &text))?;
             let bytes = encode_policy(&policy).map_err(|d| {
                 let _ = io::stderr().write_all(render_diagnostics(&name, &text, &[d]).as_bytes());
                 Failure::Reported
@@ -132,7 +91,7 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
         }
         Some(Command::Check { input }) => {
             let (name, text) = read_text(&input)?;
-            let policy = checked_policy(&name, &text, check_source(&name, &text))?;
+            let policy = checked_policy(&name, &text, check_source_on_host(&name, &text))?;
             let rules: usize = policy
                 .domains
                 .iter()
@@ -149,7 +108,7 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
         }
         Some(Command::Canonical { input }) => {
             let (name, text) = read_text(&input)?;
-            let policy = checked_policy(&name, &text, check_source(&name, &text))?;
+            let policy = checked_policy(&name, &text, check_source_on_host(&name, &text))?;
             out(&decompile(&policy))
         }
         Some(Command::Decompile { input, output }) => {
@@ -268,7 +227,7 @@ mod tests {
 
     #[test]
     fn command_line_definition_is_consistent() {
-        super::Cli::command().debug_assert();
+        tcp_policy_compiler::cli::Cli::command().debug_assert();
     }
 
     #[test]

@@ -3,10 +3,21 @@
 //! Every operation checks first that the LSM is active, so that a user on a kernel without
 //! it gets one clear error instead of a missing-file message.
 //!
-//! [`monitor`] and [`filter`] hold the logic of `tcp-monitor`.
+//! [`monitor`] and [`filter`] hold the logic of `tcp-monitor`; [`exec`] that of
+//! `tcp-policy exec`, [`policy_dir`] that of `tcp-policy load-dir`, [`notify`] systemd's
+//! notifications for `tcp-policy heartbeat`. [`cli`] has both programs' command lines.
+//!
+//! `unsafe` is denied in the crate and allowed in one module, [`selfattr`], the system
+//! call `lsm_set_self_attr(2)` that no safe wrapper exposes.
 
+pub mod cli;
+pub mod exec;
 pub mod filter;
 pub mod monitor;
+pub mod notify;
+pub mod policy_dir;
+#[allow(unsafe_code)]
+pub mod selfattr;
 
 use std::fs;
 use std::io::{self, Write};

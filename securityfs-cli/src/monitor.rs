@@ -22,9 +22,9 @@ use crate::filter::Filter;
 const NUMERIC_FIELDS: [&str; 3] = ["seq", "time", "pid"];
 
 /// Fields that the readable format places; others are appended as `name=value`.
-const PLACED_FIELDS: [&str; 12] = [
+const PLACED_FIELDS: [&str; 13] = [
     "seq", "time", "op", "class", "perms", "decision", "mode", "domain", "object", "pid", "comm",
-    "errno",
+    "errno", "reason",
 ];
 
 /// Bytes asked for by each read of the `events` file (the kernel returns whole lines).
@@ -109,11 +109,11 @@ pub fn format_time(ns: u64) -> String {
 /// One event (fields as [`parse_line`] returns them) in the readable format:
 ///
 /// ```text
-/// [TIME] DECISION MODE DOMAIN OP CLASS{PERMS} OBJECT pid=PID comm=COMM errno=ERRNO seq=SEQ
-/// [   12.345678] DENY  enforce agent file_open file{read,write} /etc/passwd pid=42 comm=cat errno=EACCES seq=7
+/// [TIME] DECISION MODE DOMAIN OP CLASS{PERMS} OBJECT pid=PID comm=COMM errno=ERRNO reason=REASON seq=SEQ
+/// [   12.345678] DENY  enforce agent file_open file{read,write} /etc/passwd pid=42 comm=cat errno=EACCES reason=rule seq=7
 /// ```
 ///
-/// A missing field shows as `?`; fields other than the twelve known ones follow as
+/// A missing field shows as `?`; fields other than the thirteen known ones follow as
 /// ` name=value`.
 pub fn format_event(fields: &[(String, String)]) -> String {
     let get = |name: &str| {
@@ -130,7 +130,7 @@ pub fn format_event(fields: &[(String, String)]) -> String {
     let decision =
         get("decision").map_or_else(|| "?".to_owned(), |d| shown(&d.to_ascii_uppercase()));
     let mut line = format!(
-        "{time} {decision:<5} {mode:<7} {domain} {op} {class}{{{perms}}} {object} pid={pid} comm={comm} errno={errno} seq={seq}",
+        "{time} {decision:<5} {mode:<7} {domain} {op} {class}{{{perms}}} {object} pid={pid} comm={comm} errno={errno} reason={reason} seq={seq}",
         mode = field("mode"),
         domain = field("domain"),
         op = field("op"),
@@ -140,6 +140,7 @@ pub fn format_event(fields: &[(String, String)]) -> String {
         pid = field("pid"),
         comm = field("comm"),
         errno = field("errno"),
+        reason = field("reason"),
         seq = field("seq"),
     );
     for (name, value) in fields
@@ -437,7 +438,7 @@ mod tests {
 
     const LINE: &str =
         "seq=7 time=12345678901 op=file_open class=file perms=read,write decision=deny \
-                        mode=enforce domain=agent object=/tmp/a\\x20b pid=42 comm=cat errno=EACCES";
+                        mode=enforce domain=agent object=/tmp/a\\x20b pid=42 comm=cat errno=EACCES reason=rule";
 
     fn fields(line: &str) -> Vec<(String, String)> {
         match parse_line(line) {
@@ -449,7 +450,7 @@ mod tests {
     fn event(seq: u64, domain: &str, decision: &str) -> String {
         format!(
             "seq={seq} time={} op=file_open class=file perms=read decision={decision} mode=enforce \
-             domain={domain} object=/x pid=1 comm=c errno=EACCES\n",
+             domain={domain} object=/x pid=1 comm=c errno=EACCES reason=rule\n",
             seq * 1000
         )
     }
@@ -477,7 +478,7 @@ mod tests {
     fn readable_format() {
         assert_eq!(
             format_event(&fields(LINE)),
-            "[   12.345678] DENY  enforce agent file_open file{read,write} /tmp/a\\x20b pid=42 comm=cat errno=EACCES seq=7"
+            "[   12.345678] DENY  enforce agent file_open file{read,write} /tmp/a\\x20b pid=42 comm=cat errno=EACCES reason=rule seq=7"
         );
         let allow = LINE
             .replace("decision=deny", "decision=allow")
@@ -491,7 +492,7 @@ mod tests {
         let f = fields("seq=1 object=\\x1b[31mred\\x0a comm=- perms=- extra=a\\x20b");
         assert_eq!(
             format_event(&f),
-            "[?] ?     ?       ? ? ?{-} \\x1b[31mred\\x0a pid=? comm=- errno=? seq=1 extra=a\\x20b"
+            "[?] ?     ?       ? ? ?{-} \\x1b[31mred\\x0a pid=? comm=- errno=? reason=? seq=1 extra=a\\x20b"
         );
     }
 
@@ -499,7 +500,7 @@ mod tests {
     fn json_format() {
         assert_eq!(
             event_json(&fields(LINE)),
-            r#"{"seq":7,"time":12345678901,"op":"file_open","class":"file","perms":"read,write","decision":"deny","mode":"enforce","domain":"agent","object":"/tmp/a b","pid":42,"comm":"cat","errno":"EACCES"}"#
+            r#"{"seq":7,"time":12345678901,"op":"file_open","class":"file","perms":"read,write","decision":"deny","mode":"enforce","domain":"agent","object":"/tmp/a b","pid":42,"comm":"cat","errno":"EACCES","reason":"rule"}"#
         );
         // Control characters and quotes are escaped as JSON; non-numbers stay strings.
         assert_eq!(

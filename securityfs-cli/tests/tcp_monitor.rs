@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use tcp_lsm_engine::event::{write_lost_line, Event, Outcome, Text};
+use tcp_lsm_engine::event::{write_lost_line, Event, Outcome, Reason, Text};
 use tcp_lsm_engine::mode::Mode;
 use tcp_lsm_engine::perm::Class;
 
@@ -44,6 +44,7 @@ fn line(
         pid: 100 + seq as u32,
         comm: Text::new(b"cat"),
         errno: 13,
+        reason: Reason::Rule,
     };
     let mut s = String::new();
     event.write_line(&mut s).expect("format");
@@ -185,7 +186,7 @@ fn snapshot_prints_every_event_readably() {
     let first = stdout.lines().next().expect("a line");
     assert_eq!(
         first,
-        "[    1.623456] DENY  enforce agent file_open file{read} /etc/shadow pid=101 comm=cat errno=EACCES seq=1"
+        "[    1.623456] DENY  enforce agent file_open file{read} /etc/shadow pid=101 comm=cat errno=EACCES reason=rule seq=1"
     );
     assert!(
         stdout.contains("ALLOW alert   other file_open file{read,write} /tmp/a\\x20b pid=108"),
@@ -250,7 +251,7 @@ fn json_prints_one_object_per_line() {
     assert_eq!(first.get("pid"), Some(&serde_json::json!(101)));
     assert_eq!(first.get("perms"), Some(&serde_json::json!("read")));
     assert_eq!(first.get("errno"), Some(&serde_json::json!("EACCES")));
-    assert_eq!(first.as_object().map(|o| o.len()), Some(12));
+    assert_eq!(first.as_object().map(|o| o.len()), Some(13));
     assert_eq!(values.get(1), Some(&serde_json::json!({ "lost": 3 })));
     assert_eq!(
         values.get(3).and_then(|v| v.get("object")),

@@ -84,6 +84,7 @@ pub(super) fn monitor_mode() -> Outcome {
 pub(super) fn always_on() -> Outcome {
     // Monitor mode lets the policy's denials through (the write to a read-only type),
     // but not the always-on protections.
+    let _ = crate::helpers::securityfs::drain_events()?;
     set_mode("monitor")?;
     let monitored = expect(&["write", "/tmp/ro/b"], "ok").and_then(|()| {
         ALWAYS_ON
@@ -92,6 +93,19 @@ pub(super) fn always_on() -> Outcome {
     });
     set_mode("enforce")?;
     monitored?;
+    // Monitor mode reports nothing of the policy's rules: every event is a protection's
+    // refusal, and says so.
+    let (events, _) = crate::helpers::securityfs::drain_events()?;
+    let field = |e: &std::collections::HashMap<String, String>, k: &str| {
+        e.get(k).cloned().unwrap_or_default()
+    };
+    ensure(
+        events.len() >= 4
+            && events
+                .iter()
+                .all(|e| field(e, "decision") == "deny" && field(e, "reason") == "protection"),
+        format!("monitor mode: protection events {events:?}"),
+    )?;
     // A domain of its own in alert mode (the `rollout` domain), with global enforce.
     for (args, want) in ALWAYS_ON
         .iter()
@@ -163,7 +177,17 @@ pub(super) fn heartbeat() -> Outcome {
             status.ends_with("stale=1\n"),
             format!("status after 2 s: {status}"),
         )?;
+        let _ = crate::helpers::securityfs::drain_events()?;
         expect(&["connect4", "127.0.0.1", "8080"], "errno=EACCES")?;
+        let (events, _) = crate::helpers::securityfs::drain_events()?;
+        // deny-network refuses the socket itself, before any connect.
+        ensure(
+            !events.is_empty()
+                && events
+                    .iter()
+                    .all(|e| e.get("reason").map(String::as_str) == Some("heartbeat")),
+            format!("the reason of what a stale heartbeat refused: {events:?}"),
+        )?;
         expect(&["read", "/tmp/work/beat"], "ok")?;
         ensure_eq(
             probe_unconfined(&["connect4", "127.0.0.1", "8080"])?,
@@ -209,12 +233,18 @@ pub(super) fn behaviour_limits() -> Outcome {
         Some("busy"),
         "the quarantine event's domain",
     )?;
+    ensure_eq(
+        moved.get("reason").map(String::as_str),
+        Some("quarantine"),
+        "the quarantine event's reason",
+    )?;
     ensure(
         events.iter().any(|e| {
             e.get("op").map(String::as_str) == Some("file_open")
                 && e.get("domain").map(String::as_str) == Some("jail")
+                && e.get("reason").map(String::as_str) == Some("quarantine")
         }),
-        "later opens are denied as jail's",
+        "later opens are denied as jail's, for the quarantine",
     )?;
     // A child forked after the quarantine stays in it.
     let report = probe_in("busy", &["flood-fork-attr", "100", "/tmp/work/behaviour"])?;
@@ -239,6 +269,11 @@ pub(super) fn behaviour_limits() -> Outcome {
         passed.get("domain").map(String::as_str),
         Some("noisy"),
         "the audit event's domain",
+    )?;
+    ensure_eq(
+        passed.get("reason").map(String::as_str),
+        Some("behaviour"),
+        "the audit event's reason",
     )?;
     // Without a limit (`agent`), no behaviour event.
     ensure_eq(

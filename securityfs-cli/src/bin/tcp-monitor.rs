@@ -6,39 +6,13 @@
 
 use std::io::{self, BufWriter, Write};
 use std::os::fd::AsFd;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use tcp_lsm_cli::cli::monitor::Cli;
 use tcp_lsm_cli::filter::Filter;
 use tcp_lsm_cli::monitor::{run, Monitor, Options};
 use tcp_lsm_cli::Securityfs;
-
-/// Print the TCP LSM's decision events: the ones queued now, or (--realtime) as they come.
-#[derive(Parser, Debug)]
-#[command(name = "tcp-monitor", version)]
-struct Cli {
-    /// Keep waiting for events and print each as it arrives (until killed, --count is
-    /// reached or the output is closed).
-    #[arg(long)]
-    realtime: bool,
-    /// Print only the events matching EXPR, for example 'decision=deny and (domain=a or
-    /// domain=b)' (docs/cli.md gives the grammar).
-    #[arg(long, value_name = "EXPR")]
-    filter: Option<String>,
-    /// Print one JSON object per line.
-    #[arg(long)]
-    json: bool,
-    /// Stop after printing N events.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    count: Option<u64>,
-    /// The LSM's securityfs directory.
-    #[arg(long, value_name = "DIR", default_value = tcp_lsm_engine::abi::SECURITYFS_DIR)]
-    dir: PathBuf,
-    /// The kernel's list of active LSMs (consulted to explain a missing events file).
-    #[arg(long, value_name = "FILE", default_value = tcp_lsm_engine::abi::SECURITYFS_LSM_LIST)]
-    lsm_list: PathBuf,
-}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -1,156 +1,57 @@
 //! `tcp-policy`: compile, load, edit and inspect TCP LSM policies through securityfs.
 //!
 //! Exit status: 0 on success, 1 when the operation failed (the message says why),
-//! 2 for a usage error.
+//! 2 for a usage error. `exec` exits with the command's status once it runs, and with 127
+//! (not found) or 126 (not executable) when it cannot be run, as `env(1)` does.
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
-use tcp_lsm_cli::Securityfs;
+use clap::Parser;
+use tcp_lsm_cli::cli::policy::{Cli, Command, ExecArgs, RuleArgs};
+use tcp_lsm_cli::notify::{watchdog_period, Notifier};
+use tcp_lsm_cli::policy_dir::{compile_set, load_dir, Outcome};
+use tcp_lsm_cli::{exec, Securityfs};
 use tcp_lsm_engine::format::{validate, MAGIC};
-use tcp_lsm_engine::mode::Mode;
 use tcp_policy_compiler::{
-    apply_rule_args, compile_to_bytes, decode_policy, decompile, encode_policy, policy_digest,
-    render_diagnostics, Policy,
+    apply_rule_args, decode_policy, decompile, encode_policy, policy_digest, Policy, SourceSet,
 };
 
-/// Compile, load, edit and inspect TCP LSM policies (/sys/kernel/security/tcp).
-#[derive(Parser, Debug)]
-#[command(name = "tcp-policy", version)]
-struct Cli {
-    /// The LSM's securityfs directory.
-    #[arg(long, default_value = tcp_lsm_engine::abi::SECURITYFS_DIR, global = true)]
-    securityfs: String,
-    /// The kernel's list of active LSMs.
-    #[arg(long, default_value = tcp_lsm_engine::abi::SECURITYFS_LSM_LIST, global = true)]
-    lsm_list: String,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Show whether the LSM is active, its ABI, mode, generation, policy hash and rule counts.
-    Status,
-    /// Print the global mode, or switch it (monitor, alert or enforce; needs CAP_MAC_ADMIN).
-    Mode {
-        /// The mode to switch to.
-        #[arg(value_parser = parse_mode)]
-        mode: Option<Mode>,
-    },
-    /// Compile policy text into a binary policy.
-    Compile {
-        /// The policy text.
-        input: PathBuf,
-        /// Where to write the binary policy.
-        #[arg(short, long, default_value = "policy.bin")]
-        output: PathBuf,
-    },
-    /// Load a policy: a compiled policy.bin, or policy text (compiled first).
-    Load {
-        /// The policy file.
-        file: PathBuf,
-    },
-    /// Add a rule to the loaded policy and load the result.
-    Add(RuleArgs),
-    /// Remove a rule's permissions from the loaded policy and load the result.
-    Delete(RuleArgs),
-    /// Print the loaded policy as text.
-    Show,
-    /// Print the LSM's counters (decisions per class, cache, policy loads, events, audit).
-    Stats {
-        /// Print one JSON object instead of a table.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Write a heartbeat (the supervisor's sign of life); with --every, keep writing one
-    /// at that interval until killed. Without options, also print the heartbeat state.
-    Heartbeat {
-        /// Interval between heartbeats, e.g. 10s or 500ms (shorter than the policy's timeout).
-        #[arg(long, value_parser = parse_interval)]
-        every: Option<std::time::Duration>,
-    },
-}
-
-/// Parses an interval: an integer and `ms`, `s` or `m` (1 ms to 1 hour).
-fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("{text:?}: expected a number and ms, s or m, e.g. 10s"))?;
-    let ms = match unit {
-        "ms" => Some(n),
-        "s" => n.checked_mul(1000),
-        "m" => n.checked_mul(60_000),
-        _ => None,
-    }
-    .ok_or_else(|| format!("{text:?}: expected a number and ms, s or m, e.g. 10s"))?;
-    if !(1..=3_600_000).contains(&ms) {
-        return Err(format!(
-            "{text:?}: the interval must be between 1ms and 60m"
-        ));
-    }
-    Ok(std::time::Duration::from_millis(ms))
-}
-
-/// One rule in the command-line form of the policy language (docs/policy-language.md).
-#[derive(Args, Debug)]
-struct RuleArgs {
-    /// Domain the rule is about.
-    #[arg(long)]
-    subject: String,
-    /// Object: a type name for class file, a network target for class net, `-` otherwise.
-    #[arg(long, default_value = "-")]
-    object: String,
-    /// Class: file, net, capability, signal, ptrace, ipc, system or process.
-    #[arg(long)]
-    class: String,
-    /// Permission names of the class, comma separated, or `all`.
-    #[arg(long)]
-    permission: String,
-    /// allow or deny.
-    #[arg(long, default_value = "allow")]
-    decision: String,
-}
-
-fn parse_mode(text: &str) -> Result<Mode, String> {
-    Mode::parse(text.as_bytes()).map_err(|e| e.to_string())
-}
-
-/// A failure, already phrased for the user.
-struct Failure(String);
+/// A failure, already phrased for the user, and the exit status it gives.
+struct Failure(String, u8);
 
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
-        Failure(e.to_string())
+        Failure(e.to_string(), 1)
+    }
+}
+
+impl Failure {
+    fn new(message: impl Into<String>) -> Failure {
+        Failure(message.into(), 1)
     }
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, Failure> {
-    fs::read(path).map_err(|e| Failure(format!("cannot read {}: {e}", path.display())))
+    fs::read(path).map_err(|e| Failure::new(format!("cannot read {}: {e}", path.display())))
 }
 
-/// Compiles policy text, or fails with every diagnostic.
+/// Compiles policy text, printing its warnings, or fails with every diagnostic.
 fn compile(path: &Path, bytes: &[u8]) -> Result<Vec<u8>, Failure> {
     let name = path.display().to_string();
     let text = std::str::from_utf8(bytes).map_err(|_| {
-        Failure(format!(
+        Failure::new(format!(
             "{name}: neither a compiled policy nor UTF-8 policy text"
         ))
     })?;
-    compile_to_bytes(&name, text).map_err(|diags| {
-        Failure(format!(
-            "{}\n{name}: {} error(s)",
-            render_diagnostics(&name, text, &diags).trim_end(),
-            diags.len()
-        ))
-    })
+    let set = SourceSet::new(name.clone(), vec![(name.clone(), text.to_owned())]);
+    let compiled = compile_set(&set, &name).map_err(Failure::new)?;
+    if !compiled.warnings.is_empty() {
+        eprint!("{}", compiled.warnings);
+    }
+    Ok(compiled.blob)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -163,13 +64,14 @@ fn loaded_policy(sfs: &Securityfs) -> Result<Policy, Failure> {
     if blob.is_empty() {
         return Ok(Policy::default());
     }
-    decode_policy(&blob).map_err(|e| Failure(format!("the kernel's policy does not decode: {e}")))
+    decode_policy(&blob)
+        .map_err(|e| Failure::new(format!("the kernel's policy does not decode: {e}")))
 }
 
 fn load_blob(sfs: &Securityfs, blob: &[u8]) -> Result<(), Failure> {
     // The kernel runs the same validator; checking first gives the precise reason.
     if let Err(e) = validate(blob) {
-        return Err(Failure(format!("not a valid policy: {e}")));
+        return Err(Failure::new(format!("not a valid policy: {e}")));
     }
     let generation = sfs.load_policy(blob)?;
     let digest = policy_digest(blob).map(|d| hex(&d)).unwrap_or_default();
@@ -189,8 +91,8 @@ fn edit(sfs: &Securityfs, args: &RuleArgs, add: bool) -> Result<(), Failure> {
         &args.decision,
         add,
     )
-    .map_err(Failure)?;
-    let blob = encode_policy(&policy).map_err(|d| Failure(d.message))?;
+    .map_err(Failure::new)?;
+    let blob = encode_policy(&policy).map_err(|d| Failure::new(d.message))?;
     load_blob(sfs, &blob)
 }
 
@@ -217,6 +119,64 @@ fn stats_json(counters: &[(String, u64)]) -> String {
     serde_json::Value::Object(map).to_string()
 }
 
+/// The supervisor's loop: a heartbeat every `interval`, each followed by `WATCHDOG=1` to
+/// systemd (and `READY=1` after the first) when run as a `Type=notify` service.
+fn heartbeat_loop(sfs: &Securityfs, interval: std::time::Duration) -> Result<(), Failure> {
+    let mut notifier = Notifier::from_env()
+        .map_err(|e| Failure::new(format!("cannot use $NOTIFY_SOCKET: {e}")))?;
+    if let Some(period) = watchdog_period() {
+        if interval * 2 > period {
+            eprintln!(
+                "tcp-policy: warning: --every {interval:?} is more than half of the watchdog period {period:?} (WatchdogSec=): a late heartbeat gets the service restarted"
+            );
+        }
+    }
+    loop {
+        sfs.heartbeat()?;
+        if let Err(e) = notifier.alive() {
+            // systemd's watchdog restarts a service that stops notifying, so say why.
+            eprintln!("tcp-policy: warning: cannot notify systemd: {e}");
+        }
+        std::thread::sleep(interval);
+    }
+}
+
+/// `tcp-policy exec`: checks the domain, asks for it at the next exec, then runs the
+/// command in place of this process. Returns only on failure.
+fn run_in_domain(sfs: &Securityfs, args: &ExecArgs) -> Failure {
+    let failed = |e: exec::ExecError| Failure(e.to_string(), e.exit_status());
+    if let Err(e) = exec::check_name(&args.domain) {
+        return failed(e);
+    }
+    if let Err(e) = sfs.ensure_active() {
+        return e.into();
+    }
+    match sfs.read_policy() {
+        Ok(blob) => {
+            let policy = if blob.is_empty() {
+                None
+            } else {
+                match decode_policy(&blob) {
+                    Ok(p) => Some(p),
+                    Err(e) => {
+                        return Failure::new(format!("the kernel's policy does not decode: {e}"))
+                    }
+                }
+            };
+            if let Err(e) = exec::check_domain(policy.as_ref(), &args.domain) {
+                return failed(e);
+            }
+        }
+        // Only root may read the policy; the kernel checks the name anyway (EINVAL).
+        Err(tcp_lsm_cli::Error::NotPermitted { .. }) => {}
+        Err(e) => return e.into(),
+    }
+    if let Err(e) = exec::request_domain(&args.domain) {
+        return failed(e);
+    }
+    failed(exec::exec_command(&args.command))
+}
+
 fn try_main(cli: Cli) -> Result<(), Failure> {
     let sfs = Securityfs::new(&cli.securityfs, &cli.lsm_list);
     let mut out = std::io::stdout().lock();
@@ -235,7 +195,7 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
             match sfs.read_policy() {
                 Ok(blob) if blob.is_empty() => writeln!(out, "policy: none loaded")?,
                 Ok(blob) => {
-                    let p = decode_policy(&blob).map_err(Failure)?;
+                    let p = decode_policy(&blob).map_err(Failure::new)?;
                     let files: usize = p.domains.iter().map(|d| d.files.len()).sum();
                     let net: usize = p.domains.iter().map(|d| d.net.len()).sum();
                     writeln!(
@@ -264,7 +224,7 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
         Command::Compile { input, output } => {
             let blob = compile(&input, &read_file(&input)?)?;
             fs::write(&output, &blob)
-                .map_err(|e| Failure(format!("cannot write {}: {e}", output.display())))?;
+                .map_err(|e| Failure::new(format!("cannot write {}: {e}", output.display())))?;
             let digest = policy_digest(&blob).map(|d| hex(&d)).unwrap_or_default();
             writeln!(
                 out,
@@ -295,10 +255,26 @@ fn try_main(cli: Cli) -> Result<(), Failure> {
         }
         Command::Heartbeat {
             every: Some(interval),
-        } => loop {
-            sfs.heartbeat()?;
-            std::thread::sleep(interval);
-        },
+        } => heartbeat_loop(&sfs, interval)?,
+        Command::LoadDir(args) => {
+            let outcome = load_dir(
+                &sfs,
+                &args.dir,
+                args.fallback.as_deref(),
+                args.save.as_deref(),
+                &mut out,
+                &mut std::io::stderr(),
+            )
+            .map_err(Failure::new)?;
+            if outcome == Outcome::FellBack {
+                // Loaded, so the boot goes on; the reasons are on standard error.
+                writeln!(out, "loaded the fallback policy; fix the errors above")?;
+            }
+        }
+        Command::Exec(args) => {
+            drop(out);
+            return Err(run_in_domain(&sfs, &args));
+        }
         Command::Stats { json } => {
             let counters = sfs.stats()?;
             if json {
@@ -315,10 +291,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match try_main(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure(msg)) if msg.contains("Broken pipe") => ExitCode::SUCCESS,
-        Err(Failure(msg)) => {
+        Err(Failure(msg, _)) if msg.contains("Broken pipe") => ExitCode::SUCCESS,
+        Err(Failure(msg, status)) => {
             eprintln!("tcp-policy: error: {msg}");
-            ExitCode::from(1)
+            ExitCode::from(status)
         }
     }
 }
@@ -326,6 +302,7 @@ fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tcp_lsm_cli::cli::policy::parse_interval;
 
     #[test]
     fn heartbeat_intervals() {
