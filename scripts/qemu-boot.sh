@@ -23,6 +23,20 @@
 #                    about the binaries: combine with --no-build)
 #   --verbose        show the full console (kernel messages included) as it happens
 #
+# The Debian 12 system guest (docs/system-guest.md):
+#   --system         boot the Debian image of scripts/debian-image.sh (built when stale;
+#                    --no-build uses the one there is) with systemd as PID 1 instead of the
+#                    busybox initramfs. The image is booted as a snapshot and never changes.
+#                    The job (--run CMD or the demo) runs as root in tcp-run.service once
+#                    the boot is done (journald, udev, auditd, logind up), with the same
+#                    binaries in /bin, /examples and /add as in the busybox guest and the
+#                    same report; the guest then powers off. --shell logs root in on ttyS0
+#                    (leave with `poweroff`). Default timeout 900 s (shell 3600).
+#   --debs DIR       with --system: install DIR's .deb files with dpkg -i before the job
+#                    (repeatable); a failed install ends the run with status 125
+#   --image FILE     with --system: boot this image instead of the base one (one made by
+#                    scripts/system-install.sh, with packages installed before boot)
+#
 # Exit status: the command's status for --run (0 for the demo when it succeeded); 124 when
 # the guest did not report in time; 125 when it ended without reporting (panic, crash) or
 # the kernel logged a report of any checker (warning, oops, BUG, lockdep, KASAN, UBSAN,
@@ -35,8 +49,8 @@ BUILD=${TCP_LSM_BUILD_DIR:-$REPO/build}
 export PATH="$HOME/.cargo/bin:$PATH"
 
 mode=demo run_cmd="" lsm="landlock,tcp" append="" timeout_s="" build=1 verbose=0
-adds=() qemu_extra=() kernel_override="" smp=2 flavour=test
-usage() { sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+adds=() qemu_extra=() kernel_override="" smp=2 flavour=test system=0 debs=() image_override=
+usage() { sed -n '2,43p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --run) [ $# -ge 2 ] || usage; mode=run; run_cmd=$2; shift 2 ;;
@@ -54,12 +68,19 @@ while [ $# -gt 0 ]; do
     --kernel) [ $# -ge 2 ] || usage; [ -f "$2" ] || { echo "qemu-boot: --kernel: $2 is not a file" >&2; exit 2; }
               kernel_override=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
     --verbose) verbose=1; shift ;;
+    --system) system=1; shift ;;
+    --image) [ $# -ge 2 ] || usage; [ -f "$2" ] || { echo "qemu-boot: --image: $2 is not a file" >&2; exit 2; }
+             image_override=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;
+    --debs) [ $# -ge 2 ] || usage; [ -d "$2" ] || { echo "qemu-boot: --debs: $2 is not a directory" >&2; exit 2; }
+            debs+=("$(cd "$2" && pwd)"); shift 2 ;;
     -h|--help) usage ;;
     *) echo "qemu-boot: unknown argument: $1" >&2; usage ;;
   esac
 done
 case "$lsm" in *[!a-z0-9_,]*|'') echo "qemu-boot: --lsm: bad list '$lsm'" >&2; exit 2 ;; esac
-[ -n "$timeout_s" ] || { [ "$mode" = shell ] && timeout_s=3600 || timeout_s=600; }
+[ "${#debs[@]}" = 0 ] || [ "$system" = 1 ] || { echo "qemu-boot: --debs needs --system" >&2; exit 2; }
+[ -z "$image_override" ] || [ "$system" = 1 ] || { echo "qemu-boot: --image needs --system" >&2; exit 2; }
+[ -n "$timeout_s" ] || { [ "$mode" = shell ] && timeout_s=3600 || { [ "$system" = 1 ] && timeout_s=900 || timeout_s=600; }; }
 case "$timeout_s" in *[!0-9]*|'') echo "qemu-boot: --timeout: not a number" >&2; exit 2 ;; esac
 case "$smp" in [1-4]) ;; *) echo "qemu-boot: --smp: 1 to 4 (the kernel is built with NR_CPUS=4)" >&2; exit 2 ;; esac
 case "$flavour" in test|bench) ;; *) echo "qemu-boot: --flavour: test or bench" >&2; exit 2 ;; esac
@@ -91,53 +112,108 @@ if [ "$build" != 0 ]; then
 fi
 [ -n "$kernel_override" ] && KERNEL=$kernel_override
 [ -f "$KERNEL" ] || { log "no kernel at $KERNEL (run without --no-build)"; exit 1; }
+if [ "$system" = 1 ]; then
+  IMAGE=$BUILD/debian/bookworm.img
+  if [ "$build" != 0 ] && [ -z "$image_override" ]; then IMAGE=$("$REPO/scripts/debian-image.sh" | tail -n 1); fi
+  [ -z "$image_override" ] || IMAGE=$image_override
+  [ -f "$IMAGE" ] || { log "no Debian image at $IMAGE (run scripts/debian-image.sh)"; exit 1; }
+fi
 
-# 2. The initramfs: busybox, our binaries, an init script and the job.
-root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
-cleanup() { rm -rf "$root" "$root.cpio.gz" "${console:-}"; }
-trap cleanup EXIT
-# mktemp made the folder 0700; it becomes the guest's /, which every user must traverse.
-chmod 0755 "$root"
-mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,add}
-chmod 1777 "$root/tmp"
-cp /bin/busybox "$root/bin/busybox"
-for b in tcp-policy tcp-monitor tcp-guest-tests tcp-bench; do cp "$GUEST_BIN/$b" "$root/bin/$b"; done
-cp "$BUILD/tcp-probe" "$root/bin/tcp-probe"
-cp "$BUILD/tcp-probe-execstack" "$root/bin/tcp-probe-execstack"
-# The dynamic program with its loader and libc, where its PT_INTERP and the loader's
-# default search path expect them.
-cp "$BUILD/tcp-hello" "$root/bin/tcp-hello"
-mkdir -p "$root/lib64" "$root/lib/x86_64-linux-gnu"
-for lib in $(ldd "$BUILD/tcp-hello" | grep -o '/[^ ]*\.so[^ ]*'); do
-  cp -L "$lib" "$root/lib/x86_64-linux-gnu/$(basename "$lib")"
-done
-ln -sf ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$root/lib64/ld-linux-x86-64.so.2"
-printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$root/etc/passwd"
-printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
-cp -a "$REPO/examples" "$root/examples"
-for d in "${adds[@]}"; do cp -a "$d" "$root/add/$(basename "$d")"; done
-echo "$mode" > "$root/etc/tcp-lsm-job"
-case "$mode" in
-  run) printf '%s\n' "$run_cmd" > "$root/etc/tcp-lsm-run.sh" ;;
-  demo) cp "$REPO/scripts/guest/demo.sh" "$root/etc/tcp-lsm-run.sh" ;;
-esac
-cp "$REPO/scripts/guest/init" "$root/init"
-chmod +x "$root/init"
-# Named after this run's folder, so that runs at once from one build folder do not mix.
-initrd=$root.cpio.gz
-(cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) | gzip -1 > "$initrd"
+# 2. The guest: the Debian image and a job disk, or an initramfs with busybox.
+if [ "$system" = 1 ]; then
+  # The job disk: the job, the project's binaries, examples, added folders and packages;
+  # the guest's tcp-run.service mounts it and runs its job.sh (scripts/guest/system-job.sh).
+  root=$(mktemp -d "$BUILD/system-job.XXXXXX")
+  cleanup() { rm -rf "$root" "$root.img" "${console:-}"; }
+  trap cleanup EXIT
+  chmod 0755 "$root"
+  mkdir -p "$root"/{bin,add,debs}
+  for b in tcp-policy tcp-monitor tcp-guest-tests tcp-bench; do cp "$GUEST_BIN/$b" "$root/bin/$b"; done
+  for b in tcp-probe tcp-probe-execstack tcp-hello; do cp "$BUILD/$b" "$root/bin/$b"; done
+  # The guest suite runs /bin/busybox; Debian has none.
+  cp /bin/busybox "$root/bin/busybox"
+  cp -a "$REPO/examples" "$root/examples"
+  for d in "${adds[@]}"; do cp -a "$d" "$root/add/$(basename "$d")"; done
+  for d in "${debs[@]}"; do
+    n=0
+    for f in "$d"/*.deb; do [ -f "$f" ] && cp "$f" "$root/debs/" && n=$((n + 1)); done
+    [ "$n" -gt 0 ] || { log "--debs: no .deb file in $d"; exit 2; }
+  done
+  echo "$mode" > "$root/mode"
+  case "$mode" in
+    run) printf '%s\n' "$run_cmd" > "$root/run.sh" ;;
+    demo) cp "$REPO/scripts/guest/demo.sh" "$root/run.sh" ;;
+  esac
+  cp "$REPO/scripts/guest/system-job.sh" "$root/job.sh"
+  jobdisk=$root.img
+  size_mib=$(( $(du -sm "$root" | cut -f1) * 5 / 4 + 16 ))
+  # Made first, so that mkfs says nothing (its "Creating regular file" would land in the
+  # job's output on stdout).
+  truncate -s "${size_mib}M" "$jobdisk"
+  mkfs.ext4 -q -F -L tcp-job -d "$root" "$jobdisk" >&2
+  # 3. Boot: the image as a snapshot (QEMU keeps the writes in an unlinked file in TMPDIR),
+  # the job disk read-only.
+  # systemd shows only failures on the console (its progress spinner would fill it).
+  # q35, not pc: evaluating the pc machine's ACPI _PRT (a loop in AML) for the virtio
+  # disks' interrupts takes longer than ACPICA's 30 s loop timeout on the debug kernel
+  # under TCG; the routing then fails and the disks hang. q35's _PRT is a table.
+  cmdline="console=ttyS0 root=/dev/vda rw rootfstype=ext4 panic=-1 oops=panic loglevel=4 lsm=$lsm systemd.show_status=error $append"
+  qemu=(env TMPDIR="$BUILD" qemu-system-x86_64 -M q35 -accel tcg -cpu max,la57=off -m 2G -smp "$smp" -nographic -no-reboot
+        -kernel "$KERNEL" -append "$cmdline"
+        -drive "file=$IMAGE,format=raw,if=virtio,snapshot=on"
+        -drive "file=$jobdisk,format=raw,if=virtio,readonly=on" "${qemu_extra[@]}")
+else
+  # The initramfs: busybox, our binaries, an init script and the job.
+  root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
+  cleanup() { rm -rf "$root" "$root.cpio.gz" "${console:-}"; }
+  trap cleanup EXIT
+  # mktemp made the folder 0700; it becomes the guest's /, which every user must traverse.
+  chmod 0755 "$root"
+  mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,root,add}
+  chmod 1777 "$root/tmp"
+  cp /bin/busybox "$root/bin/busybox"
+  for b in tcp-policy tcp-monitor tcp-guest-tests tcp-bench; do cp "$GUEST_BIN/$b" "$root/bin/$b"; done
+  cp "$BUILD/tcp-probe" "$root/bin/tcp-probe"
+  cp "$BUILD/tcp-probe-execstack" "$root/bin/tcp-probe-execstack"
+  # The dynamic program with its loader and libc, where its PT_INTERP and the loader's
+  # default search path expect them.
+  cp "$BUILD/tcp-hello" "$root/bin/tcp-hello"
+  mkdir -p "$root/lib64" "$root/lib/x86_64-linux-gnu"
+  for lib in $(ldd "$BUILD/tcp-hello" | grep -o '/[^ ]*\.so[^ ]*'); do
+    cp -L "$lib" "$root/lib/x86_64-linux-gnu/$(basename "$lib")"
+  done
+  ln -sf ../lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "$root/lib64/ld-linux-x86-64.so.2"
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' > "$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+  cp -a "$REPO/examples" "$root/examples"
+  for d in "${adds[@]}"; do cp -a "$d" "$root/add/$(basename "$d")"; done
+  echo "$mode" > "$root/etc/tcp-lsm-job"
+  case "$mode" in
+    run) printf '%s\n' "$run_cmd" > "$root/etc/tcp-lsm-run.sh" ;;
+    demo) cp "$REPO/scripts/guest/demo.sh" "$root/etc/tcp-lsm-run.sh" ;;
+  esac
+  cp "$REPO/scripts/guest/init" "$root/init"
+  chmod +x "$root/init"
+  # Named after this run's folder, so that runs at once from one build folder do not mix.
+  initrd=$root.cpio.gz
+  (cd "$root" && find . -print0 | sort -z | cpio --null -o -H newc --quiet) | gzip -1 > "$initrd"
 
-# 3. Boot.
-cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 lsm=$lsm $append"
-qemu=(qemu-system-x86_64 -accel tcg -cpu max,la57=off -m 2G -smp "$smp" -nographic -no-reboot
-      -kernel "$KERNEL" -initrd "$initrd" -append "$cmdline" "${qemu_extra[@]}")
+  # 3. Boot.
+  cmdline="console=ttyS0 panic=-1 oops=panic loglevel=4 lsm=$lsm $append"
+  qemu=(qemu-system-x86_64 -accel tcg -cpu max,la57=off -m 2G -smp "$smp" -nographic -no-reboot
+        -kernel "$KERNEL" -initrd "$initrd" -append "$cmdline" "${qemu_extra[@]}")
+fi
 if [ "$mode" = shell ]; then
-  log "interactive shell; leave with 'reboot -f' (bounded to ${timeout_s}s)"
+  log "interactive shell; leave with '$([ "$system" = 1 ] && echo poweroff || echo reboot -f)' (bounded to ${timeout_s}s)"
+  if [ "$system" = 1 ]; then
+    # Not exec: the EXIT trap removes the job disk afterwards.
+    set +e; timeout --foreground "$timeout_s" "${qemu[@]}"; exit $?
+  fi
   exec timeout --foreground "$timeout_s" "${qemu[@]}"
 fi
 
 console=$(mktemp "$BUILD/console.XXXXXX")
-log "booting the $flavour kernel (lsm=$lsm, $smp vCPUs, bounded to ${timeout_s}s)"
+log "booting the $flavour kernel$([ "$system" = 1 ] && echo " and the Debian image") (lsm=$lsm, $smp vCPUs, bounded to ${timeout_s}s)"
 set +e
 if [ "$verbose" = 1 ]; then
   timeout "$timeout_s" "${qemu[@]}" < /dev/null 2>&1 | tee "$console" >&2

@@ -6,7 +6,7 @@ set -euo pipefail
 APT_PACKAGES=(
   linux-source-6.12 clang lld llvm libclang-dev flex bison bc libelf-dev libssl-dev
   cpio qemu-system-x86 busybox-static xz-utils make python3 libc6-dev gcc
-  libcap-dev rsync debootstrap e2fsprogs
+  libcap-dev rsync debootstrap e2fsprogs dpkg-dev debhelper kmod
 )
 # Node.js for the runtimes guest suite (scripts/node-bundle.sh): any node on PATH will
 # do; Debian's when there is none.

@@ -11,7 +11,10 @@
 #   4. the kernel's own selftests with and without tcp in lsm= (scripts/selftests.sh);
 #   5. checks of scripts/qemu-boot.sh itself: exit status, --add, time bound, and that a
 #      failing guest test turns the run red;
-#   6. the build-time layout check refuses a struct layout that differs from C's.
+#   6. with TCP_LSM_SYSTEM_GUEST=1, the Debian system guest (systemd, auditd) from
+#      packages: boot-time policy load, reload, the heartbeat's watchdog and fail closed,
+#      audit records through auditd, and the agent scenarios when present;
+#   7. the build-time layout check refuses a struct layout that differs from C's.
 # Exits non-zero when anything fails; prints a summary.
 set -euo pipefail
 
@@ -167,6 +170,39 @@ wait "$shell_pid" || true
 step "qemu-boot.sh: a guest that never reports is bounded"
 rc=0; "$BOOT" --no-build --timeout 20 --run 'sleep 1000' || rc=$?
 [ "$rc" -eq 124 ] || fail "a hung guest ended with $rc, expected 124"
+
+# Opt-in for now (TCP_LSM_SYSTEM_GUEST=1): one boot of the debug kernel with systemd takes
+# 5 to 12 minutes under TCG on 2 cores, and its auditd checks do not pass yet (see
+# docs/system-guest.md); the default test command stays within its time budget.
+if [ "${TCP_LSM_SYSTEM_GUEST:-0}" = 1 ]; then
+step "the Debian system guest: packages, boot-time policy load, reload, watchdog, fail closed, auditd, real agents"
+# The tools' .deb and the test kernel's linux-image .deb installed with dpkg into the
+# debootstrap'ed image (scripts/system-install.sh), the guest booted with systemd on the
+# kernel its package installed; scripts/guest/supervision/check.sh checks the boot-time
+# load, reload, watchdog restart, fail closed and auditd, then the agent scenarios of
+# scripts/guest/system/scenarios/agents.sh run (when present).
+system_guest() {
+  local tools_deb kernel_deb base img shadir run
+  tools_deb=$("$REPO/scripts/build-debs.sh" | tail -n 1) || { fail "building the tools' .deb (scripts/build-debs.sh)"; return; }
+  kernel_deb=$("$REPO/scripts/kernel-deb.sh" --flavour test | tail -n 1) || { fail "building the linux-image .deb (scripts/kernel-deb.sh)"; return; }
+  base=$("$REPO/scripts/debian-image.sh" | tail -n 1) || { fail "building the Debian image (scripts/debian-image.sh)"; return; }
+  img=$("$REPO/scripts/system-install.sh" --base "$base" --out "$REPO/build/debian/system-test.img" \
+    --files "$REPO/scripts/guest/supervision/root" "$tools_deb" "$kernel_deb" | tail -n 1) \
+    || { fail "installing the packages into the image (scripts/system-install.sh)"; return; }
+  shadir=$REPO/build/system-kernel/kernel
+  mkdir -p "$shadir"
+  sha256sum < "$img.vmlinuz" | cut -d' ' -f1 > "$shadir/kernel.sha256"
+  run='bash /add/supervision/check.sh /add/kernel/kernel.sha256; rc=$?'
+  local adds=(--add "$shadir" --add "$REPO/scripts/guest/supervision")
+  if [ -f "$REPO/scripts/guest/system/scenarios/agents.sh" ]; then
+    run="$run; bash /add/scenarios/agents.sh || rc=1"
+    adds+=(--add "$REPO/scripts/guest/system/scenarios")
+  fi
+  guest_tests "Debian system guest" --system --no-build --image "$img" --kernel "$img.vmlinuz" \
+    "${adds[@]}" --timeout 1500 --run "$run; exit \$rc"
+}
+system_guest
+fi
 
 step "the layout check fails a build whose Rust layout differs from C's, naming the field"
 # Makes C claim that task_struct.cred lies where real_cred does, as a bindgen that lays the
