@@ -772,11 +772,15 @@ fn audit_flood() -> Outcome {
         1000 * floods,
         "audit.records + audit.dropped",
     )?;
+    // The limit refills 100 tokens a second: a guest so slowed down (a loaded host) that
+    // its floods run below 150 denials a second may never empty it; then only the exact
+    // accounting is checked.
+    let rate = (1000 * floods) as f64 / started.elapsed().as_secs_f64();
     ensure(
-        dropped > 0,
+        dropped > 0 || rate < 150.0,
         format!(
-            "{floods} floods of 1000 in {:?} did not reach the audit rate limit \
-             ({emitted} records emitted, {records} received)",
+            "{floods} floods of 1000 in {:?} ({rate:.0} denials/s) did not reach the audit \
+             rate limit ({emitted} records emitted, {records} received)",
             started.elapsed()
         ),
     )?;

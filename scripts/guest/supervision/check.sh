@@ -102,15 +102,15 @@ auditctl -s 2>&1 | sed 's/^/  auditctl -s: /' | head -n 12
 echo "  audit.log: $(grep -c 'type=AVC' /var/log/audit/audit.log 2>/dev/null) AVC records; last:"
 grep 'type=AVC' /var/log/audit/audit.log 2>/dev/null | tail -n 2 | sed 's/^/  audit.log: /'
 grep '^audit\.' $T/stats | sed 's/^/  stats: /'
-avc=$(ausearch -m AVC -c bash -i 2>/dev/null)
+avc=$(ausearch --input-logs -m AVC -c bash -i 2>/dev/null)
 if grep -q 'tcp=DENIED' <<<"$avc" && grep -q 'reason=heartbeat' <<<"$avc" && grep -q 'type=SYSCALL' <<<"$avc" && grep -q 'exe=/usr/bin/bash' <<<"$avc"; then
-  ok "ausearch -m AVC -c bash -i shows the refusal with reason=heartbeat and its SYSCALL record"
+  ok "ausearch --input-logs -m AVC -c bash -i shows the refusal with reason=heartbeat and its SYSCALL record"
 else
-  bad "ausearch -m AVC -c bash -i: $(tail -n 6 <<<"$avc" | tr '\n' '|')"
+  bad "ausearch --input-logs -m AVC -c bash -i: $(tail -n 6 <<<"$avc" | tr '\n' '|')"
 fi
 tail -n 4 <<<"$avc" | sed 's/^/  ausearch: /'
-check "ausearch -m AVC -x /usr/bin/bash finds it" bash -c "ausearch -m AVC -x /usr/bin/bash 2>/dev/null | grep -q 'reason=\"heartbeat\"'"
-check "aureport --avc lists it" bash -c "aureport --avc -i 2>/dev/null | grep -q bash"
+check "ausearch --input-logs -m AVC -x /usr/bin/bash finds it" bash -c "ausearch -m AVC -x /usr/bin/bash 2>/dev/null | grep -q 'reason=\"heartbeat\"'"
+check "aureport --avc lists it" bash -c "aureport --input-logs --avc -i 2>/dev/null | grep -q bash"
 # The policy with its own timeout back first (the short one is shorter than the loop's
 # interval), then the supervisor.
 systemctl reload tcp-lsm-policy
