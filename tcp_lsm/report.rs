@@ -12,8 +12,9 @@
 //! Audit records go through the kernel's shared LSM audit helper (`common_lsm_audit`,
 //! security/lsm_audit.c), as AppArmor's and SELinux's do: an `AVC` record in the current
 //! system call's audit context (so auditd pairs it with the SYSCALL record: uid, auid,
-//! ses, exe, success, exit), our fields first ([`Event::audit_fields`]), then the
-//! helper's own `pid` and `comm`.
+//! ses, exe, success, exit): the subject's fields first ([`Event::audit_head`]), then the
+//! helper's own `pid` and `comm`, then the object's ([`Event::audit_tail`], ending in
+//! `tclass`, without which `ausearch` skips an `AVC` record as malformed).
 
 use core::cell::Cell;
 use core::ffi::{c_int, c_void};
@@ -227,8 +228,10 @@ fn audit(e: &Event) {
     // SAFETY: `data` lives across the call, which is synchronous; the helper starts the
     // record with GFP_ATOMIC in the current task's audit context (callable from any
     // context a hook runs in, as SELinux and AppArmor call it) and passes the pointer,
-    // unchanged, to `pre_audit`.
-    unsafe { bindings::common_lsm_audit((&raw mut data).cast(), Some(pre_audit), None) };
+    // unchanged, to `pre_audit` and `post_audit`.
+    unsafe {
+        bindings::common_lsm_audit((&raw mut data).cast(), Some(pre_audit), Some(post_audit))
+    };
     if data.started.get() {
         count(Counter::AuditRecords);
     } else {
@@ -237,8 +240,8 @@ fn audit(e: &Event) {
     }
 }
 
-/// Writes the event's fields into the record `common_lsm_audit` started, before the
-/// helper's own `pid` and `comm`.
+/// Writes the event's subject fields into the record `common_lsm_audit` started, before
+/// the helper's own `pid` and `comm`.
 ///
 /// # Safety
 ///
@@ -248,58 +251,88 @@ unsafe extern "C" fn pre_audit(ab: *mut bindings::audit_buffer, va: *mut c_void)
     // SAFETY: See the function's safety section: `va` points at a live `AuditData`.
     let data = unsafe { &*va.cast::<AuditData<'_>>() };
     data.started.set(true);
+    // The record's text so far ends in `): `: the first field takes no space.
     let mut first = true;
-    data.event.audit_fields(|key, value| {
-        // The record's text so far ends in `): `: the first field takes no space.
+    data.event.audit_head(|key, value| {
         let sep: &core::ffi::CStr = if first { c"" } else { c" " };
         first = false;
-        let klen = c_int::try_from(key.len()).unwrap_or(0);
-        let k = key.as_ptr();
-        // SAFETY: `ab` is live (above); every `%.*s` gets an int length and a pointer to
-        // at least that many bytes; `%llu` and `%lld` get 64-bit values.
-        unsafe {
-            match value {
-                AuditValue::Str(bytes) => {
-                    bindings::audit_log_format(
-                        ab,
-                        c"%s%.*s=".as_ptr().cast(),
-                        sep.as_ptr(),
-                        klen,
-                        k,
-                    );
-                    bindings::audit_log_n_untrustedstring(ab, bytes.as_ptr().cast(), bytes.len());
-                }
-                AuditValue::Word(w) => {
-                    let wlen = c_int::try_from(w.len()).unwrap_or(0);
-                    bindings::audit_log_format(
-                        ab,
-                        c"%s%.*s=\"%.*s\"".as_ptr().cast(),
-                        sep.as_ptr(),
-                        klen,
-                        k,
-                        wlen,
-                        w.as_ptr(),
-                    );
-                }
-                AuditValue::Num(n) => bindings::audit_log_format(
-                    ab,
-                    c"%s%.*s=%llu".as_ptr().cast(),
-                    sep.as_ptr(),
-                    klen,
-                    k,
-                    n,
-                ),
-                AuditValue::Int(n) => bindings::audit_log_format(
-                    ab,
-                    c"%s%.*s=%lld".as_ptr().cast(),
-                    sep.as_ptr(),
-                    klen,
-                    k,
-                    n,
-                ),
-            }
-        }
+        // SAFETY: `ab` is live (above).
+        unsafe { log_field(ab, sep, key, value) };
     });
+}
+
+/// Writes the event's object fields after the helper's `pid` and `comm`.
+///
+/// # Safety
+///
+/// As for [`pre_audit`].
+unsafe extern "C" fn post_audit(ab: *mut bindings::audit_buffer, va: *mut c_void) {
+    // SAFETY: See the function's safety section: `va` points at a live `AuditData`.
+    let data = unsafe { &*va.cast::<AuditData<'_>>() };
+    data.event.audit_tail(|key, value| {
+        // SAFETY: `ab` is live (above).
+        unsafe { log_field(ab, c" ", key, value) };
+    });
+}
+
+/// Appends `sep`, then `key=value` in auditd's conventions, to the record `ab`.
+///
+/// # Safety
+///
+/// `ab` is a live audit record.
+unsafe fn log_field(
+    ab: *mut bindings::audit_buffer,
+    sep: &core::ffi::CStr,
+    key: &str,
+    value: AuditValue<'_>,
+) {
+    let klen = c_int::try_from(key.len()).unwrap_or(0);
+    let k = key.as_ptr();
+    let word = |ab, w: &str, fmt: &core::ffi::CStr| {
+        let wlen = c_int::try_from(w.len()).unwrap_or(0);
+        // SAFETY: `ab` is live (the function's safety section); both `%.*s` get an int
+        // length and a pointer to at least that many bytes.
+        unsafe {
+            bindings::audit_log_format(
+                ab,
+                fmt.as_ptr().cast(),
+                sep.as_ptr(),
+                klen,
+                k,
+                wlen,
+                w.as_ptr(),
+            )
+        };
+    };
+    // SAFETY: `ab` is live (the function's safety section); every `%.*s` gets an int
+    // length and a pointer to at least that many bytes; `%llu` and `%lld` get 64-bit
+    // values.
+    unsafe {
+        match value {
+            AuditValue::Str(bytes) => {
+                bindings::audit_log_format(ab, c"%s%.*s=".as_ptr().cast(), sep.as_ptr(), klen, k);
+                bindings::audit_log_n_untrustedstring(ab, bytes.as_ptr().cast(), bytes.len());
+            }
+            AuditValue::Word(w) => word(ab, w, c"%s%.*s=\"%.*s\""),
+            AuditValue::Bare(w) => word(ab, w, c"%s%.*s=%.*s"),
+            AuditValue::Num(n) => bindings::audit_log_format(
+                ab,
+                c"%s%.*s=%llu".as_ptr().cast(),
+                sep.as_ptr(),
+                klen,
+                k,
+                n,
+            ),
+            AuditValue::Int(n) => bindings::audit_log_format(
+                ab,
+                c"%s%.*s=%lld".as_ptr().cast(),
+                sep.as_ptr(),
+                klen,
+                k,
+                n,
+            ),
+        }
+    }
 }
 
 /// Reader side of the `events` file: writes the oldest queued event as a line (without

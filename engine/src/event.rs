@@ -9,9 +9,10 @@
 //! ```
 //!
 //! Audit records carry the same event as `key=value` fields in auditd's conventions
-//! ([`Event::audit_fields`]): quoted strings, standard names (`operation`, `name`,
-//! `daddr`, `dport`, ...), our own names where a standard one would be misread by
-//! `ausearch -i` (`tcp_mode`, not `mode`, which auparse reads as a file mode).
+//! ([`Event::audit_head`], [`Event::audit_tail`]): quoted strings, standard names
+//! (`operation`, `name`, `daddr`, `dport`, `tclass`, ...) in the order `ausearch` parses
+//! them, our own names where a standard one would be misread by `ausearch -i`
+//! (`tcp_mode`, not `mode`, which auparse reads as a file mode).
 //!
 //! Values never contain a space: every byte outside `!`..`~`, and `\`, is written as
 //! `\xHH`. A line `lost=N` reports N events that were dropped because the queue was full.
@@ -153,15 +154,18 @@ impl Reason {
     }
 }
 
-/// One value of an audit record field (see [`Event::audit_fields`]).
+/// One value of an audit record field (see [`Event::audit_head`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuditValue<'a> {
     /// A string from outside the LSM (a path, a name): written with the audit
     /// subsystem's untrusted-string rule (quoted, or hex when it holds a quote, a space,
     /// a control or a non-ASCII byte), which `ausearch -i` decodes.
     Str(&'a [u8]),
-    /// A word of our own vocabulary, quoted (`"DENIED"`, `"file"`).
+    /// A word of our own vocabulary, quoted (`"DENIED"`, `"enforce"`).
     Word(&'a str),
+    /// A word of our own vocabulary (lower-case letters only), unquoted where auditd's
+    /// tools expect it so (`tclass=file`, as SELinux writes it).
+    Bare(&'static str),
     /// An unsigned number, unquoted.
     Num(u64),
     /// A signed number, unquoted (`error=-13`).
@@ -305,26 +309,35 @@ impl Event {
         write!(out, " reason={}", self.reason.name())
     }
 
-    /// Gives `field` the audit record's fields in order (the audit helper then adds `pid`
-    /// and `comm`): `tcp` (`"DENIED"`, or `"ALLOWED"` for a would-be denial), `operation`,
-    /// `class`, `requested`, `tcp_mode`, `domain`, the object (`name` for a path or a Unix
-    /// socket name; `daddr` and `dport`, or `laddr` and `lport` for a bind, for an IP
-    /// address; `object` for anything else), `reason`, `error` (the negative errno, as
-    /// AppArmor writes it) and `tcp_seq` (the event's sequence number).
-    pub fn audit_fields(&self, mut field: impl FnMut(&str, AuditValue<'_>)) {
+    /// Gives `field` the audit record's fields that come before the audit helper's `pid`
+    /// and `comm`: `tcp` (`"DENIED"`, or `"ALLOWED"` for a would-be denial), `operation`,
+    /// `requested`, `tcp_mode` and `domain`. [`Event::audit_tail`] gives the rest.
+    ///
+    /// The split follows the order auditd's tools parse an `AVC` record in (SELinux's:
+    /// `pid`, `comm`, then the object, then `tclass`): `ausearch` skips as malformed an
+    /// `AVC` record without `tclass` after `comm`, and looks for `name` after `comm`.
+    pub fn audit_head(&self, mut field: impl FnMut(&str, AuditValue<'_>)) {
         let decision = match self.outcome {
             Outcome::Deny => "DENIED",
             Outcome::Allow => "ALLOWED",
         };
         field("tcp", AuditValue::Word(decision));
         field("operation", AuditValue::Str(self.op.as_bytes()));
-        field("class", AuditValue::Word(self.class.name()));
         // Formatting into a `Text` cannot fail: it cuts instead.
         let mut perms = Text::<512>::default();
         let _ = write_perms(&mut perms, self.class, self.perms);
         field("requested", AuditValue::Str(perms.as_bytes()));
         field("tcp_mode", AuditValue::Word(self.mode.name()));
         field("domain", AuditValue::Str(self.domain.as_bytes()));
+    }
+
+    /// Gives `field` the audit record's fields after the helper's `pid` and `comm`: the
+    /// object (`name` for a path or a Unix socket name; `daddr` and `dport`, or `laddr`
+    /// and `lport` for a bind, for an IP address; `object` for anything else), `reason`,
+    /// `error` (the negative errno, as AppArmor writes it), `tcp_seq` (the event's
+    /// sequence number) and, last, `tclass` (the object's class, unquoted as SELinux
+    /// writes it: `ausearch` and `aureport --avc` read it there).
+    pub fn audit_tail(&self, mut field: impl FnMut(&str, AuditValue<'_>)) {
         let object = self.object.as_bytes();
         match split_addr(object) {
             Some((addr, port)) => {
@@ -345,6 +358,7 @@ impl Event {
         field("reason", AuditValue::Word(self.reason.name()));
         field("error", AuditValue::Int(-i64::from(self.errno)));
         field("tcp_seq", AuditValue::Num(self.seq));
+        field("tclass", AuditValue::Bare(self.class.name()));
     }
 }
 
@@ -612,7 +626,7 @@ mod tests {
 
     fn audit_text(e: &Event) -> String {
         let mut s = String::new();
-        e.audit_fields(|k, v| {
+        let mut push = |k: &str, v: AuditValue<'_>| {
             if !s.is_empty() {
                 s.push(' ');
             }
@@ -621,10 +635,16 @@ mod tests {
                     s.push_str(&std::format!("{k}=\"{}\"", String::from_utf8_lossy(b)))
                 }
                 AuditValue::Word(w) => s.push_str(&std::format!("{k}=\"{w}\"")),
+                AuditValue::Bare(w) => s.push_str(&std::format!("{k}={w}")),
                 AuditValue::Num(n) => s.push_str(&std::format!("{k}={n}")),
                 AuditValue::Int(n) => s.push_str(&std::format!("{k}={n}")),
             }
-        });
+        };
+        e.audit_head(&mut push);
+        // Where the audit helper writes its own fields.
+        push("pid", AuditValue::Num(42));
+        push("comm", AuditValue::Word("cat"));
+        e.audit_tail(&mut push);
         s
     }
 
@@ -636,9 +656,9 @@ mod tests {
         };
         assert_eq!(
             audit_text(&e),
-            "tcp=\"DENIED\" operation=\"file_open\" class=\"file\" requested=\"read,write\" \
-             tcp_mode=\"enforce\" domain=\"agent\" name=\"/etc/passwd\" reason=\"rule\" error=-13 \
-             tcp_seq=7"
+            "tcp=\"DENIED\" operation=\"file_open\" requested=\"read,write\" \
+             tcp_mode=\"enforce\" domain=\"agent\" pid=42 comm=\"cat\" name=\"/etc/passwd\" \
+             reason=\"rule\" error=-13 tcp_seq=7 tclass=file"
         );
         let connect = Event {
             op: Text::new(b"socket_connect"),

@@ -347,6 +347,7 @@ fn avc_as_event(text: &str) -> Result<Option<HashMap<String, String>>, String> {
     e.insert("perms".into(), get("requested"));
     e.insert("mode".into(), get("tcp_mode"));
     e.insert("seq".into(), get("tcp_seq"));
+    e.insert("class".into(), get("tclass"));
     let object = if let Some(name) = avc.get("name").or_else(|| avc.get("object")) {
         name.clone()
     } else {
@@ -460,22 +461,24 @@ fn denied_records() -> Outcome {
     }
     if audit_on() {
         // The records as auditd gets them: an AVC record in auditd's conventions (quoted
-        // strings, standard names, ours where a standard one would be misread), the
-        // helper's pid and comm last.
+        // strings, standard names, ours where a standard one would be misread) and in the
+        // order ausearch parses an AVC record in: the helper's pid and comm, then the
+        // object, `tclass` last (without it ausearch skips the record as malformed).
         let raw = |e: &HashMap<String, String>| e.get("raw").cloned().unwrap_or_default();
         let open = raw(find(&records, "file_open", "/etc/passwd")?);
+        let (head, tail) = open.split_once(" comm=\"tcp-probe\" ").unwrap_or_default();
         ensure(
-            open.starts_with(
-                "tcp=\"DENIED\" operation=\"file_open\" class=\"file\" requested=\"read\" \
-                 tcp_mode=\"enforce\" domain=\"agent\" name=\"/etc/passwd\" reason=\"rule\" \
-                 error=-13 tcp_seq=",
-            ) && open.ends_with(" comm=\"tcp-probe\"")
-                && open.contains(" pid="),
+            head.starts_with(
+                "tcp=\"DENIED\" operation=\"file_open\" requested=\"read\" \
+                 tcp_mode=\"enforce\" domain=\"agent\" pid=",
+            ) && tail.starts_with("name=\"/etc/passwd\" reason=\"rule\" error=-13 tcp_seq=")
+                && tail.ends_with(" tclass=file"),
             format!("the open's AVC record: {open}"),
         )?;
         let connect = raw(find(&records, "socket_connect", "127.0.0.1:8081")?);
         ensure(
-            connect.contains(" daddr=\"127.0.0.1\" dport=8081 reason=\"rule\" error=-13 "),
+            connect.contains(" daddr=\"127.0.0.1\" dport=8081 reason=\"rule\" error=-13 ")
+                && connect.ends_with(" tclass=net"),
             format!("the connect's AVC record: {connect}"),
         )?;
     }

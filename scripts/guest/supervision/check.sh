@@ -103,7 +103,10 @@ echo "  audit.log: $(grep -c 'type=AVC' /var/log/audit/audit.log 2>/dev/null) AV
 grep 'type=AVC' /var/log/audit/audit.log 2>/dev/null | tail -n 2 | sed 's/^/  audit.log: /'
 grep '^audit\.' $T/stats | sed 's/^/  stats: /'
 avc=$(ausearch --input-logs -m AVC -c bash -i 2>/dev/null)
-if grep -q 'tcp=DENIED' <<<"$avc" && grep -q 'reason=heartbeat' <<<"$avc" && grep -q 'type=SYSCALL' <<<"$avc" && grep -q 'exe=/usr/bin/bash' <<<"$avc"; then
+# ausearch -i decodes the fields auparse knows (operation, name, comm) and leaves ours as
+# written (tcp="DENIED", reason="heartbeat").
+if grep -q 'tcp="DENIED" operation=socket_create' <<<"$avc" && grep -q 'reason="heartbeat"' <<<"$avc" \
+  && grep -q 'type=SYSCALL.* syscall=socket success=no exit=EACCES' <<<"$avc" && grep -q 'exe=/usr/bin/bash' <<<"$avc"; then
   ok "ausearch --input-logs -m AVC -c bash -i shows the refusal with reason=heartbeat and its SYSCALL record"
 else
   bad "ausearch --input-logs -m AVC -c bash -i: $(tail -n 6 <<<"$avc" | tr '\n' '|')"

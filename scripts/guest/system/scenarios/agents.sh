@@ -271,14 +271,14 @@ if not confined:
     for t in steps:
         check(t["ok"], f'{tag}: {t["id"]} ok unconfined' + ("" if t["ok"] else f' (got {t["error"]}: {t["output"][-200:]!r})'))
 else:
-    audit_raw = subprocess.run(["ausearch", "-m", "AVC", "--raw"], capture_output=True, text=True).stdout
+    audit_raw = subprocess.run(["ausearch", "--input-logs", "-m", "AVC", "--raw"], capture_output=True, text=True).stdout
     for attempt in range(10):   # auditd writes asynchronously
         have = set(int(x) for x in re.findall(r"tcp_seq=(\d+)", audit_raw))
         if all(e["seq"] in have for e in mine):
             break
         time.sleep(1)
-        audit_raw = subprocess.run(["ausearch", "-m", "AVC", "--raw"], capture_output=True, text=True).stdout
-    audit_i = subprocess.run(["ausearch", "-m", "AVC", "-i"], capture_output=True, text=True).stdout
+        audit_raw = subprocess.run(["ausearch", "--input-logs", "-m", "AVC", "--raw"], capture_output=True, text=True).stdout
+    audit_i = subprocess.run(["ausearch", "--input-logs", "-m", "AVC", "-i"], capture_output=True, text=True).stdout
     recs = {}
     for line in audit_raw.splitlines():
         m = re.search(r"tcp_seq=(\d+)", line)
@@ -317,12 +317,12 @@ else:
         stray = [e for e in mine if id(e) not in inside]
         check(not stray, f"{tag}: no denial outside the steps" + "".join(f"\n#     {show(e)}" for e in dedup(stray)))
         if agent_pid and mine:
-            p = subprocess.run(["ausearch", "-m", "AVC", "-p", str(agent_pid), "--raw"], capture_output=True, text=True)
+            p = subprocess.run(["ausearch", "--input-logs", "-m", "AVC", "-p", str(agent_pid), "--raw"], capture_output=True, text=True)
             n = p.stdout.count("type=AVC")
             check(n > 0, f"{tag}: ausearch -m AVC -p {agent_pid} (the agent) finds {n} records")
-            sc = re.search(r"type=SYSCALL[^\n]*", subprocess.run(["ausearch", "-p", str(agent_pid), "--raw"], capture_output=True, text=True).stdout)
+            sc = re.search(r"type=SYSCALL[^\n]*", subprocess.run(["ausearch", "--input-logs", "-p", str(agent_pid), "--raw"], capture_output=True, text=True).stdout)
             check(sc is not None, f"{tag}: ausearch -p {agent_pid} pairs the records with SYSCALL records" + (f"\n#     {sc.group(0)[:300]}" if sc else ""))
-            rep = subprocess.run(["aureport", "--avc", "-i"], capture_output=True, text=True).stdout
+            rep = subprocess.run(["aureport", "--input-logs", "--avc", "-i"], capture_output=True, text=True).stdout
             lines = [l for l in rep.splitlines() if re.match(r"^\d+\. ", l)]
             check(len(lines) >= len(mine), f"{tag}: aureport --avc lists the records ({len(lines)} lines, {len(mine)} denials in this run)")
             if lines:
