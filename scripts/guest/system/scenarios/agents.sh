@@ -72,6 +72,12 @@ cleanup() {
   [ -f "$W/bashrc.orig" ] && cp "$W/bashrc.orig" /root/.bashrc
   [ "$monitor_was_active" = 1 ] && systemctl start tcp-monitor 2>/dev/null
   monitor_was_active=0
+  if [ -d "$W/policy.d.saved" ]; then
+    rm -f "$POLICY_D"/60-agents-common.policy "$POLICY_D"/60-agent-node.policy "$POLICY_D"/60-agent-python.policy
+    mv "$W/policy.d.saved"/* "$POLICY_D"/ 2>/dev/null
+    rmdir "$W/policy.d.saved"
+    systemctl reload tcp-lsm-policy 2>/dev/null
+  fi
 }
 
 # ---- Preconditions. -----------------------------------------------------------------------
@@ -152,8 +158,15 @@ EOF
 }
 
 # ---- The policy. ----------------------------------------------------------------------------
+# The agents' three files are a whole policy (they declare the heartbeat and give types to
+# /dev/null and the loader's files): whatever else policy.d holds (the supervision checks'
+# demo policy) is put aside while the scenario runs and back at the end.
 load_policy() {
   local f
+  mkdir -p "$W/policy.d.saved"
+  for f in "$POLICY_D"/*.policy; do
+    [ -e "$f" ] && mv "$f" "$W/policy.d.saved/"
+  done
   for f in agents-common agent-node agent-python; do
     if [ "$alert" = 1 ]; then
       sed 's/^\(    \)mode enforce;/\1mode alert;/' "$AGENTS_SRC/$f.policy" > "$POLICY_D/60-$f.policy"
@@ -245,6 +258,11 @@ steps = [t for t in trace if "step" in t]
 agent_pid = head[0]["agent_pid"] if head else None
 out = open(f"{W}/{tag}.out").read()
 check(rc == 0 and "done after" in out, f"{tag}: the agent ran its script to the end (exit {rc})")
+# Every step of the phase ran (so that no check below passes on a run that did nothing).
+honest_only = tag.endswith("-unconfined") or tag.endswith("-confined")
+want = [i for i, s in expect.items() if not honest_only or s.get("phase") == "honest"]
+ran = [t["id"] for t in steps]
+check(sorted(ran) == sorted(want), f"{tag}: the agent ran all {len(want)} steps of its script ({len(ran)} ran)")
 events = []
 for l in open(f"{W}/{tag}.events"):
     l = l.strip()
@@ -388,13 +406,14 @@ for l in open('$W/$rt-confined.events'):
   # 4. The whole script confined: the attack.
   make_repo || fail "make the repository"
   if [ "$rt" = node ]; then
-    tcp-policy exec --domain "$dom" -- node -e 'setTimeout(() => {}, 300000)' &
+    tcp-policy exec --domain "$dom" -- node -e 'setTimeout(() => {}, 300000)' > "$W/$rt-sibling.log" 2>&1 &
   else
-    tcp-policy exec --domain "$dom" -- python3 -c 'import time; time.sleep(300)' &
+    tcp-policy exec --domain "$dom" -- python3 -c 'import time; time.sleep(300)' > "$W/$rt-sibling.log" 2>&1 &
   fi
   sibling_pid=$!
   sleep 3
   check "$rt: the sibling runs in $dom" sh -c "grep -qx '$dom' /proc/$sibling_pid/attr/tcp/current 2>/dev/null || grep -q '$dom' /proc/$sibling_pid/attr/current"
+  kill -0 "$sibling_pid" 2>/dev/null || sed "s/^/#   sibling: /" "$W/$rt-sibling.log"
   hb_before=$(systemctl show -p MainPID --value tcp-lsm-heartbeat)
   mode_before=$(cat /sys/kernel/security/tcp/mode)
   tcp-monitor --json > /dev/null 2>&1
@@ -421,6 +440,5 @@ for l in open('$W/$rt-confined.events'):
   echo "agent-time $rt confined-all-steps $(cat "$W/$rt-attack.secs")s"
 done
 
-# The policy files go; the kernel keeps the policy in force until the next load or boot.
-rm -f "$POLICY_D"/60-agents-common.policy "$POLICY_D"/60-agent-node.policy "$POLICY_D"/60-agent-python.policy
+# The policy files go and the ones put aside come back (cleanup, called by finish).
 finish
