@@ -171,10 +171,10 @@ step "qemu-boot.sh: a guest that never reports is bounded"
 rc=0; "$BOOT" --no-build --timeout 20 --run 'sleep 1000' || rc=$?
 [ "$rc" -eq 124 ] || fail "a hung guest ended with $rc, expected 124"
 
-# Opt-in for now (TCP_LSM_SYSTEM_GUEST=1): the step takes about 24 minutes on 2 cores (the
+# Opt-in for now (TCP_LSM_SYSTEM_GUEST=1): the step takes about 16 minutes on 2 cores (the
 # image 3.5 min, the packages 1-2 min, one boot of the debug kernel with systemd running the
-# supervision checks, about 5 min, and the agent scenarios, about 13 min), and the test
-# command without it already takes 43 minutes of its 45 (see docs/system-guest.md).
+# supervision checks and the agent scenarios, 10 min 15 s measured), and the test command
+# without it already takes 43 minutes of its 45 (see docs/system-guest.md).
 if [ "${TCP_LSM_SYSTEM_GUEST:-0}" = 1 ]; then
 step "the Debian system guest: packages, boot-time policy load, reload, watchdog, fail closed, auditd, real agents"
 # The tools' .deb and the test kernel's linux-image .deb installed with dpkg into the
